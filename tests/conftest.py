@@ -1,0 +1,17 @@
+"""Shared test set-up: a non-interactive matplotlib backend and the project's paths."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import pytest  # noqa: E402
+
+from evaluation import config  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def root():
+    """The project root."""
+    return config.ROOT
