@@ -28,3 +28,59 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+
+
+@cli.command()
+def check() -> None:
+    """Validate sources (checksums), indicators, facts and completeness; print counts."""
+    from evaluation.data_check import check_data
+
+    for line in check_data().lines():
+        click.echo(line)
+    click.echo("0 errors")
+
+
+@cli.command()
+@click.option("--year", type=int, help="Year the figure refers to, e.g. 2012.")
+@click.option("--kind", type=click.Choice(["actual", "target", "plan", "estimate"]),
+              help="Kind of figure.")
+@click.option("--indicator", help="Indicator id from data/indicators.yaml, e.g. sales_revenue.")
+@click.option("--source", help="Source id from data/sources.yaml, e.g. plan2013.")
+def facts(year: int | None, kind: str | None, indicator: str | None, source: str | None) -> None:
+    """Print the curated facts matching every given filter as a table."""
+    import pandas as pd
+
+    from evaluation.data_check import select_facts
+    from evaluation.facts import default_facts, load_indicators
+
+    table = select_facts(default_facts(), indicators=load_indicators(), year=year, kind=kind,
+                         indicator=indicator, source=source)
+    if table.empty:
+        click.echo("no facts match these filters", err=True)
+        return
+    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 250,
+                           "display.max_colwidth", 60, "display.max_rows", None):
+        click.echo(table.to_string(index=False))
+    click.echo(f"matching facts: {len(table)}")
+
+
+@cli.command()
+@click.option("--edition", default="2013", show_default=True,
+              help="Edition to run: data/editions/<edition>.yaml.")
+@click.option("--only", multiple=True, metavar="NAME",
+              help="Run only this notebook (file name, stem or NN prefix); repeatable. "
+                   "Other notebooks keep their published outputs.")
+@click.option("--force", is_flag=True, help="Execute even notebooks whose inputs are unchanged.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Notebooks run at once  [default: number of cores].")
+def run(edition: str, only: tuple[str, ...], force: bool, jobs: int | None) -> None:
+    """Run the notebooks for an edition and publish reports/<edition>/ all or nothing.
+
+    Exit status: 0 published or up to date; 2 bad edition/notebook parameters or a notebook
+    failed (the published edition is then unchanged); 130 interrupted.
+    """
+    from evaluation import config
+    from evaluation.runner import run_edition
+
+    report = run_edition(edition, only=only, force=force, jobs=jobs)
+    click.echo(report.summary(config.REPORTS_DIR))

@@ -8,9 +8,12 @@ from decimal import Decimal
 
 # Full-width digits and punctuation, and the traditional forms of the characters we read.
 _TRANSLATE = str.maketrans({
-    **{chr(0xFF10 + i): str(i) for i in range(10)},
-    "．": ".", "％": "%", "－": "-", "—": "-", "～": "~", "，": ",", "＋": "+",
+    # Full-width ASCII (digits, ．％－, letters such as ＫＶ, brackets): one character each.
+    **{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},
+    "—": "-",
     "億": "亿", "萬": "万", "餘": "余", "約": "约", "過": "过", "兩": "两", "個": "个",
+    "項": "项", "戶": "户", "噸": "吨", "畝": "亩", "臺": "台", "條": "条", "倆": "俩",
+    "將": "将", "達": "达", "於": "于",
 })
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
@@ -85,3 +88,95 @@ def parse_written_number(text: str) -> WrittenNumber:
     if CHINESE_NUMERAL.fullmatch(norm):
         return WrittenNumber(float(chinese_numeral_value(norm)), 0)
     raise ValueError(f"{text!r} is not a number, a range or a Chinese numeral")
+
+
+# --- finding every number mention in a text -------------------------------------------------
+
+# Units written after a number, longest first so that 亿元 wins over 亿 and 万吨 over 万.
+WRITTEN_UNITS = ("万千瓦时", "千瓦时", "万千瓦", "平方公里", "平方米", "立方米", "亿元", "万元",
+                 "千元", "亿千瓦", "万吨", "千米", "公里", "公顷", "兆瓦", "千瓦", "人次",
+                 "个百分点", "百分点", "亿", "万", "元", "%", "‰", "户", "项", "个", "名", "家",
+                 "人", "次", "度", "吨", "瓦", "米", "亩", "倍", "台", "套", "座", "条", "所", "批",
+                 "年", "月", "日", "号", "天", "KV", "kV", "kv", "MW", "GW", "kW", "KW")
+# Qualifier words: written just before the number, between number and unit, or after the unit.
+QUALIFIERS_BEFORE = ("超过", "将近", "接近", "大约", "不到", "不足", "至少", "超", "逾", "近",
+                     "约")
+QUALIFIERS_BETWEEN = ("余", "多")
+QUALIFIERS_AFTER = ("及以上", "以上", "以下", "以内", "左右", "余", "多")
+_NUMBER = r"\d+(?:\.\d+)?"
+_NUMBER_OR_RANGE = re.compile(
+    rf"(?<![\d.])(?P<low>{_NUMBER})(?:\s*[-~至到]\s*(?P<high>{_NUMBER}))?(?![\d.])")
+# A Chinese numeral not glued to digits (the 万 of 40万吨 is a unit, not a numeral).
+_CHINESE_COUNT = re.compile(rf"(?<![\d.余多]){CHINESE_NUMERAL.pattern}")
+_SENTENCE_END = "。！？!?\n"
+
+
+@dataclass(frozen=True)
+class NumberMention:
+    """One number as it stands in a text.
+
+    ``start``/``end`` are offsets of ``text`` in the original text; ``value``/``high`` are in the
+    written unit (``4100`` for 4100余万元); ``qualifiers`` are the words around it in simplified
+    form (超过, 以上, 余, 多, 近, 约 ...); ``high`` is set for a range such as ``40－50``.
+    """
+
+    start: int
+    end: int
+    text: str
+    value: float
+    decimals: int
+    unit: str
+    qualifiers: tuple[str, ...]
+    sentence: str
+    high: float | None = None
+
+
+def find_numbers(text: str, *, chinese_numerals: bool = False) -> list[NumberMention]:
+    """Every number written in ``text``, in order of appearance.
+
+    Parameters
+    ----------
+    text
+        Document text; full-width digits, ``．``/``％``/``－`` and traditional characters allowed.
+    chinese_numerals
+        Also report Chinese numerals that stand before a unit (三次, 两个, 百户); off by default
+        because words such as 一批 or 统一 are not figures.
+
+    Notes
+    -----
+    Digits and ranges are read from :func:`normalise` (a 1:1 mapping, so offsets carry over).
+    A range ``a－b`` (also ``a~b``, ``a至b``) is one mention with ``value=a`` and ``high=b``.
+    """
+    norm = normalise(text)
+    mentions = [_mention(text, norm, m) for m in _NUMBER_OR_RANGE.finditer(norm)]
+    if chinese_numerals:
+        for m in _CHINESE_COUNT.finditer(norm):
+            mention = _mention(text, norm, m)
+            if mention.unit:
+                mentions.append(mention)
+        mentions.sort(key=lambda mention: mention.start)
+    return mentions
+
+
+def _mention(text: str, norm: str, match: re.Match[str]) -> NumberMention:
+    written = parse_written_number(match.group(0))
+    after = match.end()
+    qualifiers = [q for q in QUALIFIERS_BEFORE if norm.startswith(q, match.start() - len(q))][:1]
+    between = next((q for q in QUALIFIERS_BETWEEN if norm.startswith(q, after)), "")
+    unit = next((u for u in WRITTEN_UNITS if norm.startswith(u, after + len(between))), "")
+    if between:
+        qualifiers.append(between)
+    tail = after + len(between) + len(unit)
+    qualifiers += [q for q in QUALIFIERS_AFTER if norm.startswith(q, tail)][:1]
+    return NumberMention(start=match.start(), end=match.end(), text=text[match.start():after],
+                         value=written.value, decimals=written.decimals, unit=unit,
+                         qualifiers=tuple(dict.fromkeys(qualifiers)),
+                         sentence=_sentence(text, norm, match.start()), high=written.high)
+
+
+def _sentence(text: str, norm: str, position: int) -> str:
+    """The sentence of ``text`` around ``position`` (split at 。！？ and line breaks)."""
+    start = max(norm.rfind(end, 0, position) for end in _SENTENCE_END) + 1
+    ends = [i for i in (norm.find(end, position) for end in _SENTENCE_END) if i >= 0]
+    stop = min(ends) + 1 if ends else len(text)
+    return text[start:stop].strip(" \t\r\n\u3000")

@@ -1,0 +1,54 @@
+"""The source registry: documents byte-for-byte as published, checksums verified on load."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import pytest
+
+from evaluation import config
+from evaluation.errors import DataError
+from evaluation.sources import load_sources
+
+SEEDS = config.ROOT.parent / "shared" / "seeds"
+
+
+def test_registry_lists_both_plans_with_their_checksums():
+    sources = load_sources()
+    assert sorted(sources) == ["plan2013", "plan2015"]
+    for source in sources.values():
+        digest = hashlib.sha256(source.path.read_bytes()).hexdigest()
+        assert digest == source.sha256
+        assert source.title_zh and source.title_en and source.issuer
+    assert sources["plan2013"].plan_year == 2013
+    assert sources["plan2015"].plan_year == 2015
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the original seeds folder is not present")
+def test_raw_documents_are_the_seeds_unchanged():
+    for source in load_sources().values():
+        assert source.path.read_bytes() == (SEEDS / source.original_file_name).read_bytes()
+
+
+def test_texts_are_the_plans():
+    sources = load_sources()
+    assert "2012年列入工业“双百”行动的项目共101项" in sources["plan2013"].text()
+    assert "年内计划投资246.53亿元" in sources["plan2015"].text()
+
+
+def test_a_changed_document_fails_its_checksum(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(config.RAW_DIR, raw)
+    doc = raw / "2015-plan_shuangbai-implementation-plan.txt"
+    doc.write_bytes(doc.read_bytes().replace("1320".encode(), "1230".encode()))
+    with pytest.raises(DataError) as caught:
+        load_sources(config.SOURCES_FILE, raw_dir=raw)
+    (only,) = caught.value.problems
+    assert only.location == "sha256 (source plan2015)"
+    assert only.found == hashlib.sha256(doc.read_bytes()).hexdigest()
+
+
+def test_a_missing_document_is_named(tmp_path):
+    with pytest.raises(DataError, match="2013-plan_shuangbai-implementation-plan.txt"):
+        load_sources(config.SOURCES_FILE, raw_dir=tmp_path)
