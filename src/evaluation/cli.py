@@ -84,3 +84,20 @@ def run(edition: str, only: tuple[str, ...], force: bool, jobs: int | None) -> N
 
     report = run_edition(edition, only=only, force=force, jobs=jobs)
     click.echo(report.summary(config.REPORTS_DIR))
+
+
+@cli.command()
+@click.option("--checks", "checks_file", type=click.Path(dir_okay=False),
+              help="Checks file (default: data/checks.yaml).")
+def audit(checks_file: str | None) -> None:
+    """Check the documents' own arithmetic (parts vs totals, ratios, bases); print each result."""
+    from evaluation.audit import STATUSES, load_checks, run_audit
+    from evaluation.facts import default_facts
+
+    facts = default_facts()
+    results = run_audit(load_checks(checks_file, facts=facts), facts)
+    for row in results.itertuples():
+        click.echo(f"{row.status:<38} {row.check_id:<42} {row.relation}   "
+                   f"gap {row.gap_point:+.4g} (written precision {row.gap_written:+.4g})")
+    counts = results["status"].value_counts()
+    click.echo(", ".join(f"{int(counts.get(s, 0))} {s}" for s in STATUSES))

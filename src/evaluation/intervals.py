@@ -15,8 +15,10 @@ class Interval:
     Arithmetic is the standard interval extension: for ``x = [a, b]`` and ``y = [c, d]``,
     ``x + y = [a + c, b + d]``, ``x - y = [a - d, b - c]``,
     ``x * y = [min(P), max(P)]`` with ``P = {ac, ad, bc, bd}``, and
-    ``x / y = x * [1/d, 1/c]`` when ``0`` is not in ``y``. The result contains every value the
-    operation can take for operands in the intervals (containment).
+    ``x / y = [min(Q), max(Q)]`` with ``Q = {a/c, a/d, b/c, b/d}`` when ``0`` is not in ``y``
+    (quotients computed directly, so rounding matches a point division; an undefined
+    ``inf/inf`` corner is skipped: the other corners bound the range). The result contains
+    every value the operation can take for operands in the intervals (containment).
     """
 
     low: float
@@ -104,10 +106,15 @@ class Interval:
         return Interval(1 / self.high, 1 / self.low)
 
     def __truediv__(self, other: float | Interval) -> Interval:
-        return self * self._coerce(other).reciprocal()
+        divisor = self._coerce(other)
+        if divisor.low <= 0 <= divisor.high:
+            raise ValueError(f"cannot divide by an interval containing zero: {divisor}")
+        quotients = [q for a in (self.low, self.high) for b in (divisor.low, divisor.high)
+                     if not math.isnan(q := a / b)]
+        return Interval(min(quotients), max(quotients))
 
     def __rtruediv__(self, other: float | Interval) -> Interval:
-        return self._coerce(other) * self.reciprocal()
+        return self._coerce(other) / self
 
     def __str__(self) -> str:
         if self.low == self.high:
