@@ -1,0 +1,61 @@
+"""Notebook 02 runs with papermill and a small number of draws, without errors or warnings."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import papermill as pm
+import pytest
+
+from evaluation import config
+
+NOTEBOOK = config.NOTEBOOKS_DIR / "02-financing-and-subsidies.ipynb"
+WARNING_TEXT = re.compile(r"warning|glyph|traceback|error", re.IGNORECASE)
+
+
+def test_notebook_is_committed_clean_with_one_documented_parameters_cell():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    lines = [line for line in tagged[0].source.splitlines() if line.strip()]
+    names = [line.split(":")[0] for line in lines]
+    assert names == ["edition", "scenarios", "draws", "seed"]
+    assert all(" # " in line for line in lines)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_notebook_executes_without_error_or_warning(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALUATION_OUTPUT_DIR", str(tmp_path))
+    out = tmp_path / "02.ipynb"
+    pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="python3", progress_bar=False,
+                        parameters={"draws": 2000, "seed": 7,
+                                    "scenarios": ["baseline", "no_measures", "interest_subsidy"]})
+    nb = nbformat.read(out, as_version=4)
+    texts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            assert output.output_type != "error"
+            if output.output_type == "stream":
+                texts.append(output.text)
+                assert output.name != "stderr", output.text
+            else:
+                texts.append(output.get("data", {}).get("text/plain", ""))
+    offending = [t for t in texts if WARNING_TEXT.search(t)]
+    assert not offending, offending[:2]
+    for name in ("model_attribution_2012", "model_probabilities", "model_assumptions"):
+        assert (tmp_path / "tables" / f"{name}.csv").exists()
+    for name in ("model_attribution_2012", "model_fan_sales_credit", "model_fan_sales_fiscal",
+                 "model_tornado_investment_share"):
+        assert (tmp_path / "figures" / f"{name}.png").exists()
+    prose = " ".join(o["data"]["text/markdown"] for c in nb.cells for o in c.get("outputs", [])
+                     if "text/markdown" in o.get("data", {}))
+    assert "2,000 draws, seed 7" in prose and "90% interval" in prose
+
+
+@pytest.mark.parametrize("bad", [["baseline", "no_such_scenario"]])
+def test_unknown_scenario_fails_with_clear_message(tmp_path, monkeypatch, bad):
+    monkeypatch.setenv("EVALUATION_OUTPUT_DIR", str(tmp_path))
+    with pytest.raises(pm.PapermillExecutionError, match="no_such_scenario"):
+        pm.execute_notebook(str(NOTEBOOK), str(tmp_path / "bad.ipynb"), kernel_name="python3",
+                            progress_bar=False, parameters={"draws": 500, "scenarios": bad})

@@ -1,0 +1,120 @@
+"""parameters.yaml and scenarios.yaml load; every bad file gives one clear error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evaluation.errors import ParameterError
+from evaluation.parameters import (
+    Distribution, load_parameters, load_scenarios, select_scenarios)
+
+BAD = Path(__file__).parent / "fixtures" / "bad_parameters"
+
+# fixture file -> (loader, text every message must contain: the key or place, what was expected)
+BAD_FILES = {
+    "missing_reference.yaml":
+        ("parameters", "parameter 'grant_deadweight'", "missing key(s) reference"),
+    "incomplete_reference.yaml": ("parameters", "key 'reference'", "missing source, setting"),
+    "central_outside_bounds.yaml":
+        ("parameters", "key 'central'", "within the distribution's bounds"),
+    "unknown_distribution.yaml": ("parameters", "distribution', name", "'cauchy'"),
+    "bounds_reversed.yaml": ("parameters", "low/high", "low < high"),
+    "judgement_without_reasoning.yaml":
+        ("parameters", "key 'reasoning'", "the reasoning behind"),
+    "missing_sd.yaml": ("parameters", "distribution', sd", "a positive number"),
+    "unknown_parameter_key.yaml":
+        ("parameters", "parameter 'grant_deadweight'", "unknown key(s) centre"),
+    "malformed_yaml.yaml": ("parameters", "line", "malformed YAML"),
+    "scenario_unknown_key.yaml":
+        ("scenarios", "scenario 'bigger_fund', key 'special_fund_multiple'", "an unknown lever"),
+    "scenario_out_of_range.yaml":
+        ("scenarios", "scenario 'all_loans_subsidised', key 'interest_subsidy_loan_share'",
+         "found 1.5; expected a number in [0, 1]"),
+    "scenario_unknown_fact.yaml":
+        ("scenarios", "scenario 'credit_fact', key 'credit_growth_pct'",
+         "a fact id in data/facts.csv"),
+    "scenario_without_baseline.yaml":
+        ("scenarios", "no 'baseline' scenario", "a 'baseline' scenario"),
+    "scenario_malformed_yaml.yaml": ("scenarios", "line", "malformed YAML"),
+}
+
+
+def test_every_fixture_is_covered():
+    assert sorted(p.name for p in BAD.glob("*.yaml")) == sorted(BAD_FILES)
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_file_gives_clear_error(name):
+    loader, location, detail = BAD_FILES[name]
+    path = BAD / name
+    with pytest.raises(ParameterError) as info:
+        if loader == "parameters":
+            load_parameters(path)
+        else:
+            load_scenarios(path)
+    message = str(info.value)
+    assert name in message  # the file
+    assert location in message  # the key or place
+    assert detail in message  # what was found or expected
+    assert "expected" in message
+    assert "Traceback" not in message
+
+
+def test_project_files_load_and_document_every_parameter():
+    inputs = load_parameters()
+    assert len(inputs.parameters) >= 20
+    for p in inputs.parameters.values():
+        assert p.reference["authors"] and p.reference["year"] and p.reference["source"]
+        assert p.distribution.low <= p.central <= p.distribution.high
+        assert not p.judgement or p.reasoning
+    scenarios = load_scenarios(inputs=inputs)
+    required = {"baseline", "no_special_fund", "doubled_special_fund", "interest_subsidy",
+                "credit_2012_pace", "credit_halved", "guarantee_scheme"}
+    assert required <= set(scenarios)
+
+
+def test_scenario_fact_override_resolves_to_documented_value():
+    scenarios = load_scenarios()
+    # 同比增长55．97％ (fact plan2013.2012.loan_balance_growth); halved = 27.985
+    assert scenarios["credit_2012_pace"].levers["credit_growth_pct"] == pytest.approx(55.97)
+    assert scenarios["credit_halved"].levers["credit_growth_pct"] == pytest.approx(27.985)
+    assert scenarios["baseline"].levers["special_fund_scale"] == 1.0
+
+
+def test_unknown_scenario_name_is_named():
+    with pytest.raises(ParameterError, match="scenario 'nonsense'.*expected one of baseline"):
+        select_scenarios(["baseline", "nonsense"], load_scenarios())
+
+
+@pytest.mark.parametrize("dist", [
+    Distribution("pert", 0.6, 0.3, 0.9),
+    Distribution("triangular", 0.7, 0.25, 1.6),
+    Distribution("uniform", 0.5, 0.0, 1.0),
+    Distribution("normal_truncated", 0.0, -0.3, 0.3, 0.1),
+    Distribution("lognormal_truncated", 1.0, 0.5, 2.0, 0.4),
+])
+def test_sampling_matches_quantile_function_and_bounds(dist):
+    x = dist.sample(np.random.default_rng(7), 200_000)
+    assert x.min() >= dist.low and x.max() <= dist.high
+    for q in (0.05, 0.5, 0.95):
+        expected = float(dist.ppf(q))
+        assert np.quantile(x, q) == pytest.approx(expected, abs=0.01 * (dist.high - dist.low))
+
+
+def test_triangular_quantile_by_hand():
+    # triangular(0, 1, 2): F(x) = x²/2 on [0, 1], so the 12.5% quantile is x = 0.5
+    assert float(Distribution("triangular", 1.0, 0.0, 2.0).ppf(0.125)) == pytest.approx(0.5)
+
+
+def test_pert_table_sampling_follows_exact_beta_quantiles():
+    from scipy import stats
+
+    dist = Distribution("pert", 0.6, 0.3, 0.9)
+    # pert(0.3, 0.6, 0.9): Beta(1 + 4 × 0.5, 1 + 4 × 0.5) = Beta(3, 3) on [0.3, 0.9]
+    x = dist.sample(np.random.default_rng(5), 400_000)
+    for q in (0.001, 0.01, 0.25, 0.5, 0.75, 0.99, 0.999):
+        exact = 0.3 + 0.6 * stats.beta.ppf(q, 3, 3)
+        assert np.quantile(x, q) == pytest.approx(exact, abs=2e-3)
