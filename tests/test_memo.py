@@ -1,0 +1,233 @@
+"""The policy memo: the notebook renders with provenance on every number; the builders compute."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from types import SimpleNamespace
+
+import nbformat
+import numpy as np
+import papermill as pm
+import pandas as pd
+import pytest
+
+from evaluation import config, memo, targets
+from evaluation.errors import DataError, ParameterError
+from evaluation.facts import default_facts
+from evaluation.htmlexport import notebook_html
+from evaluation.model import simulate
+from evaluation.parameters import default_inputs
+from evaluation.provenance import Citations, check_provenance
+
+NOTEBOOK = config.NOTEBOOKS_DIR / "04-policy-memo.ipynb"
+SCENARIOS = ["baseline", "no_special_fund", "credit_2012_pace", "no_measures"]
+DRAWS, SEED = 4000, 11
+WARNING_TEXT = re.compile(r"warning|glyph|traceback", re.IGNORECASE)
+SPAN = re.compile(r"""<span class=["']prov["'] data-prov=(["'])(.*?)\1 """
+                  r"""title=(["'])(.*?)\3>(.*?)<sup>""", re.S)
+
+
+# --------------------------------------------------------------------------- the notebook
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    out_dir = tmp_path_factory.mktemp("memo")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EVALUATION_OUTPUT_DIR", str(out_dir))
+        pm.execute_notebook(str(NOTEBOOK), str(out_dir / "04.ipynb"), kernel_name="python3",
+                            progress_bar=False,
+                            parameters={"draws": DRAWS, "seed": SEED, "scenarios": SCENARIOS})
+    nb = nbformat.read(out_dir / "04.ipynb", as_version=4)
+    html = notebook_html(nb, title="04-policy-memo", edition="2013", notebook="04-policy-memo",
+                         finished="2026-01-01T00:00:00")
+    return SimpleNamespace(nb=nb, html=html, out_dir=out_dir)
+
+
+def spans(html: str) -> list[tuple[str, str, str]]:
+    """(data-prov, title, text) of every provenance span, unescaped."""
+    return [(unescape(p), unescape(t), unescape(x)) for _, p, _, t, x in SPAN.findall(html)]
+
+
+def lede(html: str) -> str:
+    return re.search(r'<p class="memo-lede">(.*?)</p>', html, re.S).group(1)
+
+
+def test_notebook_is_committed_clean_with_one_documented_parameters_cell():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    lines = [line for line in tagged[0].source.splitlines() if line.strip()]
+    assert [line.split(":")[0] for line in lines] == [
+        "edition", "seed", "draws", "base_year", "target_years", "scenarios"]
+    assert all(" # " in line and line.count("=") == 1 for line in lines)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_executes_without_error_or_warning(executed):
+    for cell in executed.nb.cells:
+        for output in cell.get("outputs", []):
+            assert output.output_type != "error"
+            if output.output_type == "stream":
+                assert output.name != "stderr", output.text
+                assert not WARNING_TEXT.search(output.text), output.text
+            else:
+                plain = output.get("data", {}).get("text/plain", "")
+                assert not WARNING_TEXT.search(plain), plain
+    assert "Traceback" not in executed.html
+    assert (executed.out_dir / "tables" / "memo_target_probabilities.csv").is_file()
+
+
+def test_rendered_memo_is_code_free(executed):
+    assert "memo.gather" not in executed.html and "display(HTML" not in executed.html
+    assert not re.search(r'class="jp-InputArea', executed.html)
+
+
+def test_every_number_in_the_rendered_memo_has_provenance(executed):
+    assert check_provenance(executed.html) == []
+    typed = executed.html.replace('<p class="memo-lede">', '<p class="memo-lede">typed 123.4 ')
+    assert check_provenance(typed) == ["'123.4' in “…typed 123.4 In 2012 the…”"]
+
+
+def test_sections_are_present_in_order(executed):
+    positions = [executed.html.index(f'id="memo-{key}"') for key, _ in memo.SECTIONS]
+    assert positions == sorted(positions)
+    for n, (_, title) in enumerate(memo.SECTIONS, start=1):
+        assert f"<h2>{n}. {title}</h2>" in executed.html
+    assert [k for k, _ in memo.SECTIONS] == ["headline", "policy", "methods", "sources"]
+
+
+def test_headline_required_growth_of_the_2013_investment_target(executed):
+    expected = f"{100 * (472.8 / 465 - 1):+.1f}%"  # +1.7%
+    found = [text for prov, title, text in spans(lede(executed.html))
+             if prov == "derived:plan2013.2012.project_investment;plan2013.2013.project_investment"
+             and title.startswith("target / outcome - 1")]
+    assert found == [expected]
+
+
+def test_direct_financing_gap(executed):
+    gap = 273.45 - (82.55 + 4.71 + 39 + 60 + 3.39 + 28 + 5.8)  # 50
+    listed = 82.55 + 4.71 + 39 + 60 + 3.39 + 28 + 5.8  # 223.45
+    by_formula = {}
+    for _, title, text in spans(executed.html):
+        by_formula.setdefault(title.split(";")[0], set()).add(text)
+    assert by_formula["stated total - sum of the listed instruments"] == {f"{gap:.2f}亿元"}
+    assert by_formula["sum of the listed instruments"] == {f"{listed:.2f}亿元"}
+    assert by_formula["100 × not itemised / stated total"] == {f"{100 * gap / 273.45:.1f}%"}
+
+
+def test_model_headline_equals_an_independent_simulation(executed):
+    independent = simulate(SCENARIOS, draws=DRAWS, seed=SEED, with_tiers=False)
+    share = np.quantile(independent.headline["investment_share"], [0.05, 0.5, 0.95]) * 100
+    hit = np.mean(independent.projections["baseline"]["investment_2013"] >= 472.8)
+    model_texts = [text for prov, _, text in spans(lede(executed.html))
+                   if prov.startswith("model:")]
+    assert f"{share[1]:.1f}%" in model_texts
+    assert f"{share[0]:.1f}–{share[2]:.1f}%" in model_texts
+    assert f"{hit:.0%}" in model_texts
+
+
+def test_every_span_names_its_origin(executed):
+    facts, inputs = default_facts(), default_inputs()
+    found = spans(executed.html)
+    assert {p.split(":")[0] for p, _, _ in found} == {"fact", "derived", "model"}
+    for prov, title, _ in found:
+        kind, _, origin = prov.partition(":")
+        if kind == "fact":
+            assert facts.loc[origin, "quote"] in title
+        elif kind == "model":
+            names = origin.split(";")
+            assert set(names) <= set(inputs.parameters)
+            assert title.split("references: ")[1] == "; ".join(
+                memo.parameter_references(names, inputs))
+        else:
+            assert "inputs:" in title
+
+
+def test_methods_label_the_panel_synthetic_and_sources_list_checksums(executed):
+    methods = executed.html[executed.html.index('id="memo-methods"'):
+                            executed.html.index('id="memo-sources"')]
+    assert "SYNTHETIC" in methods and "judgement" in methods
+    for source in memo.default_sources().values():
+        assert source.sha256 in executed.html
+
+
+# --------------------------------------------------------------------------- the builders
+def _comparison(base: str, target: str, base_year: int, target_year: int) -> pd.Series:
+    facts = default_facts()
+    b, t = facts.loc[base, "value"], facts.loc[target, "value"]
+    return pd.Series({"base_fact_id": base, "target_fact_id": target, "base_year": base_year,
+                      "target_year": target_year, "change_pct": 100 * (t / b - 1),
+                      "required_cagr_pct": 100 * ((t / b) ** (1 / (target_year - base_year)) - 1)})
+
+
+def texts(html: str) -> list[str]:
+    return [text for _, _, text in spans(html)]
+
+
+def test_required_growth_one_year_and_several_years():
+    cite = Citations()
+    one = memo.required_growth(_comparison("plan2013.2012.project_investment",
+                                           "plan2013.2013.project_investment", 2012, 2013), cite)
+    assert texts(one) == ["+1.7%"]  # 472.8 / 465 - 1 = 1.677%
+    three = memo.required_growth(_comparison("plan2013.2012.project_investment",
+                                             "plan2015.2015.project_investment", 2012, 2015), cite)
+    assert texts(three) == [f"{100 * (246.53 / 465 - 1):+.1f}%",
+                            f"{100 * ((246.53 / 465) ** (1 / 3) - 1):+.1f}%"]  # -47.0%, -19.1%
+    assert "in all" in three and "a year" in three
+
+
+def test_financing_gap_from_the_financing_mix():
+    html = memo.financing_gap(targets.financing_mix(year=2012), Citations())
+    share = f"{100 * 50 / 273.45:.1f}%"  # 18.3%
+    assert texts(html) == ["223.45亿元", "273.45亿元", "50.00亿元", share]
+
+
+def test_non_fiscal_share_is_credit_and_direct_financing_over_the_total():
+    net = {"special_fund": np.array([1.0, 2.0, 0.5]), "tax_relief": np.array([1.0, 1.0, 0.5]),
+           "credit": np.array([6.0, 3.0, 8.0]), "direct_financing": np.array([2.0, 4.0, 1.0]),
+           "interest_subsidy": 0.0, "guarantee": 0.0}
+    total = np.array([10.0, 10.0, 10.0])
+    results = SimpleNamespace(net_2012=net, headline={"net_additional_investment": total},
+                              draws=3)
+    ratios = np.array([8 / 10, 7 / 10, 9 / 10])
+    got = memo.non_fiscal_share(results)
+    assert got["p50"] == pytest.approx(0.8)
+    assert got["p5"] == pytest.approx(np.quantile(ratios, 0.05))
+    assert got["mean"] == pytest.approx(0.8)
+
+
+def test_parameter_references_are_short_deduplicated_and_checked():
+    inputs = default_inputs()
+    refs = memo.parameter_references(["credit_deadweight", "direct_finance_deadweight",
+                                      "displacement"], inputs)
+    assert refs == ["Cong et al. (2019)", "English Partnerships (2008)"]
+    with pytest.raises(ParameterError, match="no_such_parameter"):
+        memo.parameter_references(["credit_deadweight", "no_such_parameter"], inputs)
+
+
+def test_instrument_parameters_include_the_shared_chain_once():
+    names = memo.instrument_parameters(["credit", "guarantee"])
+    assert names.count("loan_fixed_investment_share") == 1
+    assert set(memo.CHAIN_PARAMETERS) <= set(names) and "guarantee_fee_rate" in names
+    assert "grant_deadweight" not in names
+
+
+def test_interval_level_and_sections():
+    assert texts(memo.interval_level(Citations())) == ["90%"]  # 100 × (0.95 - 0.05)
+    assert "<h2>3. Methods and limitations</h2>" in memo.section("methods", "x")
+    with pytest.raises(ValueError, match="appendix"):
+        memo.section("appendix", "x")
+
+
+def test_find_fact_and_a_missing_one():
+    facts = default_facts()
+    assert memo.find_fact(facts, "sales_revenue", 2012) == "plan2013.2012.sales_revenue"
+    assert memo.find_fact(facts, "project_investment", 2015,
+                          kinds=("target", "plan")) == "plan2015.2015.project_investment"
+    with pytest.raises(DataError, match="'sales_revenue', year 2015"):
+        memo.find_fact(facts, "sales_revenue", 2015)
+
+
+def test_scenarios_without_baseline_are_refused():
+    with pytest.raises(ParameterError, match="baseline"):
+        memo.gather(edition="2013", scenarios=["no_measures"], draws=100, seed=1)
