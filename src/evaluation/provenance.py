@@ -132,8 +132,16 @@ class Citations:
         """The numbered notes cited so far, as an HTML section exempt from the check."""
         items = "\n".join(f'<li id="{self._prefix}-{n}" value="{n}">{note}</li>'
                           for n, note in enumerate(self._notes.values(), start=1))
+        documents = "\n".join(f"<li>{_document_note(self._sources[sid])}</li>"
+                               for sid in self._cited_sources())
+        listed = f"<p>Documents quoted:</p>\n<ul>\n{documents}\n</ul>\n" if documents else ""
         return (f'<section class="provenance-notes" data-prov-ignore="footnotes">\n'
-                f"<h3>{escape(heading)}</h3>\n<ol>\n{items}\n</ol>\n</section>")
+                f"<h3>{escape(heading)}</h3>\n<ol>\n{items}\n</ol>\n{listed}</section>")
+
+    def _cited_sources(self) -> list[str]:
+        cited = [lookup(key[1], self._facts)["source_id"] for key in self._notes
+                 if key[0] == "fact"]
+        return list(dict.fromkeys(cited))
 
     def _fact_note(self, fact_id: str) -> int:
         row = lookup(fact_id, self._facts)
@@ -178,11 +186,14 @@ def _format(value: Value, fmt: str | None, unit: str) -> str:
 
 
 def _fact_note(row: pd.Series, source: Source) -> str:
-    return (f"“{escape(row['quote'])}” — {escape(source.title_zh)} "
-            f"({escape(source.title_en)}); "
+    return (f"“{escape(row['quote'])}” — {escape(source.title_zh)}; "
+            f"fact <code>{escape(row['fact_id'])}</code>.")
+
+
+def _document_note(source: Source) -> str:
+    return (f"{escape(source.title_zh)} ({escape(source.title_en)}); {escape(source.issuer)}; "
             f"file <code>{escape(source.file)}</code>, sha256 "
-            f"<code>{source.sha256[:SHA_PREFIX]}</code>; fact <code>{escape(row['fact_id'])}"
-            f"</code>.")
+            f"<code>{source.sha256[:SHA_PREFIX]}</code>.")
 
 
 # --- the check ----------------------------------------------------------------------------------
