@@ -1,0 +1,186 @@
+"""Benchmark the reports pipeline against its floor and against a plain papermill loop.
+
+Measured in one invocation, on the same notebooks, each in a fresh process (so imports count):
+
+- cold full run: ``run_edition(force=True)`` at the default parallelism;
+- floor: bare kernels that only run the notebooks' import statements, at the same parallelism;
+- papermill loop: ``papermill NB OUT -f <edition file>`` once per notebook, one after another;
+- no-change rerun: ``run_edition()`` again, nothing changed;
+- full run with history: forced again; the manifest's run times now order the notebooks
+  longest first (what ``make report`` does after the first edition);
+- serial vs parallel: ``run_edition(force=True, jobs=1)`` against the cold full run.
+
+Targets: full run ≤ 1.25 × floor; ≥ 3 × faster than the papermill loop; no-change rerun
+≤ 1 s.
+
+Usage: ``python bench/pipeline.py [--edition 2013] [--notebooks-dir notebooks] [--jobs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from evaluation import config
+from evaluation.editions import discover_notebooks
+from evaluation.fingerprint import LIBRARY_DIR
+
+BIN = Path(sys.executable).parent
+INLINE_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+
+RUN = """
+from pathlib import Path
+from evaluation.runner import run_edition
+run_edition({edition!r}, reports_dir=Path({reports!r}), library_dir=Path({library!r}),
+            force={force!r}, jobs={jobs!r})
+"""
+
+FLOOR = """
+import asyncio, json, sys
+from jupyter_client.manager import AsyncKernelManager
+
+async def one(code, semaphore):
+    async with semaphore:
+        km = AsyncKernelManager(kernel_name="python3")
+        await km.start_kernel(stdout=-3, stderr=-3)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=120)
+            reply = await kc.execute_interactive(code, timeout=600, output_hook=lambda msg: None)
+            assert reply["content"]["status"] == "ok", reply["content"]
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+async def main(codes, jobs):
+    semaphore = asyncio.Semaphore(jobs)
+    await asyncio.gather(*(one(code, semaphore) for code in codes))
+
+asyncio.run(main(json.loads(sys.argv[1]), int(sys.argv[2])))
+"""
+
+
+def import_lines(notebook: Path) -> str:
+    """Every top-level import statement of a notebook's code cells, in order."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    lines: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        lines += [ast.unparse(node) for node in tree.body
+                  if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return "\n".join(dict.fromkeys(lines)) or "pass"
+
+
+def timed(cmd: list[str], *, env: dict[str, str] | None = None) -> float:
+    """Wall-clock seconds of a subprocess, which must succeed."""
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, env={**os.environ, **INLINE_ENV, **(env or {})},
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def run_cmd(*, edition: str, reports: Path, library: Path, force: bool, jobs: int) -> list[str]:
+    """The command of one ``run_edition`` in a fresh process."""
+    code = RUN.format(edition=edition, reports=str(reports), library=str(library), force=force,
+                      jobs=jobs)
+    return [sys.executable, "-c", code]
+
+
+def snapshot(work: Path, notebooks_dir: Path) -> tuple[Path, Path]:
+    """Copy data, notebooks and library source into ``work``: others may edit them meanwhile.
+
+    Returns the snapshot's project root (used as ``EVALUATION_ROOT``, so kernels read the
+    frozen data) and the library copy the cache keys cover.
+    """
+    root = work / "project"
+    shutil.copytree(config.DATA_DIR, root / "data")
+    shutil.copytree(notebooks_dir, root / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copy(config.ROOT / "pyproject.toml", root / "pyproject.toml")
+    library = work / "library"
+    shutil.copytree(LIBRARY_DIR, library, ignore=shutil.ignore_patterns("__pycache__"))
+    return root, library
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edition", default="2013")
+    parser.add_argument("--notebooks-dir", type=Path, default=config.NOTEBOOKS_DIR)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    try:
+        root, library = snapshot(work, args.notebooks_dir)
+        os.environ["EVALUATION_ROOT"] = str(root)  # every subprocess below, kernels included
+        notebooks = discover_notebooks(root / "notebooks")
+        if not notebooks:
+            sys.exit(f"no NN-name.ipynb notebooks in {args.notebooks_dir}")
+        edition_file = root / "data" / "editions" / f"{args.edition}.yaml"
+        reports = work / "reports"
+        common = dict(edition=args.edition, library=library)
+        results = {}
+        results["cold full run"] = timed(run_cmd(**common, reports=reports, force=True,
+                                                 jobs=args.jobs))
+        manifest = json.loads((reports / args.edition / "manifest.json").read_text())
+        results["no-change rerun"] = timed(run_cmd(**common, reports=reports, force=False,
+                                                   jobs=args.jobs))
+        # Forced again, now with the first run's times in the manifest: longest notebook first.
+        results["full run, with history"] = timed(run_cmd(**common, reports=reports, force=True,
+                                                          jobs=args.jobs))
+        codes = json.dumps([import_lines(nb) for nb in notebooks])
+        results["floor"] = timed([sys.executable, "-c", FLOOR, codes, str(args.jobs)])
+        scratch = {"EVALUATION_OUTPUT_DIR": str(work / "scratch")}
+        start = time.perf_counter()
+        for nb in notebooks:
+            timed([str(BIN / "papermill"), "--log-level", "ERROR", str(nb),
+                   str(work / f"pm-{nb.name}"), "-f", str(edition_file)], env=scratch)
+        results["papermill loop"] = time.perf_counter() - start
+        results["serial (--jobs 1)"] = timed(run_cmd(**common, reports=work / "serial",
+                                                    force=True, jobs=1))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    full, floor = results["cold full run"], results["floor"]
+    again = results["full run, with history"]
+    print(f"pipeline benchmark: {len(notebooks)} notebooks "
+          f"({', '.join(nb.stem for nb in notebooks)}), edition {args.edition}, "
+          f"jobs {args.jobs}, {os.cpu_count()} cores")
+    for name, seconds in results.items():
+        print(f"  {name:<24} {seconds:7.2f} s")
+    print("  per notebook in the full run (kernel start to last cell):")
+    for entry in manifest["notebooks"]:
+        print(f"    {entry['name']:<34} {entry['duration_s']:7.2f} s")
+    checks = [
+        ("full run / floor", full / floor, "<= 1.25", full / floor <= 1.25),
+        ("  with history / floor", again / floor, "<= 1.25", again / floor <= 1.25),
+        ("papermill loop / full run", results["papermill loop"] / full, ">= 3",
+         results["papermill loop"] / full >= 3),
+        ("  papermill loop / with history", results["papermill loop"] / again, ">= 3",
+         results["papermill loop"] / again >= 3),
+        ("no-change rerun (s)", results["no-change rerun"], "<= 1.0",
+         results["no-change rerun"] <= 1.0),
+        ("serial / parallel", results["serial (--jobs 1)"] / full, "(speed-up)", True),
+    ]
+    for name, value, target, ok in checks:
+        mark = "" if target == "(speed-up)" else ("  ok" if ok else "  MISSED")
+        print(f"  {name:<32} {value:6.2f}  target {target}{mark}")
+
+
+if __name__ == "__main__":
+    main()

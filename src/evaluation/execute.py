@@ -1,0 +1,136 @@
+"""Executing one notebook in its own kernel, without saving after every cell.
+
+papermill injects the parameters (``parameterize_notebook``) exactly as ``papermill -f`` would;
+nbclient then runs the cells in a kernel this module starts and always shuts down, so that an
+interrupt or a failure never leaves a kernel behind. The kernel writes tables and figures to the
+folder given by ``EVALUATION_OUTPUT_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, DeadKernelError
+from jupyter_client.manager import AsyncKernelManager
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
+
+from evaluation.outputs import OUTPUT_DIR_ENV
+
+KERNEL_NAME = "python3"
+"""ipykernel's native kernel: the interpreter running ``evaluation`` itself."""
+STARTUP_TIMEOUT_S = 120
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+"""Figures are displayed in the notebook (and so in the HTML) even when MPLBACKEND=Agg."""
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class CellFailure:
+    """Where and how a notebook failed."""
+
+    cell_number: int
+    """1-based position of the failing cell in the source notebook (as JupyterLab counts)."""
+    first_line: str
+    ename: str
+    evalue: str
+
+    def summary(self, notebook: str) -> str:
+        """One paragraph naming the notebook, the cell and the exception."""
+        return (f"Notebook {notebook} failed in cell {self.cell_number} (counting every cell "
+                f"from 1; it begins `{self.first_line}`) with {self.ename}: {self.evalue}")
+
+
+@dataclass
+class Execution:
+    """The outcome of executing one notebook."""
+
+    notebook: nbformat.NotebookNode
+    duration_s: float
+    failure: CellFailure | None = None
+
+
+def prepare(path: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:
+    """Read a notebook and inject ``parameters`` after its ``parameters`` cell (papermill's way)."""
+    nb = load_notebook_node(str(path))
+    nb.metadata["papermill"] = {"input_path": str(path), "parameters": {},
+                                "environment_variables": {}}
+    return parameterize_notebook(nb, parameters, kernel_name=KERNEL_NAME, language="python")
+
+
+def code_cell_count(nb: nbformat.NotebookNode) -> int:
+    """How many code cells will run (the progress total)."""
+    return sum(cell.cell_type == "code" for cell in nb.cells)
+
+
+def _failure(nb: nbformat.NotebookNode, index: int, exc: Exception) -> CellFailure:
+    injected_before = any("injected-parameters" in c.metadata.get("tags", [])
+                          for c in nb.cells[:index])
+    source = nb.cells[index].source.strip().splitlines()
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    return CellFailure(cell_number=index + 1 - injected_before,
+                       first_line=source[0][:80] if source else "",
+                       ename=_ANSI.sub("", str(ename)),
+                       evalue=_ANSI.sub("", str(evalue)).strip().splitlines()[0]
+                       if str(evalue).strip() else "")
+
+
+async def execute(nb: nbformat.NotebookNode, *, cwd: Path, output_dir: Path, log: Path,
+                  on_progress: ProgressCallback | None = None) -> Execution:
+    """Run every cell of ``nb`` (in place) in a fresh kernel; stop at the first error.
+
+    The kernel writes tables and figures under ``output_dir`` and its own stdout/stderr (kernel
+    start-up messages, not cell output) to ``log``. It is shut down in every case, including
+    cancellation (Ctrl-C, SIGTERM).
+    """
+    start = time.perf_counter()
+    env = {**os.environ, OUTPUT_DIR_ENV: str(output_dir), "MPLBACKEND": INLINE_BACKEND}
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+    client = NotebookClient(nb, km=km, kernel_name=KERNEL_NAME, startup_timeout=STARTUP_TIMEOUT_S,
+                            resources={"metadata": {"path": str(cwd)}})
+    total, done, index = code_cell_count(nb), 0, 0
+    failure = None
+    log.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(log, "ab") as handle:
+            await km.start_kernel(env=env, cwd=str(cwd), stdout=handle, stderr=handle)
+        await client.async_start_new_kernel_client()
+        reply = await client.async_wait_for_reply(await _ensure(client.kc.kernel_info()))
+        if reply is not None and "language_info" in reply["content"]:
+            nb.metadata["language_info"] = reply["content"]["language_info"]
+        if on_progress:
+            on_progress(0, total)
+        for index, cell in enumerate(nb.cells):
+            await client.async_execute_cell(cell, index,
+                                            execution_count=client.code_cells_executed + 1)
+            if cell.cell_type == "code":
+                done += 1
+                if on_progress:
+                    on_progress(done, total)
+    except (CellExecutionError, DeadKernelError) as exc:
+        failure = _failure(nb, index, exc)
+    finally:
+        await _shutdown(client, km)
+    return Execution(notebook=nb, duration_s=time.perf_counter() - start, failure=failure)
+
+
+async def _ensure(value: Any) -> Any:
+    return await value if hasattr(value, "__await__") else value
+
+
+async def _shutdown(client: NotebookClient, km: AsyncKernelManager) -> None:
+    if client.kc is not None:
+        client.kc.stop_channels()
+    if km.has_kernel:
+        await km.shutdown_kernel(now=True)

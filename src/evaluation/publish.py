@@ -1,0 +1,113 @@
+"""All-or-nothing publishing of an edition folder.
+
+A run builds everything in ``reports/.staging/<edition>-<pid>/``. Publishing swaps that folder
+for ``reports/<edition>/`` with two renames on the same file system while SIGINT and SIGTERM are
+blocked, so a reader sees the old edition or the new one, never a mix. A failed run never
+touches ``reports/<edition>/``; it replaces ``reports/<edition>.failed/`` instead. Leftovers of
+a killed run (staging folders of dead processes, a half-finished swap) are cleaned up, or put
+back, by the next run.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from evaluation.errors import RunError, problem
+
+STAGING = ".staging"
+FAILED_SUFFIX = ".failed"
+_OLD_SUFFIX = ".old"
+
+
+def failed_dir(reports_dir: Path, edition: str) -> Path:
+    """Where a failed run of ``edition`` leaves its evidence."""
+    return reports_dir / f"{edition}{FAILED_SUFFIX}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def edition_lock(reports_dir: Path, edition: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``edition`` for one run; a second concurrent run fails."""
+    folder = reports_dir / STAGING
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{edition}.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError(problems=[problem(folder / f"{edition}.lock", "",
+                                             "another `evaluation run` of this edition running",
+                                             "one run per edition at a time")]) from None
+        yield
+
+
+def recover(reports_dir: Path, edition: str) -> None:
+    """Undo what a killed run left behind for ``edition``.
+
+    Removes staging folders of processes no longer alive; if a swap was cut short between its
+    two renames, puts the previous edition back.
+    """
+    folder = reports_dir / STAGING
+    if not folder.is_dir():
+        return
+    target = reports_dir / edition
+    for entry in folder.glob(f"{edition}-*"):
+        stem = entry.name.removeprefix(f"{edition}-")
+        pid_text, _, suffix = stem.partition(".")
+        if not pid_text.isdigit() or (_alive(int(pid_text)) and int(pid_text) != os.getpid()):
+            continue
+        if suffix == _OLD_SUFFIX.lstrip(".") and not target.exists():
+            os.rename(entry, target)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def new_staging(reports_dir: Path, edition: str) -> Path:
+    """A fresh, empty staging folder for this process."""
+    path = reports_dir / STAGING / f"{edition}-{os.getpid()}"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+@contextmanager
+def _signals_blocked() -> Iterator[None]:
+    blocked = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Make ``staging`` the new ``target`` (all or nothing); the old ``target`` is deleted."""
+    old = staging.with_name(staging.name + _OLD_SUFFIX)
+    with _signals_blocked():
+        if target.exists():
+            os.rename(target, old)
+        os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def link_or_copy(source: Path, dest: Path) -> None:
+    """Put ``source``'s bytes at ``dest`` (a hard link when possible)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copy2(source, dest)

@@ -1,0 +1,327 @@
+"""The reports pipeline: editions, execution, publishing, failure, interrupt, cache."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from evaluation import config
+from evaluation.errors import ConfigError, RunError
+from evaluation.fingerprint import LIBRARY_DIR
+from evaluation.runner import run_edition
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NOTEBOOKS = FIXTURES / "notebooks"
+CLI = str(Path(sys.executable).parent / "evaluation")
+
+
+def make_project(tmp_path: Path, notebooks: dict[str, str], edition: str | None = None) -> Path:
+    """A throwaway project: ``notebooks`` maps ``NN-name.ipynb`` → fixture stem."""
+    root = tmp_path / "project"
+    for folder in ("notebooks", "data/editions", "reports"):
+        (root / folder).mkdir(parents=True)
+    for name, fixture in notebooks.items():
+        shutil.copy(NOTEBOOKS / f"{fixture}.ipynb", root / "notebooks" / name)
+    (root / "data" / "editions" / "test.yaml").write_text(
+        edition or 'edition: "test"\nscale: 2.0\nseed: 7\n', encoding="utf-8")
+    (root / "data" / "inputs.csv").write_text("year,value\n2012,465\n", encoding="utf-8")
+    # A frozen copy of the library for the cache key, so colleagues' edits cannot interfere.
+    shutil.copytree(LIBRARY_DIR, root / "library", ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def run(root: Path, **options):
+    return run_edition("test", root=root, notebooks_dir=root / "notebooks",
+                       reports_dir=root / "reports", editions_dir=root / "data" / "editions",
+                       data_dir=root / "data", library_dir=root / "library", **options)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def kernels_started_by(parent: int) -> set[int]:
+    """Live ipykernel processes launched by process ``parent`` (from /proc, no psutil).
+
+    jupyter_client gives each kernel ``JPY_PARENT_PID`` in its environment, so kernels of other
+    processes (colleagues' test runs) are not counted.
+    """
+    marker = f"JPY_PARENT_PID={parent}".encode()
+    pids = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes().split(b"\0")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if b"ipykernel" in cmdline and marker in environ and state != "Z":
+            pids.add(int(proc.name))
+    return pids
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """Two fixture notebooks run once and published."""
+    root = make_project(tmp_path_factory.mktemp("e2e"), {"01-ok.ipynb": "ok",
+                                                         "02-ok-again.ipynb": "ok"},
+                        edition='edition: "test"\nscale: 2.0\nseed: 7\n')
+    # The second copy writes other output names (a shared name is an error: see below).
+    nb2 = root / "notebooks" / "02-ok-again.ipynb"
+    nb2.write_text(nb2.read_text(encoding="utf-8").replace('label: str = \\"ok\\"',
+                                                            'label: str = \\"again\\"'),
+                   encoding="utf-8")
+    report = run(root)
+    return root, report
+
+
+def test_publishes_every_file(published):
+    root, report = published
+    edition = root / "reports" / "test"
+    assert report.published and sorted(report.executed) == ["01-ok", "02-ok-again"]
+    names = set(snapshot(edition))
+    assert names == {"01-ok.ipynb", "01-ok.html", "02-ok-again.ipynb", "02-ok-again.html",
+                     "tables/ok_values.csv", "tables/again_values.csv",
+                     "figures/ok_line.png", "figures/again_line.png", "manifest.json"}
+    # scale 2.0 from the edition reached the kernel: 472.8 * 2 = 945.6
+    assert "945.6" in (edition / "tables" / "ok_values.csv").read_text(encoding="utf-8-sig")
+    assert not list((root / "reports" / ".staging").glob("test-*"))
+
+
+def test_manifest_hashes_parameters_and_statuses(published):
+    root, _ = published
+    manifest = json.loads((root / "reports" / "test" / "manifest.json").read_text())
+    assert manifest["edition"] == "test" and manifest["seed"] == 7
+    assert manifest["parameters"] == {"edition": "test", "scale": 2.0, "seed": 7}
+    inputs = {i["path"]: i for i in manifest["inputs"]}
+    for path in ("data/inputs.csv", "data/editions/test.yaml", "notebooks/01-ok.ipynb"):
+        expected = hashlib.sha256((root / path).read_bytes()).hexdigest()
+        assert inputs[path]["sha256"] == expected
+    assert inputs["src/evaluation/runner.py"]["role"] == "library"
+    assert {"pandas", "papermill", "nbclient", "python"} <= set(manifest["packages"])
+    assert set(manifest["git"]) == {"commit", "dirty"}
+    assert manifest["started"] <= manifest["finished"]
+    by_name = {n["name"]: n for n in manifest["notebooks"]}
+    assert by_name["01-ok"]["status"] == "ok" and by_name["01-ok"]["duration_s"] > 0
+    # each notebook gets only the parameters it declares (seed is not declared by ok.ipynb)
+    assert by_name["01-ok"]["parameters"] == {"edition": "test", "scale": 2.0}
+    assert by_name["02-ok-again"]["outputs"] == ["figures/again_line.png",
+                                                 "tables/again_values.csv"]
+
+
+def test_html_is_code_free_self_contained_and_chinese(published):
+    root, _ = published
+    html = (root / "reports" / "test" / "01-ok.html").read_text(encoding="utf-8")
+    assert "save_table(" not in html and "import matplotlib" not in html  # no input code
+    assert "injected-parameters" not in html and "scale = 2.0" not in html
+    assert "Traceback" not in html
+    assert "中文输出: 工业双百" in html
+    assert "双百行动 2 rows, total 1410.6" in html  # 465 + 472.8 * 2.0
+    images = re.findall(r'<img[^>]+src="([^"]+)"', html)
+    assert images and all(src.startswith("data:image/png;base64,") for src in images)
+    assert base64.b64decode(images[0].split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not re.search(r'<script[^>]+src="https?:', html)
+    assert not re.search(r'class="jp-(InputPrompt|OutputPrompt|CodeMirrorEditor)', html)
+
+
+def test_index_lists_edition_notebooks_and_links(published):
+    root, _ = published
+    index = (root / "reports" / "index.html").read_text(encoding="utf-8")
+    assert 'href="test/01-ok.html"' in index and 'href="test/02-ok-again.ipynb"' in index
+    manifest = json.loads((root / "reports" / "test" / "manifest.json").read_text())
+    assert manifest["finished"] in index
+    assert "FAILED" not in index
+
+
+def test_second_run_executes_nothing_and_data_change_reruns(tmp_path):
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok"})
+    assert run(root).executed == ["01-ok"]
+    before = snapshot(root / "reports" / "test")
+    started = time.perf_counter()
+    second = run(root)
+    assert second.executed == [] and second.reused == ["01-ok"] and not second.published
+    assert time.perf_counter() - started < 1.0
+    assert snapshot(root / "reports" / "test") == before
+    (root / "data" / "inputs.csv").write_text("year,value\n2012,466\n", encoding="utf-8")
+    assert run(root).executed == ["01-ok"]
+    (root / "library" / "facts.py").write_text("# changed\n", encoding="utf-8", newline="")
+    assert run(root).executed == ["01-ok"]
+    assert run(root, force=True).executed == ["01-ok"]
+
+
+def test_only_runs_the_named_notebook_and_keeps_the_others(tmp_path):
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok", "02-other.ipynb": "ok"})
+    nb2 = root / "notebooks" / "02-other.ipynb"
+    nb2.write_text(nb2.read_text(encoding="utf-8").replace('label: str = \\"ok\\"',
+                                                            'label: str = \\"other\\"'))
+    run(root)
+    first = snapshot(root / "reports" / "test")
+    report = run(root, only=("02",), force=True)
+    assert report.executed == ["02-other"] and report.reused == ["01-ok"]
+    after = snapshot(root / "reports" / "test")
+    assert after["01-ok.html"] == first["01-ok.html"]
+    assert after["figures/ok_line.png"] == first["figures/ok_line.png"]
+
+
+def test_failure_keeps_edition_and_names_the_cell(tmp_path):
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok"})
+    run(root)
+    before = snapshot(root / "reports" / "test")
+    shutil.copy(NOTEBOOKS / "broken.ipynb", root / "notebooks" / "02-broken.ipynb")
+    with pytest.raises(RunError) as caught:
+        run(root)
+    assert snapshot(root / "reports" / "test") == before
+    summary = (root / "reports" / "test.failed" / "summary.txt").read_text(encoding="utf-8")
+    # broken.ipynb: markdown, parameters, `x = 1`, then the raise: the fourth cell
+    assert "02-broken.ipynb" in summary and "cell 4" in summary
+    assert "ValueError: deliberate failure in edition test" in summary
+    assert "cell 4" in str(caught.value) and caught.value.exit_code != 0
+    assert (root / "reports" / "test.failed" / "02-broken.ipynb").is_file()
+    index = (root / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "FAILED" in index and "deliberate failure" in index and 'href="test/01-ok.html"' in index
+    assert not list((root / "reports" / ".staging").glob("test-*"))
+    # fixing the notebook publishes and clears the failure notice
+    (root / "notebooks" / "02-broken.ipynb").unlink()
+    run(root, force=True)
+    assert not (root / "reports" / "test.failed").exists()
+    assert "FAILED" not in (root / "reports" / "index.html").read_text(encoding="utf-8")
+
+
+def test_two_notebooks_writing_the_same_output_is_an_error(tmp_path):
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok", "02-same.ipynb": "ok"})
+    with pytest.raises(RunError, match="written by both 01-ok and 02-same"):
+        run(root)
+    assert not (root / "reports" / "test").exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_interrupt_leaves_edition_and_no_kernel(tmp_path, signum):
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok"})
+    run(root)
+    before = snapshot(root / "reports" / "test")
+    shutil.copy(NOTEBOOKS / "slow.ipynb", root / "notebooks" / "02-slow.ipynb")
+    env = {**os.environ, "EVALUATION_ROOT": str(root)}
+    proc = subprocess.Popen([CLI, "run", "--edition", "test"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not list((root / "reports" / ".staging").glob("test-*/.work/02-slow/outputs/started")):
+        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    assert kernels_started_by(proc.pid)  # the check below can see a running kernel
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0, err
+    assert snapshot(root / "reports" / "test") == before
+    assert not list((root / "reports" / ".staging").glob("test-*"))
+    assert kernels_started_by(proc.pid) == set()
+    (root / "notebooks" / "02-slow.ipynb").unlink()
+    assert run(root, force=True).published
+
+
+def test_stale_staging_of_a_dead_run_is_cleaned(tmp_path):
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok"})
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    stale = root / "reports" / ".staging" / f"test-{dead}"
+    (stale / "tables").mkdir(parents=True)
+    run(root)
+    assert not stale.exists()
+
+
+BAD_EDITIONS = {
+    "unknown_parameter": ('edition: "test"\nscael: 2.0\n', ["ok"],
+                          ["test.yaml", "'scael'", "no notebook declares",
+                           "['edition', 'label', 'scale']"]),
+    "wrong_type": ('edition: "test"\nscale: "two"\n', ["ok"],
+                   ["test.yaml", "'scale'", "str 'two'", "a number", "01-ok.ipynb",
+                    "scale: float = 1.0"]),
+    "edition_not_a_string": ("edition: 2013\n", ["ok"],
+                             ["test.yaml", "edition", "2013", "'test'"]),
+    "no_parameters_cell": ('edition: "test"\n', ["ok", "no_parameters"],
+                           ["02-no_parameters.ipynb", "no cell tagged 'parameters'"]),
+    "not_a_mapping": ("- edition\n- test\n", ["ok"], ["test.yaml", "list", "a mapping"]),
+    "unreadable_parameter": ('edition: "test"\npath: "x.csv"\n', ["unreadable_parameter"],
+                             ["01-unreadable_parameter.ipynb", "line 2 (path)",
+                              "papermill cannot parse", "cannot set 'path'"]),
+    "no_such_edition": (None, ["ok"], ["missing.yaml", "no such edition file", "['test']"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_EDITIONS))
+def test_bad_edition_is_a_config_error(tmp_path, case):
+    text, fixtures, expected = BAD_EDITIONS[case]
+    root = make_project(tmp_path, {f"0{i + 1}-{f}.ipynb": f for i, f in enumerate(fixtures)},
+                        edition=text)
+    with pytest.raises(ConfigError) as caught:
+        if text is None:
+            run_edition("missing", root=root, notebooks_dir=root / "notebooks",
+                        reports_dir=root / "reports", editions_dir=root / "data" / "editions")
+        else:
+            run(root)
+    for fragment in expected:
+        assert fragment in str(caught.value)
+    assert not (root / "reports" / "test").exists()
+
+
+def test_cli_reports_a_bad_edition_without_traceback(tmp_path):
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok"}, edition='edition: "test"\nscael: 2\n')
+    done = subprocess.run([CLI, "run", "--edition", "test"],
+                          env={**os.environ, "EVALUATION_ROOT": str(root)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
+
+
+def test_real_notebooks_end_to_end(tmp_path):
+    notebooks = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb"))
+    if not notebooks:
+        pytest.skip("no notebooks in notebooks/ yet")
+    reports = tmp_path / "reports"
+    report = run_edition("2013", reports_dir=reports)
+    edition = reports / "2013"
+    assert report.published and not report.failed
+    manifest = json.loads((edition / "manifest.json").read_text(encoding="utf-8"))
+    assert [n["name"] for n in manifest["notebooks"]] == [nb.stem for nb in notebooks]
+    for entry in manifest["inputs"]:
+        if entry["role"] in ("data", "notebook", "edition"):
+            path = config.ROOT / entry["path"]
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"], path
+    chinese = False
+    for nb in notebooks:
+        html = (edition / f"{nb.stem}.html").read_text(encoding="utf-8")
+        assert "Traceback" not in html
+        assert not re.search(r'class="jp-(InputPrompt|OutputPrompt|CodeMirrorEditor)', html)
+        assert not re.search(r'<script[^>]+src="https?:', html)
+        assert all(src.startswith("data:") for src in re.findall(r'<img[^>]+src="([^"]+)"', html))
+        chinese = chinese or bool(re.search(r"[\u4e00-\u9fff]", html))
+    assert chinese
+    for output in (p for n in manifest["notebooks"] for p in n["outputs"]):
+        assert (edition / output).is_file()
+
+
+def test_a_swap_cut_short_is_put_back(tmp_path):
+    """A run killed (SIGKILL) between the two renames of a publish leaves `<edition>-<pid>.old`."""
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok"})
+    run(root)
+    before = snapshot(root / "reports" / "test")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    os.rename(root / "reports" / "test", root / "reports" / ".staging" / f"test-{dead}.old")
+    second = run(root)
+    assert second.executed == [] and second.reused == ["01-ok"]
+    assert snapshot(root / "reports" / "test") == before
