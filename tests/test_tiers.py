@@ -57,9 +57,9 @@ def test_undocumented_tiers_are_drawn_not_fixed(calibration):
 
 
 def _run(calibration, shift, seed=5, draws=3000):
-    return simulate_tiers(calibration, scenario="s", long_run_growth=np.full(draws, 0.1),
-                          persistence=np.full(draws, 0.5), sales_shift=np.full((draws, 3), shift),
-                          seed=seed)
+    return simulate_tiers(calibration, sales_shifts={"s": np.full((draws, 3), shift)},
+                          long_run_growth=np.full(draws, 0.1), persistence=np.full(draws, 0.5),
+                          seed=seed)["s"]
 
 
 def test_same_seed_identical_and_policy_shift_moves_aggregate_exactly(calibration):

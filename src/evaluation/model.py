@@ -471,13 +471,13 @@ def simulate(scenarios: Sequence[str] | None = None, *, draws: int = DEFAULT_DRA
     if with_tiers:
         calibration = calibrate()
         tier_seed = int(rng.integers(2 ** 32))
-        for sc in chosen:
-            shift = np.column_stack([np.broadcast_to(s - b, (draws,)) for s, b in
-                                     zip(projections[sc.name]["policy_sales"],
-                                         baseline["policy_sales"])])
-            results.tiers[sc.name] = simulate_tiers(
-                calibration, scenario=sc.name, long_run_growth=p["long_run_sales_growth"],
-                persistence=p["growth_persistence"], sales_shift=shift, seed=tier_seed)
+        shifts = {sc.name: np.column_stack([np.broadcast_to(s - b, (draws,)) for s, b in
+                                            zip(projections[sc.name]["policy_sales"],
+                                                baseline["policy_sales"])])
+                  for sc in chosen}
+        results.tiers.update(simulate_tiers(
+            calibration, sales_shifts=shifts, long_run_growth=p["long_run_sales_growth"],
+            persistence=p["growth_persistence"], seed=tier_seed))
         results.calibration = calibration
     return results
 

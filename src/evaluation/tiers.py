@@ -8,6 +8,7 @@ tiers the documents do not give (10-50亿, 1-10亿 in 2012) are drawn, not inven
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ from evaluation.facts import default_facts, lookup
 TIERS = ("over_100", "50_100", "10_50", "1_10")
 TIER_EDGES = {"over_100": (100.0, np.inf), "50_100": (50.0, 100.0), "10_50": (10.0, 50.0),
               "1_10": (1.0, 10.0)}
+_EDGES = sorted({edge for bounds in TIER_EDGES.values() for edge in bounds if np.isfinite(edge)})
 TARGET_YEARS = (2013, 2015)
 YEARS = (2012, 2013, 2014, 2015)
 CALIBRATION_DRAWS = 4000
@@ -250,7 +252,9 @@ def simulate_2012(calibration: Calibration, *, draws: int, rng: np.random.Genera
 
 
 def _tier_counts(sizes: np.ndarray) -> dict[str, np.ndarray]:
-    return {tier: ((sizes >= lo) & (sizes < hi)).sum(-1) for tier, (lo, hi) in TIER_EDGES.items()}
+    above = {edge: np.count_nonzero(sizes >= edge, axis=-1) for edge in _EDGES}
+    return {tier: above[lo] - (above[hi] if np.isfinite(hi) else 0)
+            for tier, (lo, hi) in TIER_EDGES.items()}
 
 
 @dataclass(frozen=True)
@@ -283,19 +287,22 @@ class TierPaths:
         return pd.DataFrame(rows)
 
 
-def simulate_tiers(calibration: Calibration, *, scenario: str, long_run_growth: np.ndarray,
-                   persistence: np.ndarray, sales_shift: np.ndarray, seed: int) -> TierPaths:
-    """Simulate the 100 firms from 2012 to 2015.
+def simulate_tiers(calibration: Calibration, *, sales_shifts: Mapping[str, np.ndarray],
+                   long_run_growth: np.ndarray, persistence: np.ndarray, seed: int
+                   ) -> dict[str, TierPaths]:
+    """Simulate the 100 firms from 2012 to 2015, once, for every scenario.
 
     Parameters
     ----------
+    sales_shifts
+        Per scenario, the ``(draws, 3)`` policy sales effect in 2013-2015 relative to the
+        baseline mix (亿元).
     long_run_growth, persistence
         Per-draw parameters ``long_run_sales_growth`` and ``growth_persistence``.
-    sales_shift
-        ``(draws, 3)`` policy sales effect in 2013-2015 relative to the baseline mix (亿元).
     seed
-        Seed of the firm-level randomness; the same seed across scenarios gives common random
-        numbers, so scenario differences come from ``sales_shift`` alone.
+        Seed of the firm-level randomness. The baseline firm paths are drawn once and shared by
+        every scenario (common random numbers), so scenario differences come from the shifts
+        alone, and the cost of a scenario is only its tier counting.
 
     Notes
     -----
@@ -307,8 +314,9 @@ def simulate_tiers(calibration: Calibration, *, scenario: str, long_run_growth: 
     """
     draws = len(long_run_growth)
     rng = np.random.default_rng(seed)
-    counts = {year: {tier: np.empty(draws, dtype=int) for tier in TIERS} for year in YEARS}
-    totals = np.empty((draws, len(YEARS)))
+    counts = {name: {year: {tier: np.empty(draws, dtype=int) for tier in TIERS}
+                     for year in YEARS} for name in sales_shifts}
+    totals = {name: np.empty((draws, len(YEARS))) for name in sales_shifts}
     rho = calibration.size_growth_corr
     for start in range(0, draws, CHUNK):
         sl = slice(start, min(start + CHUNK, draws))
@@ -323,11 +331,10 @@ def simulate_tiers(calibration: Calibration, *, scenario: str, long_run_growth: 
                 decay = phi ** k
                 shocks = _growth_shocks(rng, np.log(base), rho * decay)
                 base = base * np.exp(mu_lr + decay * (mu - mu_lr) + sigma * shocks)
-                total = base.sum(1)
-                sales = base * (1 + sales_shift[sl, k - 1] / total)[:, None]
-            else:
-                sales = base
-            for tier, c in _tier_counts(sales).items():
-                counts[year][tier][sl] = c
-            totals[sl, k] = sales.sum(1)
-    return TierPaths(scenario, counts, totals)
+            total = base.sum(1)
+            for name, shift in sales_shifts.items():
+                sales = base * (1 + shift[sl, k - 1] / total)[:, None] if k else base
+                for tier, c in _tier_counts(sales).items():
+                    counts[name][year][tier][sl] = c
+                totals[name][sl, k] = sales.sum(1)
+    return {name: TierPaths(name, counts[name], totals[name]) for name in sales_shifts}
