@@ -34,8 +34,10 @@ def main() -> None:
 def check() -> None:
     """Validate sources (checksums), indicators, facts and completeness; print counts."""
     from evaluation.data_check import check_data
+    from evaluation.vintage_report import vintage_lines
 
-    for line in check_data().lines():
+    summary = check_data()
+    for line in summary.lines() + vintage_lines(summary.facts, sources=summary.sources):
         click.echo(line)
     click.echo("0 errors")
 
@@ -82,8 +84,10 @@ def run(edition: str, only: tuple[str, ...], force: bool, jobs: int | None) -> N
     from evaluation import config
     from evaluation.runner import run_edition
 
-    report = run_edition(edition, only=only, force=force, jobs=jobs)
+    report = run_edition(edition, only=only, force=force, jobs=jobs, extras=True)
     click.echo(report.summary(config.REPORTS_DIR))
+    for note in report.notes:
+        click.echo(f"note: {note}")
 
 
 @cli.command()
@@ -101,3 +105,53 @@ def audit(checks_file: str | None) -> None:
                    f"gap {row.gap_point:+.4g} (written precision {row.gap_written:+.4g})")
     counts = results["status"].value_counts()
     click.echo(", ".join(f"{int(counts.get(s, 0))} {s}" for s in STATUSES))
+
+
+@cli.command()
+@click.argument("document", type=click.Path(dir_okay=False))
+@click.option("--source-id", help="The document's id in data/sources.yaml  [default: the "
+                                  "registered source with the same sha256].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the candidates to this CSV (UTF-8) instead of standard output.")
+def extract(document: str, source_id: str | None, output: str | None) -> None:
+    """List the candidate figures of DOCUMENT as CSV, ready for curation into data/facts.csv."""
+    from evaluation.extract import extract as extract_figures
+
+    table = extract_figures(document, source_id=source_id)
+    if output:
+        table.to_csv(output, index=False, encoding="utf-8")
+        click.echo(f"{len(table)} candidate figures ({int(table['curated'].sum())} already "
+                   f"curated) written to {output}", err=True)
+    else:
+        table.to_csv(sys.stdout, index=False)
+
+
+@cli.command("new-edition")
+@click.argument("name")
+@click.option("--from", "source", required=True, metavar="EDITION",
+              help="Existing edition to copy, e.g. 2013.")
+def new_edition(name: str, source: str) -> None:
+    """Scaffold data/editions/NAME.yaml from an existing edition (never overwrites)."""
+    from evaluation import config
+    from evaluation.scaffold import new_edition as scaffold
+
+    path = scaffold(name, source=source)
+    click.echo(f"wrote {config.display_path(path)} (from edition {source}); review its values, "
+               f"then `evaluation run --edition {name}`")
+
+
+@cli.command()
+@click.argument("edition_a")
+@click.argument("edition_b")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
+              help="Also write every differing figure to this CSV.")
+def diff(edition_a: str, edition_b: str, csv_path: str | None) -> None:
+    """Compare published editions EDITION_A and EDITION_B figure by figure, with the cause."""
+    from evaluation.diff import diff_editions
+
+    result = diff_editions(edition_a, edition_b)
+    for line in result.lines():
+        click.echo(line)
+    if csv_path:
+        result.figures.to_csv(csv_path, index=False, encoding="utf-8")
+        click.echo(f"{len(result.figures)} differing figures written to {csv_path}")

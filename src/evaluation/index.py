@@ -40,6 +40,8 @@ def _editions(reports_dir: Path) -> list[dict[str, Any]]:
             "commit": git.get("commit"),
             "dirty": git.get("dirty"),
             "notebooks": (manifest or {}).get("notebooks", []),
+            "files": ((manifest or {}).get("edition_files") or {}).get("files", []),
+            "notes": ((manifest or {}).get("edition_files") or {}).get("notes", []),
             "failure": failure and {**failure, "folder": f"{name}{FAILED_SUFFIX}"},
         })
     return editions

@@ -8,7 +8,9 @@ Order of work:
 3. execute the other notebooks, ``jobs`` kernels at a time, in one event loop (``execute``),
    each writing tables and figures into its own folder of the staging area; render HTML
    in-process (``htmlexport``) as each notebook finishes;
-4. all succeeded: write ``manifest.json`` and swap the staging folder in (``publish``);
+4. all succeeded: with ``extras``, write the edition files (``tables.xlsx``, the memo's PDF,
+   the replication ``README.md``: ``edition_files``); write ``manifest.json`` and swap the
+   staging folder in (``publish``);
    any failed: keep the published edition untouched, write ``<edition>.failed/``, raise
    :class:`RunError`;
 5. rewrite ``reports/index.html`` (``index``).
@@ -30,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from evaluation import config
+from evaluation import config, edition_files
 from evaluation.editions import discover_notebooks, load_edition, validate_edition
 from evaluation.errors import ConfigError, RunError, problem
 from evaluation.fingerprint import LIBRARY_DIR, cache_key, collect_inputs
@@ -71,6 +73,8 @@ class RunReport:
     failed: list[str] = field(default_factory=list)
     published: bool = False
     duration_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    """One-line remarks on the edition files, e.g. why no PDF was written."""
 
     def summary(self, reports_dir: Path) -> str:
         """One line for the terminal."""
@@ -114,7 +118,8 @@ def run_edition(edition: str = "2013", *, only: tuple[str, ...] = (), force: boo
                 jobs: int | None = None, root: Path | None = None,
                 notebooks_dir: Path | None = None, reports_dir: Path | None = None,
                 editions_dir: Path | None = None, data_dir: Path | None = None,
-                library_dir: Path | None = None, stream: TextIO | None = None) -> RunReport:
+                library_dir: Path | None = None, stream: TextIO | None = None,
+                extras: bool = False) -> RunReport:
     """Run ``edition`` and publish it to ``reports_dir/<edition>/`` (see the module docstring).
 
     Parameters
@@ -133,6 +138,9 @@ def run_edition(edition: str = "2013", *, only: tuple[str, ...] = (), force: boo
         source files the cache key covers, not the code the kernels import.
     stream
         Where progress is drawn (only if it is a terminal); default stderr.
+    extras
+        Also publish the edition files (:mod:`evaluation.edition_files`); a published edition
+        without them is rebuilt (reusing every notebook) even when nothing else changed.
 
     Raises
     ------
@@ -164,11 +172,13 @@ def run_edition(edition: str = "2013", *, only: tuple[str, ...] = (), force: boo
     target = reports_dir / edition
     with edition_lock(reports_dir, edition), _sigterm_as_interrupt():
         recover(reports_dir, edition)
-        published = notebook_records(read_manifest(target))
+        previous_manifest = read_manifest(target)
+        published = notebook_records(previous_manifest)
         to_run, reused = _plan(notebooks, selected=selected, keys=keys, published=published,
                                target=target, force=force)
         report = RunReport(edition=edition, reused=sorted(reused))
-        if not to_run and set(reused) == set(published):
+        if (not to_run and set(reused) == set(published)
+                and not (extras and edition_files.stale(target, previous_manifest))):
             stale_failure = failed_dir(reports_dir, edition)
             if stale_failure.exists() or not (reports_dir / INDEX_NAME).exists():
                 shutil.rmtree(stale_failure, ignore_errors=True)
@@ -191,11 +201,19 @@ def run_edition(edition: str = "2013", *, only: tuple[str, ...] = (), force: boo
                                f"unchanged; details in "
                                f"{config.display_path(failed_dir(reports_dir, edition))}")
             records = _assemble(outcomes, reused=reused, published_dir=target, staging=staging)
+            made = (edition_files.build_edition_files(staging, records=records,
+                                                      published_dir=target) if extras else None)
             manifest = build_manifest(
                 edition=edition, edition_file=config.display_path(ed.path),
                 parameters=ed.parameters, seed=ed.seed, inputs=inputs, root=root,
                 started=started, finished=_now(), notebooks=records)
+            if made is not None:
+                manifest["duration_s"] = round(time.perf_counter() - started_clock, 1)
+                manifest[edition_files.MANIFEST_KEY] = made.as_manifest()
+                report.notes = made.notes
             write_json(manifest, staging / MANIFEST_NAME)
+            if made is not None:
+                edition_files.write_readme(staging, data_dir=data_dir)
             _remove_work_folders(staging)
             swap_in(staging, target)
             shutil.rmtree(failed_dir(reports_dir, edition), ignore_errors=True)
