@@ -208,3 +208,10 @@ def test_findings_state_direction_and_size():
     assert "+1.7%" in text
     # 50-100亿 tier 2013: required 0 % vs 2012's own 1 / 6 = 16.7 %: below by 16.7 points
     assert "below the outcome year's own growth" in text and ">16.7<" in text
+
+
+def test_financing_mix_of_a_year_without_financing_figures_is_empty_not_an_error():
+    # 2013 has targets only; the documents state no direct financing for it
+    mix = financing_mix(year=2013)
+    assert mix.empty
+    assert {"item", "value", "derived", "fact_id"} <= set(mix.columns)

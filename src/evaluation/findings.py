@@ -204,24 +204,43 @@ def audit_findings(results: pd.DataFrame, cite: Citations) -> str:
     return "\n".join(lines)
 
 
-def financing_mix_findings(mix: pd.DataFrame, cite: Citations) -> str:
-    """The financing mix in words: the largest instruments and the part no instrument explains."""
+def financing_gap_spans(mix: pd.DataFrame, cite: Citations) -> dict[str, str]:
+    """Cited spans for the listed instruments' sum, the gap to the stated total and its share.
+
+    Notes
+    -----
+    ``not itemised = stated total - Σ listed instruments``; share ``= 100 × gap / total``.
+    """
     parts = mix[~mix["derived"]]
     residual = mix[mix["derived"]].iloc[0]
     inputs = residual["fact_id"].split(";")
-    total_id = inputs[0]
-    listed = cite.derived(parts["value"].sum(), formula="sum of the listed instruments",
-                          inputs=inputs[1:], fmt="{:.2f}", unit="yi_yuan")
-    gap = cite.derived(residual["value"], formula="stated total - sum of the listed instruments",
-                       inputs=inputs, fmt="{:.2f}", unit="yi_yuan")
-    share = cite.derived(residual["share_of_stated_total_pct"],
-                         formula="100 × not itemised / stated total", inputs=inputs,
-                         fmt="{:.1f}", unit="percent")
+    return {
+        "total": cite.fact(inputs[0]),
+        "listed": cite.derived(float(parts["value"].sum()),
+                               formula="sum of the listed instruments", inputs=inputs[1:],
+                               fmt="{:.2f}", unit="yi_yuan"),
+        "gap": cite.derived(float(residual["value"]),
+                            formula="stated total - sum of the listed instruments",
+                            inputs=inputs, fmt="{:.2f}", unit="yi_yuan"),
+        "share": cite.derived(float(residual["share_of_stated_total_pct"]),
+                              formula="100 × not itemised / stated total", inputs=inputs,
+                              fmt="{:.1f}", unit="percent"),
+    }
+
+
+def financing_mix_findings(mix: pd.DataFrame, cite: Citations) -> str:
+    """The financing mix in words: the largest instruments and the part no instrument explains."""
+    if mix.empty:
+        return "The documents state no direct-financing figures for this year."
+    parts = mix[~mix["derived"]]
+    spans = financing_gap_spans(mix, cite)
+    total_id = mix[mix["derived"]].iloc[0]["fact_id"].split(";")[0]
     largest = "; ".join(
         f"{r['name_en']} ({r['name_zh']}) {cite.fact(r['fact_id'])}, "
         + cite.derived(r["share_of_stated_total_pct"], formula="100 × instrument / stated total",
                        inputs=[r["fact_id"], total_id], fmt="{:.1f}", unit="percent")
         for _, r in parts.head(3).iterrows())
-    return (f"The listed instruments sum to {listed}; the stated total is "
-            f"{cite.fact(total_id)}, so {gap} ({share} of the total) is not itemised (the audit "
-            f"flags this). Largest instruments, as a share of the stated total: {largest}.")
+    return (f"The listed instruments sum to {spans['listed']}; the stated total is "
+            f"{spans['total']}, so {spans['gap']} ({spans['share']} of the total) is not itemised "
+            f"(the audit flags this). Largest instruments, as a share of the stated total: "
+            f"{largest}.")

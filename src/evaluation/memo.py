@@ -15,7 +15,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from evaluation import config, targets
+from evaluation import config, findings, targets
 from evaluation.audit import CONSISTENT, INCONSISTENT, QUALIFIER_ONLY, load_checks, run_audit
 from evaluation.errors import DataError, ParameterError, problem
 from evaluation.facts import default_facts, load_indicators
@@ -332,25 +332,10 @@ def targets_findings(data: MemoData, cite: Citations) -> str:
 
 
 def financing_gap(mix: pd.DataFrame, cite: Citations) -> str:
-    """The part of stated direct financing that no listed instrument explains, with its share.
-
-    Notes
-    -----
-    ``not itemised = stated total - Σ listed instruments`` (from ``targets.financing_mix``).
-    """
-    parts = mix[~mix["derived"]]
-    residual = mix[mix["derived"]].iloc[0]
-    inputs = residual["fact_id"].split(";")
-    listed = cite.derived(float(parts["value"].sum()), formula="sum of the listed instruments",
-                          inputs=inputs[1:], fmt="{:.2f}", unit="yi_yuan")
-    gap = cite.derived(float(residual["value"]),
-                       formula="stated total - sum of the listed instruments", inputs=inputs,
-                       fmt="{:.2f}", unit="yi_yuan")
-    share = cite.derived(float(residual["share_of_stated_total_pct"]),
-                         formula="100 × not itemised / stated total", inputs=inputs,
-                         fmt="{:.1f}", unit="percent")
-    return (f"the listed instruments sum to {listed} against a stated {cite.fact(inputs[0])}, "
-            f"leaving {gap} ({share}) not itemised")
+    """The part of stated direct financing that no listed instrument explains, with its share."""
+    spans = findings.financing_gap_spans(mix, cite)
+    return (f"the listed instruments sum to {spans['listed']} against a stated {spans['total']}, "
+            f"leaving {spans['gap']} ({spans['share']}) not itemised")
 
 
 def _audit_count(audit: pd.DataFrame, cite: Citations, status: str | None = None) -> str:
@@ -456,11 +441,8 @@ def headline_paragraph(data: MemoData, cite: Citations) -> str:
     audit = data.audit
     gap = ""
     if (audit.loc[audit["check_id"] == FINANCING_CHECK, "status"] == INCONSISTENT).any():
-        residual = data.mix[data.mix["derived"]].iloc[0]
-        gap = "; " + cite.derived(float(residual["value"]),
-                                  formula="stated total - sum of the listed instruments",
-                                  inputs=residual["fact_id"].split(";"), fmt="{:.2f}",
-                                  unit="yi_yuan") + " of direct financing is not itemised"
+        gap = ("; " + findings.financing_gap_spans(data.mix, cite)["gap"]
+               + " of direct financing is not itemised")
     attained = ("attainment cannot be measured until outcomes for the target years are "
                 "published" if data.attainment.empty else "attainment is listed below")
     return (

@@ -385,7 +385,8 @@ def financing_mix(facts: pd.DataFrame | None = None, *, year: int = 2012,
     pandas.DataFrame
         One row per instrument (largest first): ``item``, ``name_en``, ``name_zh``, ``value``,
         ``share_of_stated_total_pct``, ``derived`` (False), ``fact_id``, ``quote``; then one
-        derived row ``not_itemised`` = stated total - sum of instruments.
+        derived row ``not_itemised`` = stated total - sum of instruments. Empty (same columns)
+        when the documents state no direct-financing total for ``year``.
 
     Notes
     -----
@@ -394,7 +395,11 @@ def financing_mix(facts: pd.DataFrame | None = None, *, year: int = 2012,
     facts = default_facts() if facts is None else facts
     indicators = load_indicators() if indicators is None else indicators
     in_year = facts[facts["year"] == year]
-    total = in_year[in_year["indicator"] == FINANCING_TOTAL].iloc[0]
+    totals = in_year[in_year["indicator"] == FINANCING_TOTAL]
+    if totals.empty:
+        return pd.DataFrame(columns=["item", "name_en", "name_zh", "value",
+                                     "share_of_stated_total_pct", "derived", "fact_id", "quote"])
+    total = totals.iloc[0]
     parts = in_year[in_year["indicator"].str.startswith(FINANCING_PREFIX)]
     parts = parts.sort_values("point", ascending=False)
     stated = float(total["point"])
