@@ -215,3 +215,16 @@ def test_financing_mix_of_a_year_without_financing_figures_is_empty_not_an_error
     mix = financing_mix(year=2013)
     assert mix.empty
     assert {"item", "value", "derived", "fact_id"} <= set(mix.columns)
+
+
+def test_a_later_vintage_of_the_same_actual_replaces_the_earlier_one():
+    facts = default_facts()
+    revised = facts.loc[["plan2013.2012.firms_sales_over_100"]].copy()
+    # a revised 2012 count from a later document (plan2015: plan_year 2015 > 2013)
+    revised.index = ["plan2015.2012.firms_sales_over_100"]
+    revised["fact_id"] = revised.index
+    revised["source_id"] = "plan2015"
+    revised[["value", "point", "low", "high"]] = [4.0, 4.0, 4.0, 4.0]
+    tiers = firm_tiers(pd.concat([facts, revised]), years=[2012]).set_index("tier")
+    assert tiers.loc["firms_sales_over_100", "count"] == 4
+    assert tiers.loc["firms_sales_over_100", "fact_id"] == "plan2015.2012.firms_sales_over_100"

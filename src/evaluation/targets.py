@@ -14,6 +14,7 @@ import pandas as pd
 
 from evaluation.facts import default_facts, load_indicators
 from evaluation.intervals import Interval
+from evaluation.vintages import select
 
 TARGET_KINDS = ("target", "plan")
 KIND_WORDS = {"actual": "outcome", "target": "target", "plan": "plan", "estimate": "estimate"}
@@ -106,6 +107,16 @@ def _caveats(base: pd.Series, target: pd.Series, facts: pd.DataFrame, category: 
 
 
 # --------------------------------------------------------------------------- comparisons
+def chosen_facts(facts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The facts an analysis uses: one per indicator, year and kind by the vintage rule.
+
+    Where several documents give the same figure (a preliminary and a final vintage), the rule of
+    :func:`evaluation.vintages.select` decides: an actual before an estimate, then the latest
+    document.
+    """
+    return select(default_facts() if facts is None else facts)
+
+
 def comparisons(facts: pd.DataFrame | None = None, *, base_year: int = 2012,
                 target_years: Sequence[int] = (2013, 2015),
                 indicators: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -129,7 +140,7 @@ def comparisons(facts: pd.DataFrame | None = None, *, base_year: int = 2012,
     The base year's own growth is ``g`` when stated as a percentage and ``c / (V - c)`` when
     stated as an absolute change ``c`` on the level ``V``.
     """
-    facts = default_facts() if facts is None else facts
+    facts = chosen_facts(facts)
     indicators = load_indicators() if indicators is None else indicators
     bases = facts[(facts["kind"] == "actual") & (facts["year"] == base_year)]
     goals = facts[facts["kind"].isin(TARGET_KINDS) & facts["year"].isin(list(target_years))]
@@ -212,7 +223,7 @@ def attainment(facts: pd.DataFrame | None = None) -> pd.DataFrame:
     the outcome interval lies at or above the target's written value, False when it lies below,
     and NA when the intervals straddle it.
     """
-    facts = default_facts() if facts is None else facts
+    facts = chosen_facts(facts)
     actual = facts[facts["kind"] == "actual"]
     goals = facts[facts["kind"].isin(TARGET_KINDS)]
     pairs = actual.reset_index(drop=True).merge(goals.reset_index(drop=True),
@@ -356,7 +367,7 @@ def firm_tiers(facts: pd.DataFrame | None = None, *, years: Sequence[int] = (201
         (nullable integer, ``<NA>`` when not reported), ``status`` (``reported`` or
         ``not reported``), ``fact_id`` and ``quote`` (empty when not reported).
     """
-    facts = default_facts() if facts is None else facts
+    facts = chosen_facts(facts)
     rows = []
     for indicator, label, label_en in TIERS:
         for year in years:
@@ -392,7 +403,7 @@ def financing_mix(facts: pd.DataFrame | None = None, *, year: int = 2012,
     -----
     ``not_itemised = total - sum(instruments)``; shares are ``100 * value / total``.
     """
-    facts = default_facts() if facts is None else facts
+    facts = chosen_facts(facts)
     indicators = load_indicators() if indicators is None else indicators
     in_year = facts[facts["year"] == year]
     totals = in_year[in_year["indicator"] == FINANCING_TOTAL]
