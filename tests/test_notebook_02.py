@@ -20,7 +20,7 @@ def test_notebook_is_committed_clean_with_one_documented_parameters_cell():
     assert len(tagged) == 1
     lines = [line for line in tagged[0].source.splitlines() if line.strip()]
     names = [line.split(":")[0] for line in lines]
-    assert names == ["edition", "scenarios", "draws", "seed"]
+    assert names == ["edition", "scenarios", "draws", "tier_draws", "seed"]
     assert all(" # " in line for line in lines)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
 
@@ -50,7 +50,7 @@ def test_notebook_executes_without_error_or_warning(tmp_path, monkeypatch):
         assert (tmp_path / "figures" / f"{name}.png").exists()
     prose = " ".join(o["data"]["text/markdown"] for c in nb.cells for o in c.get("outputs", [])
                      if "text/markdown" in o.get("data", {}))
-    assert "2,000 draws, seed 7" in prose and "90% interval" in prose
+    assert "2,000 draws (2,000 for the firm simulation), seed 7" in prose and "90% interval" in prose
 
 
 @pytest.mark.parametrize("bad", [["baseline", "no_such_scenario"]])

@@ -437,7 +437,8 @@ class EffectsResults:
 def simulate(scenarios: Sequence[str] | None = None, *, draws: int = DEFAULT_DRAWS,
              seed: int = DEFAULT_SEED, inputs: ModelInputs | None = None,
              scenario_table: Mapping[str, Scenario] | None = None,
-             documented: Documented | None = None, with_tiers: bool = True) -> EffectsResults:
+             documented: Documented | None = None, with_tiers: bool = True,
+             tier_draws: int | None = None) -> EffectsResults:
     """Run the Monte Carlo.
 
     Parameters
@@ -449,6 +450,10 @@ def simulate(scenarios: Sequence[str] | None = None, *, draws: int = DEFAULT_DRA
         firm-level randomness are common to all scenarios (common random numbers).
     with_tiers
         Also simulate the 100 firms (tier targets); slower.
+    tier_draws
+        Draws used for the firm simulation (the first ``tier_draws`` parameter draws; default
+        all). The firms cost ~100 times a draw of the aggregate model, and a tier probability's
+        Monte Carlo error, reported with it, depends on this number.
     """
     from evaluation.parameters import select_scenarios
 
@@ -471,13 +476,14 @@ def simulate(scenarios: Sequence[str] | None = None, *, draws: int = DEFAULT_DRA
     if with_tiers:
         calibration = calibrate()
         tier_seed = int(rng.integers(2 ** 32))
-        shifts = {sc.name: np.column_stack([np.broadcast_to(s - b, (draws,)) for s, b in
+        n = draws if tier_draws is None else min(tier_draws, draws)
+        shifts = {sc.name: np.column_stack([np.broadcast_to(s - b, (draws,))[:n] for s, b in
                                             zip(projections[sc.name]["policy_sales"],
                                                 baseline["policy_sales"])])
                   for sc in chosen}
         results.tiers.update(simulate_tiers(
-            calibration, sales_shifts=shifts, long_run_growth=p["long_run_sales_growth"],
-            persistence=p["growth_persistence"], seed=tier_seed))
+            calibration, sales_shifts=shifts, long_run_growth=p["long_run_sales_growth"][:n],
+            persistence=p["growth_persistence"][:n], seed=tier_seed))
         results.calibration = calibration
     return results
 
