@@ -62,3 +62,20 @@ def save_figure(fig, name: str, *, synthetic: bool = False,  # noqa: ANN001 (mat
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=150, bbox_inches="tight", metadata={"Software": None})
     return path
+
+
+def show_figure(fig, name: str, *, synthetic: bool = False,  # noqa: ANN001 (matplotlib Figure)
+                out: str | Path | None = None) -> Path:
+    """Save ``fig`` with :func:`save_figure`, close it and display the saved PNG.
+
+    The figure is rendered once: the report shows exactly the published ``figures/<name>.png``
+    (at the on-screen size of the figure), not a second rendering of it.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    path = save_figure(fig, name, synthetic=synthetic, out=out)
+    width = int(fig.get_figwidth() * 100)
+    plt.close(fig)
+    display(Image(data=path.read_bytes(), format="png", width=width))
+    return path
