@@ -305,6 +305,8 @@ def test_real_notebooks_end_to_end(tmp_path):
     for nb in notebooks:
         html = (edition / f"{nb.stem}.html").read_text(encoding="utf-8")
         assert "Traceback" not in html
+        # no stray reprs of library return values (a reviewer sees outputs only)
+        assert not re.search(r"PosixPath\(|<Figure size|<matplotlib\.|<Axes", html), nb.stem
         assert not re.search(r'class="jp-(InputPrompt|OutputPrompt|CodeMirrorEditor)', html)
         assert not re.search(r'<script[^>]+src="https?:', html)
         assert all(src.startswith("data:") for src in re.findall(r'<img[^>]+src="([^"]+)"', html))

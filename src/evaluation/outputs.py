@@ -65,11 +65,12 @@ def save_figure(fig, name: str, *, synthetic: bool = False,  # noqa: ANN001 (mat
 
 
 def show_figure(fig, name: str, *, synthetic: bool = False,  # noqa: ANN001 (matplotlib Figure)
-                out: str | Path | None = None) -> Path:
+                out: str | Path | None = None) -> None:
     """Save ``fig`` with :func:`save_figure`, close it and display the saved PNG.
 
     The figure is rendered once: the report shows exactly the published ``figures/<name>.png``
-    (at the on-screen size of the figure), not a second rendering of it.
+    (at the on-screen size of the figure), not a second rendering of it. Returns nothing, so a
+    call at the end of a cell adds no output of its own.
     """
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
@@ -78,4 +79,3 @@ def show_figure(fig, name: str, *, synthetic: bool = False,  # noqa: ANN001 (mat
     width = int(fig.get_figwidth() * 100)
     plt.close(fig)
     display(Image(data=path.read_bytes(), format="png", width=width))
-    return path
