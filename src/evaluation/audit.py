@@ -24,7 +24,7 @@ from evaluation import config
 from evaluation.errors import DataError, Problem, problem
 from evaluation.facts import default_facts, written_interval, written_scale
 from evaluation.intervals import Interval
-from evaluation.sources import read_yaml
+from evaluation.sources import read_yaml_list
 
 CONSISTENT = "consistent"
 QUALIFIER_ONLY = "consistent only within the qualifiers"
@@ -82,11 +82,7 @@ def load_checks(path: str | Path | None = None, *, facts: pd.DataFrame | None = 
     """
     path = Path(path or config.CHECKS_FILE)
     facts = default_facts() if facts is None else facts
-    doc = read_yaml(path)
-    entries = doc.get("checks") if isinstance(doc, dict) else None
-    if not isinstance(entries, list):
-        raise DataError(problems=[problem(path, "checks", type(entries).__name__,
-                                          "a list of checks under the key 'checks'")])
+    entries = read_yaml_list(path, "checks", items="checks")
     problems: list[Problem] = []
     checks: list[Check] = []
     seen: set[str] = set()

@@ -53,9 +53,9 @@ def facts(year: int | None, kind: str | None, indicator: str | None, source: str
     import pandas as pd
 
     from evaluation.data_check import select_facts
-    from evaluation.facts import default_facts, load_indicators
+    from evaluation.facts import default_facts, default_indicators
 
-    table = select_facts(default_facts(), indicators=load_indicators(), year=year, kind=kind,
+    table = select_facts(default_facts(), indicators=default_indicators(), year=year, kind=kind,
                          indicator=indicator, source=source)
     if table.empty:
         click.echo("no facts match these filters", err=True)

@@ -11,7 +11,7 @@ import pandas as pd
 from evaluation import config
 from evaluation.errors import DataError, Problem, problem
 from evaluation.numbers import NumberMention, find_numbers, normalise
-from evaluation.sources import Source, default_sources, read_yaml
+from evaluation.sources import Source, default_sources, read_yaml_list
 from evaluation.validation import locate_value_text
 
 # Characters of text shown either side of an uncovered number.
@@ -75,11 +75,7 @@ def load_ignored(path: str | Path | None = None, *, sources: dict[str, Source] |
     """
     path = Path(path or config.IGNORED_NUMBERS_FILE)
     sources = default_sources() if sources is None else sources
-    doc = read_yaml(path)
-    entries = doc.get("ignored") if isinstance(doc, dict) else None
-    if not isinstance(entries, list):
-        raise DataError(problems=[problem(path, "ignored", type(entries).__name__,
-                                          "a list of entries under the key 'ignored'")])
+    entries = read_yaml_list(path, "ignored", items="entries")
     problems, out = [], []
     for i, entry in enumerate(entries):
         key = f"ignored[{i}]"

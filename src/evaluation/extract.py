@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation.errors import DataError, problem
-from evaluation.facts import COLUMNS, default_facts, load_indicators
+from evaluation.facts import COLUMNS, default_facts, default_indicators
 from evaluation.numbers import NumberMention, find_numbers, normalise
 from evaluation.sources import Source, default_sources, read_text, sha256_file
 
@@ -100,7 +100,7 @@ def extract(document_path: str | Path, *, facts: pd.DataFrame | None = None,
     facts = default_facts() if facts is None else facts
     if source_id is None:
         source_id = _registered_id(path, default_sources() if sources is None else sources)
-    indicators = load_indicators() if indicators is None else indicators
+    indicators = default_indicators() if indicators is None else indicators
     norm = normalise(text)
     doc = _Document(text=text, norm=norm, source_id=source_id, facts=facts,
                     quote_spots=_quote_spots(norm, facts[facts["source_id"] == source_id]),

@@ -12,7 +12,7 @@ from evaluation import config
 from evaluation.errors import DataError, problem
 from evaluation.intervals import Interval
 from evaluation.numbers import parse_written_number
-from evaluation.sources import Source, default_sources, read_yaml
+from evaluation.sources import Source, default_sources, read_yaml_list
 
 KINDS = ("actual", "target", "plan", "estimate")
 UNITS = ("yi_yuan", "percent", "count", "kwh_per_t")
@@ -29,17 +29,19 @@ UNIT_UPPER_BOUND = {"percent": 100.0}
 def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
     """Load ``data/indicators.yaml`` as a table indexed by indicator id."""
     path = Path(path or config.INDICATORS_FILE)
-    doc = read_yaml(path)
-    entries = doc.get("indicators") if isinstance(doc, dict) else None
-    if not isinstance(entries, list):
-        raise DataError(problems=[problem(path, "indicators", type(entries).__name__,
-                                          "a list of indicators under the key 'indicators'")])
+    entries = read_yaml_list(path, "indicators", items="indicators")
     table = pd.DataFrame(entries)
     dupes = table["id"][table["id"].duplicated()].tolist()
     if dupes:
         raise DataError(problems=[problem(path, f"id {d!r}", "a duplicate id", "unique ids")
                                   for d in dupes])
     return table.set_index("id")
+
+
+@cache
+def default_indicators() -> pd.DataFrame:
+    """The project's indicators (``data/indicators.yaml``), loaded once per process."""
+    return load_indicators()
 
 
 def written_interval(value: float, decimals: int, *, unit: str, qualifier: str,
@@ -83,7 +85,8 @@ def written_interval(value: float, decimals: int, *, unit: str, qualifier: str,
         return Interval(value * (1 - ABOUT_TOLERANCE), value * (1 + ABOUT_TOLERANCE))
     if qualifier == "range":
         if value_high is None:
-            raise ValueError("a range needs value_high")
+            raise ValueError(f"qualifier 'range' from {value:g}: value_high is None, expected "
+                             "the upper end of the range")
         return Interval(value, value_high)
     raise ValueError(f"unknown qualifier {qualifier!r}; expected one of {QUALIFIERS}")
 
@@ -126,7 +129,7 @@ def load_facts(path: str | Path | None = None, *, sources: dict[str, Source] | N
 
     path = Path(path or config.FACTS_FILE)
     sources = default_sources() if sources is None else sources
-    indicators = load_indicators() if indicators is None else indicators
+    indicators = default_indicators() if indicators is None else indicators
     table = validate_facts(path, sources=sources, indicators=indicators)
     return _with_intervals(table)
 

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 import matplotlib
 import matplotlib.font_manager as fm
 import seaborn as sns
+
+if TYPE_CHECKING:  # for annotations only: the figures import their modules lazily
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from evaluation.model import EffectsResults, Sensitivity
+    from evaluation.panel import EventStudyResults
 
 CJK_FONT_CANDIDATES = (
     "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
@@ -54,7 +62,7 @@ def bilingual(name_en: str, name_zh: str | None = None) -> str:
     return name_en
 
 
-def event_study_figure(results, *, title: str | None = None):  # noqa: ANN001, ANN201
+def event_study_figure(results: EventStudyResults, *, title: str | None = None) -> Figure:
     """Plot event-study coefficients with 95% intervals by year relative to adoption.
 
     ``results`` is an :class:`evaluation.panel.EventStudyResults`; the title carries
@@ -89,7 +97,7 @@ STATUS_COLOURS = {"consistent": PALETTE[2], "consistent only within the qualifie
 UNKNOWN_HATCH = "///"
 
 
-def outcome_target_figure(comparisons):  # noqa: ANN001, ANN201
+def outcome_target_figure(comparisons: pd.DataFrame) -> Figure:
     """One panel per indicator: the base-year outcome and each target or plan, as bars.
 
     ``comparisons`` is :func:`evaluation.targets.comparisons`. A target whose definition differs
@@ -142,7 +150,7 @@ def outcome_target_figure(comparisons):  # noqa: ANN001, ANN201
     return fig
 
 
-def firm_tiers_figure(tiers):  # noqa: ANN001, ANN201
+def firm_tiers_figure(tiers: pd.DataFrame) -> Figure:
     """Firms per sales tier and year; a tier a document does not report is drawn as unknown.
 
     ``tiers`` is :func:`evaluation.targets.firm_tiers`. Unknown tiers appear as hatched,
@@ -182,7 +190,7 @@ def firm_tiers_figure(tiers):  # noqa: ANN001, ANN201
     return fig
 
 
-def financing_mix_figure(mix):  # noqa: ANN001, ANN201
+def financing_mix_figure(mix: pd.DataFrame) -> Figure:
     """Horizontal bars of direct financing by instrument, with the unexplained part hatched.
 
     ``mix`` is :func:`evaluation.targets.financing_mix`.
@@ -211,7 +219,7 @@ def financing_mix_figure(mix):  # noqa: ANN001, ANN201
     return fig
 
 
-def audit_figure(results):  # noqa: ANN001, ANN201
+def audit_figure(results: pd.DataFrame) -> Figure:
     """Each audit check: its gap at the written values (% of the right side), coloured by status.
 
     ``results`` is :func:`evaluation.audit.run_audit`.
@@ -239,7 +247,7 @@ def audit_figure(results):  # noqa: ANN001, ANN201
 
 # --- Effects model charts (issue 5): each reads a results object from evaluation.model ---
 
-def fan_chart(results, *, scenarios: list[str] | None = None):  # noqa: ANN001, ANN201
+def fan_chart(results: EffectsResults, *, scenarios: list[str] | None = None) -> Figure:
     """Fan charts of aggregate 双百 firm sales, one panel per scenario: median, 50% and 90% bands."""
     import matplotlib.pyplot as plt
 
@@ -265,9 +273,11 @@ def fan_chart(results, *, scenarios: list[str] | None = None):  # noqa: ANN001, 
     return fig
 
 
-def attribution_chart(results):  # noqa: ANN001, ANN201
+def attribution_chart(results: EffectsResults) -> Figure:
     """Share of 2012 project investment attributable to each instrument, with 90% intervals."""
     import matplotlib.pyplot as plt
+
+    from evaluation.model import INTERVAL_LEVEL
 
     table = results.attribution()
     fig, ax = plt.subplots(figsize=(7, 0.55 * len(table) + 1.2))
@@ -278,7 +288,8 @@ def attribution_chart(results):  # noqa: ANN001, ANN201
     ax.barh(list(y), centre, color=colours, alpha=0.8)
     ax.errorbar(centre, list(y), xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
     ax.set_yticks(list(y), table["instrument"])
-    ax.set_xlabel(bilingual("Share of 2012 project investment, % (median, 90% interval)",
+    ax.set_xlabel(bilingual("Share of 2012 project investment, % "
+                            f"(median, {INTERVAL_LEVEL:.0%} interval)",
                             "占2012年项目投资比重，%"))
     ax.set_title(bilingual("Net additional investment attributable to each measure",
                            "各项措施的净新增投资"))
@@ -286,7 +297,7 @@ def attribution_chart(results):  # noqa: ANN001, ANN201
     return fig
 
 
-def tornado_chart(sensitivity, *, top: int = 12):  # noqa: ANN001, ANN201
+def tornado_chart(sensitivity: Sensitivity, *, top: int = 12) -> Figure:
     """Tornado: the headline quantity with each parameter at its p5 and p95, others central."""
     import matplotlib.pyplot as plt
 

@@ -18,9 +18,10 @@ import pandas as pd
 from evaluation import config, findings, targets
 from evaluation.audit import CONSISTENT, INCONSISTENT, QUALIFIER_ONLY, load_checks, run_audit
 from evaluation.errors import DataError, ParameterError, problem
-from evaluation.facts import default_facts, load_indicators
+from evaluation.facts import default_facts, default_indicators
 from evaluation.model import (
-    FISCAL_INSTRUMENTS, INSTRUMENTS, QUANTILES, EffectsResults, Sensitivity, sensitivity, simulate)
+    FISCAL_INSTRUMENTS, INSTRUMENTS, INTERVAL_LEVEL, QUANTILES, EffectsResults, Sensitivity,
+    describe_draws, sensitivity, simulate)
 from evaluation.parameters import ModelInputs, default_inputs
 from evaluation.provenance import Citations
 from evaluation.sources import Source, default_sources
@@ -124,7 +125,7 @@ def interval_level(cite: Citations) -> str:
     ``100 × (q_high - q_low)`` with the outer quantiles the model reports.
     """
     low, high = QUANTILES[0], QUANTILES[-1]
-    return cite.derived(100 * (high - low), formula="100 × (upper quantile - lower quantile)",
+    return cite.derived(100 * INTERVAL_LEVEL, formula="100 × (upper quantile - lower quantile)",
                         inputs=[f"Monte Carlo quantiles {low:g} and {high:g} "
                                 "(evaluation.model.QUANTILES)"], fmt="{:.0f}", unit="percent")
 
@@ -215,7 +216,7 @@ def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int,
                                                f"a list that includes {BASELINE!r}")])
     return MemoData(
         edition=edition, base_year=base_year, target_years=tuple(target_years), facts=facts,
-        indicators=load_indicators(),
+        indicators=default_indicators(),
         comparisons=targets.comparisons(facts, base_year=base_year, target_years=target_years),
         attainment=targets.attainment(facts),
         audit=run_audit(load_checks(facts=facts), facts),
@@ -247,9 +248,7 @@ def find_fact(facts: pd.DataFrame, indicator: str, year: int, *,
 # --------------------------------------------------------------------------- computed quantities
 def describe(x: np.ndarray | float, draws: int) -> dict[str, float]:
     """Mean and the model's quantiles (``p5``, ``p50``, ``p95``) of draws."""
-    x = np.broadcast_to(np.asarray(x, dtype=float), (draws,))
-    q = np.quantile(x, QUANTILES)
-    return {"mean": float(x.mean()), "p5": float(q[0]), "p50": float(q[1]), "p95": float(q[-1])}
+    return describe_draws(np.broadcast_to(np.asarray(x, dtype=float), (draws,)))
 
 
 def non_fiscal_share(results: EffectsResults) -> dict[str, float]:

@@ -27,6 +27,8 @@ PROJECTION_YEARS = (2013, 2014, 2015)
 DEFAULT_DRAWS = 100_000
 DEFAULT_SEED = 20130101
 QUANTILES = (0.05, 0.5, 0.95)
+# Coverage of the reported p5–p95 interval (0.9), from the outer quantiles.
+INTERVAL_LEVEL = QUANTILES[-1] - QUANTILES[0]
 
 Array = np.ndarray | float
 
@@ -282,6 +284,13 @@ def project(p: Mapping[str, Array], doc: Mapping[str, Array], levers: Mapping[st
             "investment_2015": invest_2015, "policy_sales": sales}
 
 
+def describe_draws(x: np.ndarray) -> dict[str, float]:
+    """Mean and the :data:`QUANTILES` (``p5``, ``p50``, ``p95``) of Monte Carlo draws."""
+    q = np.quantile(x, QUANTILES)
+    return {"mean": float(np.mean(x)), "p5": float(q[0]), "p50": float(q[1]),
+            "p95": float(q[2])}
+
+
 @dataclass
 class EffectsResults:
     """Monte Carlo results of the effects model (tidy tables; plots read this object)."""
@@ -299,11 +308,7 @@ class EffectsResults:
     tiers: dict[str, TierPaths] = field(default_factory=dict)
     calibration: Calibration | None = None
 
-    @staticmethod
-    def _describe(x: np.ndarray) -> dict[str, float]:
-        q = np.quantile(x, QUANTILES)
-        return {"mean": float(np.mean(x)), "p5": float(q[0]), "p50": float(q[1]),
-                "p95": float(q[2])}
+    _describe = staticmethod(describe_draws)
 
     def attribution(self) -> pd.DataFrame:
         """2012 per instrument: gross, fiscal cost, net additional investment, share of investment."""
@@ -430,7 +435,8 @@ class EffectsResults:
         lines = [f"Effects model: {self.draws:,} draws, seed {self.seed}"]
         for k, v in self.headline.items():
             d = self._describe(v)
-            lines.append(f"  {k}: {d['p50']:.3g} (90% interval {d['p5']:.3g} to {d['p95']:.3g})")
+            lines.append(f"  {k}: {d['p50']:.3g} ({INTERVAL_LEVEL:.0%} interval {d['p5']:.3g} to "
+                         f"{d['p95']:.3g})")
         return "\n".join(lines)
 
 
@@ -525,7 +531,7 @@ def sensitivity(quantity: str = "investment_share", *, inputs: ModelInputs | Non
     mid = evaluate(central)
     rows = []
     for name, param in inputs.parameters.items():
-        low, high = (float(param.distribution.ppf(q)) for q in (0.05, 0.95))
+        low, high = (float(param.distribution.ppf(q)) for q in (QUANTILES[0], QUANTILES[-1]))
         f_low, f_high = evaluate({**central, name: low}), evaluate({**central, name: high})
         if f_low != mid or f_high != mid:
             rows.append({"parameter": name, "p5_value": low, "p95_value": high,

@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from evaluation import config
+
+if TYPE_CHECKING:  # for annotations only: matplotlib is imported when a figure is shown
+    from matplotlib.figure import Figure
 
 OUTPUT_DIR_ENV = "EVALUATION_OUTPUT_DIR"
 SYNTHETIC_LABEL = "SYNTHETIC"
@@ -51,7 +55,7 @@ def save_table(df: pd.DataFrame, name: str, *, synthetic: bool = False,
     return path
 
 
-def save_figure(fig, name: str, *, synthetic: bool = False,  # noqa: ANN001 (matplotlib Figure)
+def save_figure(fig: Figure, name: str, *, synthetic: bool = False,
                 out: str | Path | None = None) -> Path:
     """Write a matplotlib figure to ``figures/<name>.png`` at 150 dpi.
 
@@ -64,7 +68,7 @@ def save_figure(fig, name: str, *, synthetic: bool = False,  # noqa: ANN001 (mat
     return path
 
 
-def show_figure(fig, name: str, *, synthetic: bool = False,  # noqa: ANN001 (matplotlib Figure)
+def show_figure(fig: Figure, name: str, *, synthetic: bool = False,
                 out: str | Path | None = None) -> None:
     """Save ``fig`` with :func:`save_figure`, close it and display the saved PNG.
 

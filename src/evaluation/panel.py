@@ -20,6 +20,8 @@ from evaluation.errors import ParameterError, problem
 MIN_CLUSTERS = 50  # below this, cluster-robust SEs are unreliable (Cameron & Miller 2015, s. VI)
 DEMEAN_TOLERANCE = 1e-10  # alternating projections stop when no value moves by more than this
 DEMEAN_MAX_ITERATIONS = 10_000
+CI_LEVEL = 0.95  # coverage of the reported confidence intervals
+SIGNIFICANCE = 0.05  # level of the pre-trend test
 FEW_CLUSTERS_CAUTION = (
     "Only {g} clusters (fewer than {m}): cluster-robust standard errors and p-values can be "
     "badly over-confident (Cameron & Miller 2015); read the intervals as too narrow, or use a "
@@ -108,7 +110,7 @@ class PanelResults:
         return pd.Series(2 * stats.t.sf(np.abs(self.tstats), self.df_inference),
                          index=self.params.index)
 
-    def conf_int(self, *, level: float = 0.95) -> pd.DataFrame:
+    def conf_int(self, *, level: float = CI_LEVEL) -> pd.DataFrame:
         """Confidence intervals ``b +- t_{(1+level)/2, G-1} se``."""
         q = stats.t.ppf(0.5 + level / 2, self.df_inference)
         se = self.std_errors
@@ -176,9 +178,9 @@ class EventStudyResults(PanelResults):
         text = super().summary()
         if self.pretrend is None:
             return text + "\nPre-trend test: no leads before the reference year to test."
-        verdict = ("rejects" if self.pretrend.p_value < 0.05 else "does not reject")
+        verdict = ("rejects" if self.pretrend.p_value < SIGNIFICANCE else "does not reject")
         return (text + f"\nPre-trend test (all leads = 0): {self.pretrend}; "
-                f"at the 5% level it {verdict} parallel pre-trends.")
+                f"at the {SIGNIFICANCE:.0%} level it {verdict} parallel pre-trends.")
 
 
 def _require_columns(panel: pd.DataFrame, columns: dict[str, str]) -> None:

@@ -7,7 +7,13 @@ import math
 import pandas as pd
 
 from evaluation.config import display_path
-from evaluation.panel import EventStudyResults, PanelAnalysis, PanelResults
+from evaluation.panel import (
+    CI_LEVEL,
+    SIGNIFICANCE,
+    EventStudyResults,
+    PanelAnalysis,
+    PanelResults,
+)
 from evaluation.panel_schema import SYNTHETIC_PANEL_FILE
 from evaluation.recovery import (
     COVERAGE_RANGE,
@@ -17,7 +23,6 @@ from evaluation.recovery import (
 )
 from evaluation.synthetic import PLANTED_EFFECT, SEED
 
-SIGNIFICANCE = 0.05
 # Design flaws no estimate in the panel can reveal; always listed.
 STANDING_CAVEATS = (
     "Parallel trends: fixed effects remove every difference between firms that is constant over "
@@ -74,7 +79,7 @@ def effect_note(analysis: PanelAnalysis) -> str:
         excludes = row["ci_low"] > 0 or row["ci_high"] < 0
         lines.append(
             f"{result.estimator}: {_effect_words(row['estimate'], result.outcome)} "
-            f"(95% interval {row['ci_low']:.3f} to {row['ci_high']:.3f}, p = "
+            f"({CI_LEVEL:.0%} interval {row['ci_low']:.3f} to {row['ci_high']:.3f}, p = "
             f"{row['p_value']:.3f}); the interval {'excludes' if excludes else 'includes'} zero.")
     if (first.synthetic and first.outcome == "log_sales"
             and first.treatment == "subsidy_received"):
@@ -91,8 +96,8 @@ def event_study_note(event: EventStudyResults) -> str:
     table = event.event_table.set_index("event_time")
     after = table.loc[table.index >= 0, "estimate"]
     text = (f"Each point is the {event.outcome} of adopters relative to their own level one year "
-            f"before adoption, net of year effects; bars are 95% intervals. After adoption the "
-            f"coefficients range from {after.min():.3f} to {after.max():.3f}.")
+            f"before adoption, net of year effects; bars are {CI_LEVEL:.0%} intervals. After "
+            f"adoption the coefficients range from {after.min():.3f} to {after.max():.3f}.")
     if event.pretrend is None:
         return text + " There are no earlier years to test pre-trends with."
     rejected = event.pretrend.p_value < SIGNIFICANCE
@@ -110,15 +115,15 @@ def recovery_note(study: RecoveryStudy) -> str:
 
     Notes
     -----
-    With ``R`` panels the Monte Carlo standard error of a coverage rate near 0.95 is
-    ``sqrt(0.95 * 0.05 / R)``; below :data:`FULL_STUDY_PANELS` panels the issue's criteria are
-    not judged, only whether bias and coverage are within two Monte Carlo errors of an unbiased
-    estimator with correct 95% coverage.
+    With ``R`` panels the Monte Carlo standard error of a coverage rate near the nominal level
+    ``c`` (:data:`evaluation.panel.CI_LEVEL`, 0.95) is ``sqrt(c (1 - c) / R)``; below
+    :data:`FULL_STUDY_PANELS` panels the issue's criteria are not judged, only whether bias and
+    coverage are within two Monte Carlo errors of an unbiased estimator with correct coverage.
     """
     summary = study.summary.set_index("estimator")
     panels = int(summary["panels"].iloc[0])
     low, high = COVERAGE_RANGE
-    coverage_se = math.sqrt(0.95 * 0.05 / panels)
+    coverage_se = math.sqrt(CI_LEVEL * (1 - CI_LEVEL) / panels)
     lines = [f"Over {panels} SYNTHETIC panels with a planted effect of {study.planted_effect}:"]
     for name, row in summary.iterrows():
         if panels >= FULL_STUDY_PANELS:
@@ -127,14 +132,14 @@ def recovery_note(study: RecoveryStudy) -> str:
                        f"{MAX_RELATIVE_BIAS:.0%}, coverage in [{low}, {high}])")
         else:
             ok = (abs(row["bias"]) <= 2 * row["bias_mc_se"]
-                  and abs(row["coverage"] - 0.95) <= 2 * coverage_se)
+                  and abs(row["coverage"] - CI_LEVEL) <= 2 * coverage_se)
             verdict = ("consistent" if ok else "NOT consistent") + (
-                " with an unbiased estimator whose 95% intervals are right, within two Monte "
-                "Carlo errors")
+                f" with an unbiased estimator whose {CI_LEVEL:.0%} intervals are right, within "
+                "two Monte Carlo errors")
         lines.append(f"- {name}: mean estimate {row['mean_estimate']:.4f}, bias "
                      f"{row['relative_bias']:+.1%} of the effect (Monte Carlo error "
-                     f"{row['bias_mc_se'] / study.planted_effect:.1%}), 95% interval coverage "
-                     f"{row['coverage']:.2f} (Monte Carlo error {coverage_se:.2f}): {verdict}.")
+                     f"{row['bias_mc_se'] / study.planted_effect:.1%}), {CI_LEVEL:.0%} "
+                     f"interval coverage {row['coverage']:.2f} (Monte Carlo error {coverage_se:.2f}): {verdict}.")
     lines.append(f"\nThe generator selects bigger firms into treatment, which fixed effects remove "
                  f"and pooled OLS does not. `bench/panel.py` runs the full {FULL_STUDY_PANELS}-"
                  f"panel study against the criteria |bias| < {MAX_RELATIVE_BIAS:.0%} of the "

@@ -65,6 +65,32 @@ def read_yaml(path: str | Path) -> Any:
                                           "valid YAML")]) from None
 
 
+def read_yaml_list(path: str | Path, key: str, *, items: str) -> list[Any]:
+    """Read a YAML file whose entries are a list under the top-level ``key``.
+
+    Parameters
+    ----------
+    path
+        The YAML file.
+    key
+        The top-level key holding the list (``"sources"``, ``"checks"`` ...).
+    items
+        What the list holds, for the error message (``"source entries"``).
+
+    Raises
+    ------
+    DataError
+        When the file cannot be read (see :func:`read_yaml`) or has no list under ``key``.
+    """
+    path = Path(path)
+    doc = read_yaml(path)
+    entries = doc.get(key) if isinstance(doc, dict) else None
+    if not isinstance(entries, list):
+        raise DataError(problems=[problem(path, key, type(entries).__name__,
+                                          f"a list of {items} under the key {key!r}")])
+    return entries
+
+
 def read_text(path: str | Path) -> str:
     """Read a UTF-8 text file or raise :class:`DataError` naming the first bad byte."""
     path = Path(path)
@@ -94,11 +120,7 @@ def load_sources(path: str | Path | None = None, *, raw_dir: str | Path | None =
     """
     path = Path(path or config.SOURCES_FILE)
     raw_dir = Path(raw_dir) if raw_dir else path.parent / "raw"
-    doc = read_yaml(path)
-    entries = doc.get("sources") if isinstance(doc, dict) else None
-    if not isinstance(entries, list):
-        raise DataError(problems=[problem(path, "sources", type(entries).__name__,
-                                          "a list of source entries under the key 'sources'")])
+    entries = read_yaml_list(path, "sources", items="source entries")
     problems, sources = [], {}
     for i, entry in enumerate(entries):
         where = f"sources[{i}]"

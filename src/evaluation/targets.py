@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evaluation.facts import default_facts, load_indicators
+from evaluation.facts import default_facts, default_indicators
 from evaluation.intervals import Interval
 from evaluation.vintages import select
 
@@ -141,7 +141,7 @@ def comparisons(facts: pd.DataFrame | None = None, *, base_year: int = 2012,
     stated as an absolute change ``c`` on the level ``V``.
     """
     facts = chosen_facts(facts)
-    indicators = load_indicators() if indicators is None else indicators
+    indicators = default_indicators() if indicators is None else indicators
     bases = facts[(facts["kind"] == "actual") & (facts["year"] == base_year)]
     goals = facts[facts["kind"].isin(TARGET_KINDS) & facts["year"].isin(list(target_years))]
     rows = []
@@ -404,7 +404,7 @@ def financing_mix(facts: pd.DataFrame | None = None, *, year: int = 2012,
     ``not_itemised = total - sum(instruments)``; shares are ``100 * value / total``.
     """
     facts = chosen_facts(facts)
-    indicators = load_indicators() if indicators is None else indicators
+    indicators = default_indicators() if indicators is None else indicators
     in_year = facts[facts["year"] == year]
     totals = in_year[in_year["indicator"] == FINANCING_TOTAL]
     if totals.empty:

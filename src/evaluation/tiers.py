@@ -22,7 +22,6 @@ TIERS = ("over_100", "50_100", "10_50", "1_10")
 TIER_EDGES = {"over_100": (100.0, np.inf), "50_100": (50.0, 100.0), "10_50": (10.0, 50.0),
               "1_10": (1.0, 10.0)}
 _EDGES = sorted({edge for bounds in TIER_EDGES.values() for edge in bounds if np.isfinite(edge)})
-TARGET_YEARS = (2013, 2015)
 YEARS = (2012, 2013, 2014, 2015)
 CALIBRATION_DRAWS = 4000
 CHUNK = 10_000

@@ -15,8 +15,6 @@ from evaluation.errors import DataError, Problem, problem
 from evaluation.numbers import normalise, parse_written_number
 from evaluation.sources import Source, read_text
 
-REQUIRED_COLUMNS = ("fact_id", "source_id", "year", "kind", "indicator", "value", "value_high",
-                    "unit", "qualifier", "value_text", "quote")
 YEAR_RANGE = (2000, 2030)
 # Allowed values are listed in a message only when there are this few of them.
 MAX_LISTED = 10
