@@ -118,3 +118,15 @@ def test_pert_table_sampling_follows_exact_beta_quantiles():
     for q in (0.001, 0.01, 0.25, 0.5, 0.75, 0.99, 0.999):
         exact = 0.3 + 0.6 * stats.beta.ppf(q, 3, 3)
         assert np.quantile(x, q) == pytest.approx(exact, abs=2e-3)
+
+
+@pytest.mark.parametrize("shape", [(1.0, 5.0), (5.0, 1.0), (3.0, 3.0), (1.8, 4.2), (4.9, 1.1)])
+def test_beta_quantile_table_matches_scipy_ppf(shape):
+    from scipy import stats
+
+    from evaluation.parameters import PERT_TABLE_SIZE, beta_quantile_table
+
+    p = np.linspace(0.0, 1.0, PERT_TABLE_SIZE)
+    table = beta_quantile_table(*shape)
+    assert np.all(np.diff(table) >= 0)
+    assert np.abs(table - stats.beta.ppf(p, *shape)).max() < 3e-6

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -53,26 +54,27 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def kernels_started_by(parent: int) -> set[int]:
-    """Live ipykernel processes launched by process ``parent`` (from /proc, no psutil).
+def processes_of_run(marker: str) -> dict[int, bool]:
+    """Live processes started by a run whose environment carries ``marker`` (from /proc).
 
-    jupyter_client gives each kernel ``JPY_PARENT_PID`` in its environment, so kernels of other
-    processes (colleagues' test runs) are not counted.
+    Maps each pid to whether it is a kernel: one started from scratch (``ipykernel`` on its
+    command line) or one forked by the fork server (process name ``ipykernel``). The fork server
+    itself counts as a process of the run. Processes of colleagues' runs lack the marker.
     """
-    marker = f"JPY_PARENT_PID={parent}".encode()
-    pids = set()
+    found = {}
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
             continue
         try:
-            cmdline = (proc / "cmdline").read_bytes()
             environ = (proc / "environ").read_bytes().split(b"\0")
+            cmdline = (proc / "cmdline").read_bytes()
+            comm = (proc / "comm").read_text().strip()
             state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if b"ipykernel" in cmdline and marker in environ and state != "Z":
-            pids.add(int(proc.name))
-    return pids
+        if marker.encode() in environ and state != "Z":
+            found[int(proc.name)] = b"ipykernel" in cmdline or comm == "ipykernel"
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -209,28 +211,54 @@ def test_two_notebooks_writing_the_same_output_is_an_error(tmp_path):
     assert not (root / "reports" / "test").exists()
 
 
+@pytest.mark.parametrize("options", [(), ("--fresh-kernels",)], ids=["forked", "fresh"])
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_interrupt_leaves_edition_and_no_kernel(tmp_path, signum):
+def test_interrupt_leaves_edition_and_no_process(tmp_path, signum, options):
     root = make_project(tmp_path, {"01-ok.ipynb": "ok"})
     run(root)
     before = snapshot(root / "reports" / "test")
     shutil.copy(NOTEBOOKS / "slow.ipynb", root / "notebooks" / "02-slow.ipynb")
-    env = {**os.environ, "EVALUATION_ROOT": str(root)}
-    proc = subprocess.Popen([CLI, "run", "--edition", "test"],
+    marker = f"EVALUATION_TEST_RUN={uuid.uuid4().hex}"
+    env = {**os.environ, "EVALUATION_ROOT": str(root), **dict([marker.split("=")])}
+    proc = subprocess.Popen([CLI, "run", "--edition", "test", *options],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not list((root / "reports" / ".staging").glob("test-*/.work/02-slow/outputs/started")):
         assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
         time.sleep(0.1)
-    assert kernels_started_by(proc.pid)  # the check below can see a running kernel
+    assert any(processes_of_run(marker).values())  # the check below can see a running kernel
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode != 0, err
     assert snapshot(root / "reports" / "test") == before
     assert not list((root / "reports" / ".staging").glob("test-*"))
-    assert kernels_started_by(proc.pid) == set()
+    deadline = time.monotonic() + 5  # SIGKILLed processes may take a moment to be reaped
+    while processes_of_run(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_of_run(marker) == {}
     (root / "notebooks" / "02-slow.ipynb").unlink()
     assert run(root, force=True).published
+
+
+@pytest.mark.parametrize("options", [(), ("--fresh-kernels",)], ids=["forked", "fresh"])
+def test_killed_runner_leaves_no_process(tmp_path, options):
+    """SIGKILL gives the runner no chance to clean up: its kernels must still go."""
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok", "02-slow.ipynb": "slow"})
+    marker = f"EVALUATION_TEST_RUN={uuid.uuid4().hex}"
+    env = {**os.environ, "EVALUATION_ROOT": str(root), **dict([marker.split("=")])}
+    proc = subprocess.Popen([CLI, "run", "--edition", "test", *options], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list((root / "reports" / ".staging").glob("test-*/.work/02-slow/outputs/started")):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.1)
+    assert any(processes_of_run(marker).values())
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while processes_of_run(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_of_run(marker) == {}
 
 
 def test_stale_staging_of_a_dead_run_is_cleaned(tmp_path):

@@ -75,7 +75,11 @@ def facts(year: int | None, kind: str | None, indicator: str | None, source: str
 @click.option("--force", is_flag=True, help="Execute even notebooks whose inputs are unchanged.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Notebooks run at once  [default: number of cores].")
-def run(edition: str, only: tuple[str, ...], force: bool, jobs: int | None) -> None:
+@click.option("--fresh-kernels", is_flag=True,
+              help="Start every kernel from scratch instead of forking it from one process "
+                   "that has already imported the notebooks' stack (Linux).")
+def run(edition: str, only: tuple[str, ...], force: bool, jobs: int | None,
+        fresh_kernels: bool) -> None:
     """Run the notebooks for an edition and publish reports/<edition>/ all or nothing.
 
     Exit status: 0 published or up to date; 2 bad edition/notebook parameters or a notebook
@@ -84,7 +88,8 @@ def run(edition: str, only: tuple[str, ...], force: bool, jobs: int | None) -> N
     from evaluation import config
     from evaluation.runner import run_edition
 
-    report = run_edition(edition, only=only, force=force, jobs=jobs, extras=True)
+    report = run_edition(edition, only=only, force=force, jobs=jobs, extras=True,
+                         warm_kernels=not fresh_kernels)
     click.echo(report.summary(config.REPORTS_DIR))
     for note in report.notes:
         click.echo(f"note: {note}")

@@ -8,13 +8,15 @@ folder given by ``EVALUATION_OUTPUT_DIR``.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import time
+from queue import Empty
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 from nbclient import NotebookClient
@@ -24,10 +26,15 @@ from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
 from evaluation.outputs import OUTPUT_DIR_ENV
+from evaluation.warm_kernels import ForkedProvisioner
+
+if TYPE_CHECKING:
+    from evaluation.warm_kernels import ForkServer
 
 KERNEL_NAME = "python3"
 """ipykernel's native kernel: the interpreter running ``evaluation`` itself."""
 STARTUP_TIMEOUT_S = 120
+KILL_TIMEOUT_S = 5
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 """Figures are displayed in the notebook (and so in the HTML) even when MPLBACKEND=Agg."""
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -86,17 +93,32 @@ def _failure(nb: nbformat.NotebookNode, index: int, exc: Exception) -> CellFailu
                        if str(evalue).strip() else "")
 
 
+def kernel_environment(output_dir: Path | None = None) -> dict[str, str]:
+    """The environment a kernel runs in: this process's, the inline figure backend, and the
+    folder for tables and figures (when given)."""
+    env = {**os.environ, "MPLBACKEND": INLINE_BACKEND}
+    if output_dir is not None:
+        env[OUTPUT_DIR_ENV] = str(output_dir)
+    return env
+
+
 async def execute(nb: nbformat.NotebookNode, *, cwd: Path, output_dir: Path, log: Path,
-                  on_progress: ProgressCallback | None = None) -> Execution:
+                  on_progress: ProgressCallback | None = None,
+                  server: ForkServer | None = None) -> Execution:
     """Run every cell of ``nb`` (in place) in a fresh kernel; stop at the first error.
 
     The kernel writes tables and figures under ``output_dir`` and its own stdout/stderr (kernel
-    start-up messages, not cell output) to ``log``. It is shut down in every case, including
-    cancellation (Ctrl-C, SIGTERM).
+    start-up messages, not cell output) to ``log``. With ``server`` it is forked from a process
+    that has already imported the notebooks' stack (:mod:`evaluation.warm_kernels`), otherwise
+    started from scratch. It is shut down in every case, including cancellation (Ctrl-C,
+    SIGTERM).
     """
     start = time.perf_counter()
-    env = {**os.environ, OUTPUT_DIR_ENV: str(output_dir), "MPLBACKEND": INLINE_BACKEND}
+    env = kernel_environment(output_dir)
     km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+    if server is not None:
+        km.provisioner = ForkedProvisioner(kernel_spec=km.kernel_spec, parent=km)
+        km.provisioner.server, km.provisioner.log = server, str(log)
     client = NotebookClient(nb, km=km, kernel_name=KERNEL_NAME, startup_timeout=STARTUP_TIMEOUT_S,
                             resources={"metadata": {"path": str(cwd)}})
     total, done, index = code_cell_count(nb), 0, 0
@@ -105,9 +127,8 @@ async def execute(nb: nbformat.NotebookNode, *, cwd: Path, output_dir: Path, log
     try:
         with open(log, "ab") as handle:
             await km.start_kernel(env=env, cwd=str(cwd), stdout=handle, stderr=handle)
-        await client.async_start_new_kernel_client()
-        reply = await client.async_wait_for_reply(await _ensure(client.kc.kernel_info()))
-        if reply is not None and "language_info" in reply["content"]:
+        reply = await _connect(client, km)
+        if "language_info" in reply["content"]:
             nb.metadata["language_info"] = reply["content"]["language_info"]
         if on_progress:
             on_progress(0, total)
@@ -125,12 +146,50 @@ async def execute(nb: nbformat.NotebookNode, *, cwd: Path, output_dir: Path, log
     return Execution(notebook=nb, duration_s=time.perf_counter() - start, failure=failure)
 
 
-async def _ensure(value: Any) -> Any:
-    return await value if hasattr(value, "__await__") else value
+async def _connect(client: NotebookClient, km: AsyncKernelManager) -> dict[str, Any]:
+    """Connect ``client`` to the kernel; return the kernel's first ``kernel_info`` reply.
+
+    The kernel is ready once it has answered ``kernel_info`` on the shell channel and published
+    on iopub (so iopub is subscribed), as in jupyter_client's ``wait_for_ready``. That function
+    then waits 0.2 s for iopub to fall silent, on every kernel start; nbclient matches each
+    message to its request, so the wait buys nothing here and is left out.
+    """
+    kc = client.kc = km.client()
+    kc.start_channels()
+    kc.allow_stdin = False
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while True:
+        msg_id = kc.kernel_info()
+        try:
+            reply = await kc.shell_channel.get_msg(timeout=1)
+        except Empty:
+            reply = None
+        if reply is not None and reply["parent_header"].get("msg_id") == msg_id:
+            try:
+                await kc.iopub_channel.get_msg(timeout=0.2)
+            except Empty:
+                pass  # iopub not connected yet: ask again
+            else:
+                kc._handle_kernel_info_reply(reply)  # noqa: SLF001 - protocol version, as wait_for_ready
+                return reply
+        if not await km.is_alive():
+            raise DeadKernelError("the kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the kernel did not answer within {STARTUP_TIMEOUT_S} s")
 
 
 async def _shutdown(client: NotebookClient, km: AsyncKernelManager) -> None:
+    """Kill the kernel and wait for it through its provisioner, then release its files.
+
+    ``shutdown_kernel`` alone would poll for the kernel's end every 0.1 s; a forked kernel's
+    provisioner is told the moment it ends.
+    """
     if client.kc is not None:
         client.kc.stop_channels()
-    if km.has_kernel:
-        await km.shutdown_kernel(now=True)
+    if km.has_kernel and km.provisioner is not None:
+        await km.provisioner.kill()
+        try:
+            await asyncio.wait_for(km.provisioner.wait(), timeout=KILL_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            pass  # shutdown_kernel below tries again and logs it
+    await km.shutdown_kernel(now=True)

@@ -36,6 +36,11 @@ def _exporter():  # noqa: ANN202 (nbconvert is imported lazily)
     return exporter
 
 
+def warm_up() -> None:
+    """Import nbconvert and compile the template now (about 0.3 s), e.g. while kernels start."""
+    notebook_html(nbformat.v4.new_notebook(), title="", edition="", notebook="", finished="")
+
+
 def notebook_html(nb: nbformat.NotebookNode, *, title: str, edition: str, notebook: str,
                   finished: str) -> str:
     """Render an executed notebook as a reviewer's HTML page.

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from evaluation.progress import Progress
+    from evaluation.warm_kernels import ForkServer
 
 INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
 SUMMARY_NAME = "summary.txt"
@@ -119,7 +120,7 @@ def run_edition(edition: str = "2013", *, only: tuple[str, ...] = (), force: boo
                 notebooks_dir: Path | None = None, reports_dir: Path | None = None,
                 editions_dir: Path | None = None, data_dir: Path | None = None,
                 library_dir: Path | None = None, stream: TextIO | None = None,
-                extras: bool = False) -> RunReport:
+                extras: bool = False, warm_kernels: bool = True) -> RunReport:
     """Run ``edition`` and publish it to ``reports_dir/<edition>/`` (see the module docstring).
 
     Parameters
@@ -141,6 +142,9 @@ def run_edition(edition: str = "2013", *, only: tuple[str, ...] = (), force: boo
     extras
         Also publish the edition files (:mod:`evaluation.edition_files`); a published edition
         without them is rebuilt (reusing every notebook) even when nothing else changed.
+    warm_kernels
+        Fork each kernel from one process that has imported the notebooks' stack
+        (:mod:`evaluation.warm_kernels`, Linux); ``False`` starts every kernel from scratch.
 
     Raises
     ------
@@ -189,7 +193,7 @@ def run_edition(edition: str = "2013", *, only: tuple[str, ...] = (), force: boo
         try:
             outcomes = _execute_all(to_run, parameters=parameters, keys=keys, staging=staging,
                                     edition=edition, jobs=jobs or os.cpu_count() or 1,
-                                    stream=stream)
+                                    stream=stream, warm_kernels=warm_kernels)
             report.executed = sorted(o.record.name for o in outcomes if o.record.status == "ok")
             report.failed = sorted(o.record.name for o in outcomes if o.record.status != "ok")
             if report.failed:
@@ -260,12 +264,29 @@ def _still_valid(record: NotebookRecord | None, key: str, target: Path) -> bool:
 
 def _execute_all(notebooks: list[Path], *, parameters: dict[Path, dict[str, Any]],
                  keys: dict[str, str], staging: Path, edition: str, jobs: int,
-                 stream: TextIO | None) -> list[_Outcome]:
+                 stream: TextIO | None, warm_kernels: bool) -> list[_Outcome]:
     """Execute ``notebooks`` in one event loop, ``jobs`` at a time (heavy imports happen here)."""
     if not notebooks:
         return []
+    from evaluation.warm_kernels import start_fork_server
+    from evaluation.execute import kernel_environment
+
+    server = start_fork_server(notebooks, env=kernel_environment()) if warm_kernels else None
+    try:
+        return _execute_in_loop(notebooks, parameters=parameters, keys=keys, staging=staging,
+                                edition=edition, jobs=jobs, stream=stream, server=server)
+    finally:
+        if server is not None:
+            server.close()
+
+
+def _execute_in_loop(notebooks: list[Path], *, parameters: dict[Path, dict[str, Any]],
+                     keys: dict[str, str], staging: Path, edition: str, jobs: int,
+                     stream: TextIO | None, server: ForkServer | None) -> list[_Outcome]:
+    """Run the event loop of :func:`_execute_all` (in a fresh thread if one is running)."""
     import asyncio
 
+    from evaluation import htmlexport
     from evaluation.progress import Progress
 
     progress = Progress(sorted(nb.stem for nb in notebooks), title=f"edition {edition}",
@@ -287,13 +308,17 @@ def _execute_all(notebooks: list[Path], *, parameters: dict[Path, dict[str, Any]
                 handled.append(signum)
             except (RuntimeError, ValueError):  # not the main thread: signals stay as they are
                 pass
+        # nbconvert's import and template compile happen while the kernels start
+        warm_up = asyncio.create_task(asyncio.to_thread(htmlexport.warm_up))
         try:
             semaphore = asyncio.Semaphore(max(1, jobs))
             return await asyncio.gather(*(
                 _execute_one(nb, parameters=parameters[nb], key=keys[nb.stem], staging=staging,
-                             edition=edition, semaphore=semaphore, progress=progress)
+                             edition=edition, semaphore=semaphore, progress=progress,
+                             server=server)
                 for nb in notebooks))
         finally:
+            await asyncio.gather(warm_up, return_exceptions=True)
             for signum in handled:
                 loop.remove_signal_handler(signum)
                 signal.signal(signum, previous[signum])
@@ -318,8 +343,8 @@ def _execute_all(notebooks: list[Path], *, parameters: dict[Path, dict[str, Any]
 
 
 async def _execute_one(nb_path: Path, *, parameters: dict[str, Any], key: str, staging: Path,
-                       edition: str, semaphore: asyncio.Semaphore, progress: Progress
-                       ) -> _Outcome:
+                       edition: str, semaphore: asyncio.Semaphore, progress: Progress,
+                       server: ForkServer | None) -> _Outcome:
     """Execute one notebook in the staging area and render its HTML; never raises on failure."""
     import asyncio
 
@@ -336,7 +361,8 @@ async def _execute_one(nb_path: Path, *, parameters: dict[str, Any], key: str, s
             nb = prepare(nb_path, parameters)
             result = await execute(nb, cwd=nb_path.parent, output_dir=work / "outputs",
                                    log=work / "kernel.log",
-                                   on_progress=lambda d, t: progress.cells_done(name, d, t))
+                                   on_progress=lambda d, t: progress.cells_done(name, d, t),
+                                   server=server)
             failure = result.failure.summary(nb_path.name) if result.failure else None
             duration, nb = result.duration_s, result.notebook
         except Exception as exc:  # the kernel could not start or died: report, do not crash

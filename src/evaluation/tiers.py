@@ -8,7 +8,7 @@ tiers the documents do not give (10-50亿, 1-10亿 in 2012) are drawn, not inven
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -177,10 +177,11 @@ def calibrate(facts: TierFacts | None = None) -> Calibration:
     growth_params, growth_cov = _fit(growth_model, np.array([0.1, np.log(0.3)]))
     draft = Calibration(size_params, size_cov, growth_params, growth_cov, 0.0, f)
 
-    def gap(rho: float) -> float:
-        sim = simulate_2012(draft, draws=CALIBRATION_DRAWS, rng=np.random.default_rng(1),
-                            corr=rho)
-        return float(sim["aggregate_growth"].mean() - f.aggregate_growth)
+    sizes, log_growth = _draw_2012(draft, draws=CALIBRATION_DRAWS, rng=np.random.default_rng(1))
+
+    def gap(rho: float) -> float:  # the same draws for every rho: common random numbers
+        growth = np.expm1(log_growth(rho))
+        return float(_aggregate_growth(sizes, growth).mean() - f.aggregate_growth)
 
     rho = optimize.brentq(gap, -0.95, 0.95, xtol=1e-4)
     return Calibration(size_params, size_cov, growth_params, growth_cov, float(rho), f)
@@ -224,30 +225,55 @@ def draw_sizes(calibration: Calibration, *, draws: int, rng: np.random.Generator
     return out[:draws]
 
 
+def _standardised(log_size: np.ndarray) -> np.ndarray:
+    """Log size standardised within each draw (row)."""
+    return (log_size - log_size.mean(1, keepdims=True)) / log_size.std(1, keepdims=True)
+
+
+def _correlated(z: np.ndarray, noise: np.ndarray, corr: np.ndarray | float) -> np.ndarray:
+    """Standard normal shocks with correlation ``corr`` (scalar or per row) to ``z``."""
+    corr = np.asarray(corr, dtype=float).reshape(-1, 1) if np.ndim(corr) else corr
+    return corr * z + np.sqrt(1 - np.square(corr)) * noise
+
+
 def _growth_shocks(rng: np.random.Generator, log_size: np.ndarray, corr: np.ndarray | float
                    ) -> np.ndarray:
     """Standard normal shocks with correlation ``corr`` to standardised log size."""
-    z = (log_size - log_size.mean(1, keepdims=True)) / log_size.std(1, keepdims=True)
-    corr = np.asarray(corr, dtype=float).reshape(-1, 1) if np.ndim(corr) else corr
-    return corr * z + np.sqrt(1 - np.square(corr)) * rng.standard_normal(log_size.shape)
+    return _correlated(_standardised(log_size), rng.standard_normal(log_size.shape), corr)
 
 
 def simulate_2012(calibration: Calibration, *, draws: int, rng: np.random.Generator,
                   corr: float | None = None) -> pd.DataFrame:
     """Simulated 2012 cross-sections: tier counts, total, growth counts, aggregate growth."""
-    sizes = draw_sizes(calibration, draws=draws, rng=rng)
-    gp = rng.multivariate_normal(calibration.growth_params, calibration.growth_cov, draws)
-    rho = calibration.size_growth_corr if corr is None else corr
-    log_growth = gp[:, :1] + np.exp(gp[:, 1:]) * _growth_shocks(rng, np.log(sizes), rho)
-    growth = np.expm1(log_growth)
+    sizes, log_growth = _draw_2012(calibration, draws=draws, rng=rng)
+    growth = np.expm1(log_growth(calibration.size_growth_corr if corr is None else corr))
     counts = _tier_counts(sizes)
     return pd.DataFrame({
         **counts,
         "total": sizes.sum(1),
         "growth_over_20": (growth > 0.2).sum(1),
         "growth_over_50": (growth > 0.5).sum(1),
-        "aggregate_growth": sizes.sum(1) / (sizes / (1 + growth)).sum(1) - 1,
+        "aggregate_growth": _aggregate_growth(sizes, growth),
     })
+
+
+def _draw_2012(calibration: Calibration, *, draws: int, rng: np.random.Generator
+               ) -> tuple[np.ndarray, Callable[[float], np.ndarray]]:
+    """2012 sizes, and log growth as a function of the size-growth correlation.
+
+    Every random number is drawn here, so the function of the correlation is deterministic
+    (calibration evaluates it at several correlations on the same draws).
+    """
+    sizes = draw_sizes(calibration, draws=draws, rng=rng)
+    gp = rng.multivariate_normal(calibration.growth_params, calibration.growth_cov, draws)
+    z = _standardised(np.log(sizes))
+    noise = rng.standard_normal(sizes.shape)
+    return sizes, lambda rho: gp[:, :1] + np.exp(gp[:, 1:]) * _correlated(z, noise, rho)
+
+
+def _aggregate_growth(sizes: np.ndarray, growth: np.ndarray) -> np.ndarray:
+    """Growth of total sales per draw, from each firm's sales and growth."""
+    return sizes.sum(1) / (sizes / (1 + growth)).sum(1) - 1
 
 
 def _tier_counts(sizes: np.ndarray) -> dict[str, np.ndarray]:

@@ -1,0 +1,224 @@
+"""A process that imports the notebooks' stack once, then forks one kernel per notebook.
+
+Started by :mod:`evaluation.warm_kernels` as ``python -m evaluation.forkserver SOCKET STATEMENTS``
+where ``STATEMENTS`` is a JSON list of import statements. It runs them (a failing one is
+skipped: the notebook reports it in its own cell), then serves requests on the Unix socket
+``SOCKET``. A request is one JSON line ``{"argv": [...], "env": {...}, "cwd": "...",
+"log": "..."}``; the server forks a child that becomes an ipykernel with that command line
+(what ``python -m ipykernel_launcher ARGV`` would run). The child answers ``{"pid": N}`` once its
+sockets are bound, so that the client connects at once instead of retrying; when the child
+ends, the server sends ``{"exit": CODE}``.
+
+Nothing outlives the run: a child is killed when its client hangs up or the server dies
+(``PR_SET_PDEATHSIG`` on Linux), and the server kills its children and exits when its standard
+input closes, i.e. when the runner exits for any reason.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import selectors
+import signal
+import socket
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+READY = b"ready\n"
+"""The line the server prints on stdout once the stack is imported and the socket listens."""
+KERNEL_NAME = b"ipykernel"
+"""Process name (``/proc/PID/comm``, what ``ps`` shows) of a forked kernel."""
+_PR_SET_NAME, _PR_SET_PDEATHSIG = 15, 1
+
+
+def _prctl(option: int, value: int | bytes) -> None:
+    """Linux ``prctl``; a no-op where it does not exist."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+    except (AttributeError, OSError):
+        pass
+
+
+def preload(statements: list[str]) -> None:
+    """Run each import statement; a failing one is left for the notebook to report."""
+    for statement in statements:
+        try:
+            exec(compile(statement, "<preload>", "exec"), {})  # noqa: S102 - the notebooks' imports
+        except Exception:  # noqa: BLE001 - the kernel will raise it where the notebook imports
+            pass
+
+
+def _become_kernel(request: dict[str, Any], *, conn: socket.socket, server_fds: list[int]
+                   ) -> None:
+    """In the forked child: set up process, files and environment, then run ipykernel.
+
+    ``server_fds`` (the listening socket, the other clients' connections, the wake-up pipe) are
+    closed: a kernel holds none of the server's files. ``conn`` gets ``{"pid": N}`` once the
+    kernel's sockets are bound.
+    """
+    code = 1
+    try:
+        os.setpgid(0, 0)  # own process group: the client signals the kernel and its children
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        _prctl(_PR_SET_NAME, KERNEL_NAME)
+        signal.set_wakeup_fd(-1)
+        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGPIPE):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for fd in server_fds:
+            os.close(fd)
+        null = os.open(os.devnull, os.O_RDONLY)
+        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        for fd, target in ((null, 0), (log, 1), (log, 2)):
+            os.dup2(fd, target)
+        os.close(null)
+        os.close(log)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        argv = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        sys.argv = ["ipykernel_launcher", *argv]
+        from ipykernel.kernelapp import IPKernelApp
+
+        class ForkedKernelApp(IPKernelApp):  # type: ignore[misc]
+            def initialize(self, argv: list[str] | None = None) -> None:
+                super().initialize(argv)
+                _send(conn, {"pid": os.getpid()})
+                conn.close()
+
+        ForkedKernelApp.launch_instance(argv=argv)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:  # noqa: BLE001 - reported in the kernel log, then the child exits
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001 - exiting anyway
+                pass
+        os._exit(code)
+
+
+def _send(conn: socket.socket, message: dict[str, Any]) -> None:
+    try:
+        conn.sendall(json.dumps(message).encode() + b"\n")
+    except OSError:  # the client has gone; its kernel is killed below
+        pass
+
+
+def _read_request(conn: socket.socket) -> dict[str, Any]:
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise ConnectionError("client hung up before its request was complete")
+        data += chunk
+    return json.loads(data)
+
+
+def serve(listener: socket.socket) -> None:
+    """Fork a kernel per request until standard input closes; then kill the kernels and exit."""
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ, "accept")
+    selector.register(wake_r, selectors.EVENT_READ, "child")
+    selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "stdin")
+    clients: dict[int, socket.socket] = {}
+    running = True
+    while running:
+        for key, _ in selector.select():
+            if key.data == "accept":
+                conn, _ = listener.accept()
+                try:
+                    request = _read_request(conn)
+                except (OSError, ValueError):
+                    conn.close()
+                    continue
+                pid = os.fork()
+                if pid == 0:
+                    _become_kernel(request, conn=conn,
+                                   server_fds=[listener.fileno(), wake_r, wake_w,
+                                               *(c.fileno() for c in clients.values())])
+                try:
+                    os.setpgid(pid, pid)
+                except OSError:  # the child did it first, or has already exited
+                    pass
+                clients[pid] = conn
+                selector.register(conn, selectors.EVENT_READ, pid)
+            elif key.data == "child":
+                os.read(wake_r, 4096)
+                _reap(clients, selector)
+            elif key.data == "stdin":
+                running = False
+            else:  # a client hung up (or spoke out of turn): its kernel goes
+                pid = key.data
+                if not key.fileobj.recv(4096):
+                    _kill(pid)
+                    selector.unregister(key.fileobj)
+    for pid in list(clients):
+        _kill(pid)
+    for pid in list(clients):
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # no interpreter teardown: freeing the whole stack takes half a second
+
+
+def _kill(pid: int) -> None:
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+            return
+        except OSError:
+            continue
+
+
+def _reap(clients: dict[int, socket.socket], selector: selectors.BaseSelector) -> None:
+    """Collect every finished child and tell its client how it ended."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        conn = clients.pop(pid, None)
+        if conn is None:
+            continue
+        _send(conn, {"exit": os.waitstatus_to_exitcode(status)})
+        try:
+            selector.unregister(conn)
+        except (KeyError, ValueError):
+            pass
+        conn.close()
+
+
+def main(argv: list[str]) -> None:
+    """``python -m evaluation.forkserver SOCKET STATEMENTS``."""
+    socket_path, statements = argv[0], json.loads(argv[1])
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner decides what an interrupt stops
+    if sys.path and sys.path[0] in ("", str(Path.cwd())):
+        del sys.path[0]  # as ipykernel_launcher: the kernel adds its own working folder back
+    preload(statements)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(socket_path)
+    listener.listen(16)
+    sys.stdout.buffer.write(READY)
+    sys.stdout.flush()
+    serve(listener)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,132 @@
+"""Kernels forked from a process that has imported the notebooks' stack."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from evaluation.execute import execute, kernel_environment, prepare
+from evaluation.warm_kernels import (
+    ForkServer,
+    import_statements,
+    kernel_arguments,
+    start_fork_server,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the fork server is Linux only")
+
+
+def outputs(nb: nbformat.NotebookNode) -> list:
+    """Every code cell's outputs, without timing metadata."""
+    return [[{k: v for k, v in out.items() if k != "metadata"} for out in cell.get("outputs", [])]
+            for cell in nb.cells if cell.cell_type == "code"]
+
+
+def run(nb_path: Path, tmp: Path, server: ForkServer | None) -> nbformat.NotebookNode:
+    nb = prepare(nb_path, {"label": "same", "scale": 3.0})
+    result = asyncio.run(execute(nb, cwd=nb_path.parent, output_dir=tmp / "outputs",
+                                 log=tmp / "kernel.log", server=server))
+    assert result.failure is None, result.failure
+    return result.notebook
+
+
+def test_import_statements_are_the_notebooks_top_level_imports(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import pandas as pd\nx = 1\ndef f():\n    import json"),
+        nbformat.v4.new_markdown_cell("import nothing"),
+        nbformat.v4.new_code_cell("from evaluation import config\nimport pandas as pd"),
+        nbformat.v4.new_code_cell("%matplotlib inline"),  # not Python: skipped
+    ])
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, str(path))
+    assert import_statements(path) == ["import pandas as pd", "from evaluation import config"]
+
+
+def test_kernel_arguments_only_for_this_interpreters_ipykernel():
+    assert kernel_arguments([sys.executable, "-m", "ipykernel_launcher", "-f", "c.json"]) == [
+        "-f", "c.json"]
+    assert kernel_arguments(["/usr/bin/other-python", "-m", "ipykernel_launcher"]) is None
+    assert kernel_arguments([sys.executable, "-m", "other_kernel", "-f", "c.json"]) is None
+
+
+def test_forked_kernel_gives_the_same_notebook_as_a_fresh_one(tmp_path):
+    nb_path = FIXTURES / "ok.ipynb"
+    fresh = run(nb_path, tmp_path / "fresh", None)
+    with start_fork_server([nb_path], env=kernel_environment()) as server:
+        forked = run(nb_path, tmp_path / "forked", server)
+        again = run(nb_path, tmp_path / "again", server)  # a second kernel from the same server
+    assert outputs(forked) == outputs(fresh) == outputs(again)
+    assert any(outputs(fresh))  # the comparison covers real outputs
+    for name in ("tables/same_values.csv", "figures/same_line.png"):
+        assert ((tmp_path / "forked" / "outputs" / name).read_bytes()
+                == (tmp_path / "fresh" / "outputs" / name).read_bytes())
+
+
+def test_forked_kernel_runs_in_the_notebooks_folder_with_its_environment(tmp_path):
+    work = tmp_path / "nbdir"
+    work.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os, sys\nprint(os.getcwd()); print(os.environ['EVALUATION_OUTPUT_DIR'])\n"
+        "print(os.getppid() != 1, sys.argv[0])")])
+    with ForkServer([], env=kernel_environment()) as server:
+        result = asyncio.run(execute(nb, cwd=work, output_dir=tmp_path / "out",
+                                     log=tmp_path / "kernel.log", server=server))
+    text = result.notebook.cells[0].outputs[0]["text"].splitlines()
+    assert text == [str(work), str(tmp_path / "out"), "True ipykernel_launcher"]
+
+
+def test_failing_preload_statement_is_left_to_the_notebook(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import no_such_module_xyz")])
+    with ForkServer(["import no_such_module_xyz", "import json"], env=kernel_environment()
+                    ) as server:
+        result = asyncio.run(execute(nb, cwd=tmp_path, output_dir=tmp_path / "out",
+                                     log=tmp_path / "kernel.log", server=server))
+    assert result.failure is not None
+    assert result.failure.ename == "ModuleNotFoundError" and result.failure.cell_number == 1
+
+
+def test_a_kernel_that_cannot_start_is_reported_with_its_log(tmp_path):
+    broken = tmp_path / "connection.json"
+    broken.write_text("{not json", encoding="utf-8")
+    with ForkServer([], env=kernel_environment()) as server:
+        with pytest.raises(RuntimeError, match=r"exited with code 1 while starting.*kernel\.log"):
+            server.fork(["-f", str(broken)],
+                        env=dict(os.environ), cwd=str(tmp_path), log=str(tmp_path / "kernel.log"))
+        assert "JSONDecodeError" in (tmp_path / "kernel.log").read_text(encoding="utf-8")
+        # the server survives a failed kernel and starts the next one
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+        result = asyncio.run(execute(nb, cwd=tmp_path, output_dir=tmp_path / "out",
+                                     log=tmp_path / "kernel.log", server=server))
+    assert result.notebook.cells[0].outputs[0]["text"] == "42\n"
+
+
+def test_a_server_that_cannot_start_says_why(tmp_path):
+    env = {**kernel_environment(), "PYTHONPATH": str(tmp_path)}
+    (tmp_path / "evaluation").mkdir()  # shadows the library: the server cannot even start
+    (tmp_path / "evaluation" / "__init__.py").write_text("raise ImportError('shadowed')\n")
+    with ForkServer([], env=env) as server:
+        assert not server.ready()
+        with pytest.raises(RuntimeError, match="fork server exited .*: ImportError: shadowed .*--fresh-kernels"):
+            server.fork([], env=env, cwd=str(tmp_path), log=str(tmp_path / "kernel.log"))
+
+
+def test_closing_the_server_ends_its_kernels(tmp_path):
+    nb_path = FIXTURES / "ok.ipynb"
+    server = start_fork_server([nb_path], env=kernel_environment())
+    connection = tmp_path / "connection.json"
+    from jupyter_client.connect import write_connection_file
+
+    write_connection_file(str(connection))
+    kernel = server.fork(["-f", str(connection)], env=dict(os.environ), cwd=str(tmp_path),
+                         log=str(tmp_path / "kernel.log"))
+    assert kernel.poll() is None
+    server.close()
+    assert asyncio.run(asyncio.wait_for(kernel.wait_async(), timeout=10)) != 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(kernel.pid, 0)
