@@ -19,7 +19,6 @@ Usage: ``python bench/pipeline.py [--edition 2013] [--notebooks-dir notebooks] [
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
 import shutil
@@ -73,18 +72,9 @@ def import_lines(notebook: Path) -> str:
     """Every top-level import statement of a notebook's code cells, in order."""
     import nbformat
 
-    nb = nbformat.read(str(notebook), as_version=4)
-    lines: list[str] = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        lines += [ast.unparse(node) for node in tree.body
-                  if isinstance(node, (ast.Import, ast.ImportFrom))]
-    return "\n".join(dict.fromkeys(lines)) or "pass"
+    from evaluation.warm_kernels import import_statements
+
+    return "\n".join(import_statements(nbformat.read(str(notebook), as_version=4))) or "pass"
 
 
 def timed(cmd: list[str], *, env: dict[str, str] | None = None) -> float:

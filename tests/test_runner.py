@@ -15,6 +15,7 @@ import time
 import uuid
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from evaluation import config
@@ -355,3 +356,26 @@ def test_a_swap_cut_short_is_put_back(tmp_path):
     second = run(root)
     assert second.executed == [] and second.reused == ["01-ok"]
     assert snapshot(root / "reports" / "test") == before
+
+
+def test_plan_runs_the_longest_notebooks_first(tmp_path):
+    from evaluation.manifest import NotebookRecord
+    from evaluation.runner import _plan
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    sizes = {"01-a": 10, "02-b": 500, "03-c": 10, "04-d": 10, "05-e": 100}
+    for stem, size in sizes.items():
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x" * size),
+                                             nbformat.v4.new_markdown_cell("y" * 9999)])
+        nbformat.write(nb, str(folder / f"{stem}.ipynb"))
+    notebooks = sorted(folder.glob("*.ipynb"))
+    published = {stem: NotebookRecord(name=stem, status="ok", duration_s=seconds,
+                                      cache_key="old", parameters={}, executed_at="",
+                                      html="", ipynb="")
+                 for stem, seconds in {"01-a": 1.0, "03-c": 4.0, "04-d": 2.0}.items()}
+    to_run, reused = _plan(notebooks, selected=notebooks, keys=dict.fromkeys(sizes, "new"),
+                           published=published, target=tmp_path / "reports", force=False)
+    # never run: by code size (markdown does not count); then by last run time
+    assert [nb.stem for nb in to_run] == ["02-b", "05-e", "03-c", "04-d", "01-a"]
+    assert reused == {}

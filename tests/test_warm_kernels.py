@@ -10,11 +10,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from evaluation.execute import execute, kernel_environment, prepare
+from evaluation.execute import execute, prepare
 from evaluation.warm_kernels import (
     ForkServer,
     import_statements,
     kernel_arguments,
+    kernel_environment,
     start_fork_server,
 )
 
@@ -36,16 +37,14 @@ def run(nb_path: Path, tmp: Path, server: ForkServer | None) -> nbformat.Noteboo
     return result.notebook
 
 
-def test_import_statements_are_the_notebooks_top_level_imports(tmp_path):
+def test_import_statements_are_the_notebooks_top_level_imports():
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("import pandas as pd\nx = 1\ndef f():\n    import json"),
         nbformat.v4.new_markdown_cell("import nothing"),
         nbformat.v4.new_code_cell("from evaluation import config\nimport pandas as pd"),
         nbformat.v4.new_code_cell("%matplotlib inline"),  # not Python: skipped
     ])
-    path = tmp_path / "nb.ipynb"
-    nbformat.write(nb, str(path))
-    assert import_statements(path) == ["import pandas as pd", "from evaluation import config"]
+    assert import_statements(nb) == ["import pandas as pd", "from evaluation import config"]
 
 
 def test_kernel_arguments_only_for_this_interpreters_ipykernel():

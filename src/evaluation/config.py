@@ -31,6 +31,8 @@ SCENARIOS_FILE: Path = MODEL_DIR / "scenarios.yaml"
 EDITIONS_DIR: Path = DATA_DIR / "editions"
 NOTEBOOKS_DIR: Path = ROOT / "notebooks"
 REPORTS_DIR: Path = ROOT / "reports"
+OUTPUT_DIR_ENV = "EVALUATION_OUTPUT_DIR"
+"""Environment variable naming the folder a notebook writes tables and figures into."""
 
 
 def display_path(path: str | Path) -> str:

@@ -9,6 +9,7 @@ edition is checked against it: papermill itself only warns about unknown paramet
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,6 +163,16 @@ def discover_notebooks(notebooks_dir: str | Path | None = None, *,
     if problems:
         raise ConfigError(problems=problems)
     return sorted(chosen)
+
+
+def code_size(path: str | Path) -> int:
+    """Characters of code in a notebook's code cells (0 if it cannot be read as JSON)."""
+    try:
+        cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return 0
+    return sum(len("".join(c.get("source", ""))) for c in cells
+               if isinstance(c, dict) and c.get("cell_type") == "code")
 
 
 def notebook_parameters(path: str | Path) -> dict[str, Parameter]:

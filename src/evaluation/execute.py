@@ -12,31 +12,33 @@ import asyncio
 import os
 import re
 import time
-from queue import Empty
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from queue import Empty
+from typing import Any
 
 import nbformat
+from jupyter_client.connect import KernelConnectionInfo
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
-from jupyter_client.manager import AsyncKernelManager
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
-from evaluation.outputs import OUTPUT_DIR_ENV
-from evaluation.warm_kernels import ForkedProvisioner
-
-if TYPE_CHECKING:
-    from evaluation.warm_kernels import ForkServer
+from evaluation.warm_kernels import (
+    ForkedProcess,
+    ForkServer,
+    import_statements,
+    kernel_arguments,
+    kernel_environment,
+)
 
 KERNEL_NAME = "python3"
 """ipykernel's native kernel: the interpreter running ``evaluation`` itself."""
 STARTUP_TIMEOUT_S = 120
 KILL_TIMEOUT_S = 5
-INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
-"""Figures are displayed in the notebook (and so in the HTML) even when MPLBACKEND=Agg."""
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 ProgressCallback = Callable[[int, int], None]
@@ -93,13 +95,38 @@ def _failure(nb: nbformat.NotebookNode, index: int, exc: Exception) -> CellFailu
                        if str(evalue).strip() else "")
 
 
-def kernel_environment(output_dir: Path | None = None) -> dict[str, str]:
-    """The environment a kernel runs in: this process's, the inline figure backend, and the
-    folder for tables and figures (when given)."""
-    env = {**os.environ, "MPLBACKEND": INLINE_BACKEND}
-    if output_dir is not None:
-        env[OUTPUT_DIR_ENV] = str(output_dir)
-    return env
+class ForkedProvisioner(LocalProvisioner):  # type: ignore[misc]
+    """A local provisioner whose kernel is forked by a :class:`ForkServer`.
+
+    Set ``server``, ``log`` (where the kernel's stdout and stderr go) and ``imports`` (the
+    notebook's import statements) before the kernel manager starts the kernel. A command that
+    is not this interpreter's ipykernel is launched the usual way.
+    """
+
+    server: ForkServer | None = None
+    log: str = os.devnull
+    imports: list[str] = []
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
+        """Fork the kernel instead of executing ``cmd``."""
+        argv = kernel_arguments(cmd)
+        if self.server is None or argv is None:
+            return await super().launch_kernel(cmd, **kwargs)
+        env = {k: str(v) for k, v in (kwargs.get("env") or os.environ).items()}
+        cwd = str(kwargs.get("cwd") or Path.cwd())
+        self.process = await asyncio.to_thread(self.server.fork, argv, env=env, cwd=cwd,
+                                               log=self.log, imports=self.imports)
+        self.pid = self.pgid = self.process.pid
+        self.cwd = cwd
+        return self.connection_info
+
+    async def wait(self) -> int | None:
+        """Wait for the kernel to end: told by the server, not polled every 0.1 s."""
+        if isinstance(self.process, ForkedProcess):
+            code = await self.process.wait_async()
+            self.process = None
+            return code
+        return await super().wait()
 
 
 async def execute(nb: nbformat.NotebookNode, *, cwd: Path, output_dir: Path, log: Path,
@@ -119,6 +146,7 @@ async def execute(nb: nbformat.NotebookNode, *, cwd: Path, output_dir: Path, log
     if server is not None:
         km.provisioner = ForkedProvisioner(kernel_spec=km.kernel_spec, parent=km)
         km.provisioner.server, km.provisioner.log = server, str(log)
+        km.provisioner.imports = import_statements(nb)
     client = NotebookClient(nb, km=km, kernel_name=KERNEL_NAME, startup_timeout=STARTUP_TIMEOUT_S,
                             resources={"metadata": {"path": str(cwd)}})
     total, done, index = code_cell_count(nb), 0, 0

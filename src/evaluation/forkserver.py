@@ -1,13 +1,15 @@
 """A process that imports the notebooks' stack once, then forks one kernel per notebook.
 
 Started by :mod:`evaluation.warm_kernels` as ``python -m evaluation.forkserver SOCKET STATEMENTS``
-where ``STATEMENTS`` is a JSON list of import statements. It runs them (a failing one is
-skipped: the notebook reports it in its own cell), then serves requests on the Unix socket
-``SOCKET``. A request is one JSON line ``{"argv": [...], "env": {...}, "cwd": "...",
-"log": "..."}``; the server forks a child that becomes an ipykernel with that command line
-(what ``python -m ipykernel_launcher ARGV`` would run). The child answers ``{"pid": N}`` once its
-sockets are bound, so that the client connects at once instead of retrying; when the child
-ends, the server sends ``{"exit": CODE}``.
+where ``STATEMENTS`` is a JSON list of import statements every kernel needs. It runs them (a
+failing one is skipped: the notebook reports it in its own cell), then serves requests on the
+Unix socket ``SOCKET``. A request is one JSON line ``{"argv": [...], "env": {...}, "cwd": "...",
+"log": "...", "imports": [...]}``. The server runs the request's import statements it has not
+run yet (so each is paid once per run), then forks a child that becomes an ipykernel with that
+command line (what ``python -m ipykernel_launcher ARGV`` would run). Of the requests waiting, the
+one with the fewest imports to run goes first, so a kernel starts while heavier imports are
+still under way. The child answers ``{"pid": N}`` once its sockets are bound, so that the client
+connects at once instead of retrying; when the child ends, the server sends ``{"exit": CODE}``.
 
 Nothing outlives the run: a child is killed when its client hangs up or the server dies
 (``PR_SET_PDEATHSIG`` on Linux), and the server kills its children and exits when its standard
@@ -121,58 +123,93 @@ def _read_request(conn: socket.socket) -> dict[str, Any]:
     return json.loads(data)
 
 
-def serve(listener: socket.socket) -> None:
-    """Fork a kernel per request until standard input closes; then kill the kernels and exit."""
-    wake_r, wake_w = os.pipe()
-    os.set_blocking(wake_w, False)
-    signal.set_wakeup_fd(wake_w)
-    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
-    selector = selectors.DefaultSelector()
-    selector.register(listener, selectors.EVENT_READ, "accept")
-    selector.register(wake_r, selectors.EVENT_READ, "child")
-    selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "stdin")
-    clients: dict[int, socket.socket] = {}
-    running = True
-    while running:
-        for key, _ in selector.select():
-            if key.data == "accept":
-                conn, _ = listener.accept()
-                try:
-                    request = _read_request(conn)
-                except (OSError, ValueError):
-                    conn.close()
-                    continue
-                pid = os.fork()
-                if pid == 0:
-                    _become_kernel(request, conn=conn,
-                                   server_fds=[listener.fileno(), wake_r, wake_w,
-                                               *(c.fileno() for c in clients.values())])
-                try:
-                    os.setpgid(pid, pid)
-                except OSError:  # the child did it first, or has already exited
-                    pass
-                clients[pid] = conn
-                selector.register(conn, selectors.EVENT_READ, pid)
-            elif key.data == "child":
-                os.read(wake_r, 4096)
-                _reap(clients, selector)
-            elif key.data == "stdin":
-                running = False
-            else:  # a client hung up (or spoke out of turn): its kernel goes
-                pid = key.data
-                if not key.fileobj.recv(4096):
-                    _kill(pid)
-                    selector.unregister(key.fileobj)
-    for pid in list(clients):
-        _kill(pid)
-    for pid in list(clients):
+class _Server:
+    """The serving state: imports done, requests waiting, kernels running."""
+
+    def __init__(self, listener: socket.socket, imported: set[str]) -> None:
+        self.listener = listener
+        self.imported = imported
+        self.waiting: list[tuple[socket.socket, dict[str, Any]]] = []
+        self.clients: dict[int, socket.socket] = {}
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_w, False)
+        listener.setblocking(False)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(listener, selectors.EVENT_READ, "accept")
+        self.selector.register(self.wake_r, selectors.EVENT_READ, "child")
+        self.selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "stdin")
+
+    def missing(self, request: dict[str, Any]) -> list[str]:
+        """The request's import statements not yet run here."""
+        return [s for s in request.get("imports", []) if s not in self.imported]
+
+    def accept_all(self) -> None:
+        """Queue every request that has arrived."""
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except BlockingIOError:
+                return
+            conn.setblocking(True)
+            try:
+                self.waiting.append((conn, _read_request(conn)))
+            except (OSError, ValueError):
+                conn.close()
+
+    def fork_next(self) -> None:
+        """Fork a kernel for the waiting request with the fewest imports still to run.
+
+        Its imports run here first, so they are paid once; serving the lightest request first
+        starts a kernel while the heavier imports are still under way.
+        """
+        conn, request = min(self.waiting, key=lambda item: len(self.missing(item[1])))
+        self.waiting.remove((conn, request))
+        missing = self.missing(request)
+        preload(missing)
+        self.imported.update(missing)
+        pid = os.fork()
+        if pid == 0:
+            _become_kernel(request, conn=conn, server_fds=[
+                self.listener.fileno(), self.wake_r, self.wake_w, self.selector.fileno(),
+                *(c.fileno() for c in self.clients.values()),
+                *(c.fileno() for c, _ in self.waiting)])
         try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
+            os.setpgid(pid, pid)
+        except OSError:  # the child did it first, or has already exited
             pass
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)  # no interpreter teardown: freeing the whole stack takes half a second
+        self.clients[pid] = conn
+        self.selector.register(conn, selectors.EVENT_READ, pid)
+
+    def serve(self) -> None:
+        """Fork kernels until standard input closes; then kill the kernels and exit."""
+        signal.set_wakeup_fd(self.wake_w)
+        signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+        running = True
+        while running:
+            for key, _ in self.selector.select(0 if self.waiting else None):
+                if key.data == "accept":
+                    self.accept_all()
+                elif key.data == "child":
+                    os.read(self.wake_r, 4096)
+                    _reap(self.clients, self.selector)
+                elif key.data == "stdin":
+                    running = False
+                else:  # a client hung up (or spoke out of turn): its kernel goes
+                    if not key.fileobj.recv(4096):
+                        _kill(key.data)
+                        self.selector.unregister(key.fileobj)
+            if running and self.waiting:
+                self.fork_next()
+        for pid in list(self.clients):
+            _kill(pid)
+        for pid in list(self.clients):
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)  # no interpreter teardown: freeing the whole stack takes half a second
 
 
 def _kill(pid: int) -> None:
@@ -214,10 +251,10 @@ def main(argv: list[str]) -> None:
     preload(statements)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path)
-    listener.listen(16)
+    listener.listen(64)
     sys.stdout.buffer.write(READY)
     sys.stdout.flush()
-    serve(listener)
+    _Server(listener, imported=set(statements)).serve()
 
 
 if __name__ == "__main__":

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from evaluation import config
+from evaluation.config import OUTPUT_DIR_ENV
 
 if TYPE_CHECKING:  # for annotations only: matplotlib is imported when a figure is shown
     from matplotlib.figure import Figure
 
-OUTPUT_DIR_ENV = "EVALUATION_OUTPUT_DIR"
 SYNTHETIC_LABEL = "SYNTHETIC"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 

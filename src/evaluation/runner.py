@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from evaluation import config, edition_files
-from evaluation.editions import discover_notebooks, load_edition, validate_edition
+from evaluation.editions import code_size, discover_notebooks, load_edition, validate_edition
 from evaluation.errors import ConfigError, RunError, problem
 from evaluation.fingerprint import LIBRARY_DIR, cache_key, collect_inputs
 from evaluation.index import FAILURE_NAME, INDEX_NAME, write_index
@@ -53,12 +53,12 @@ from evaluation.publish import (
     recover,
     swap_in,
 )
+from evaluation.warm_kernels import ForkServer, start_fork_server
 
 if TYPE_CHECKING:
     import asyncio
 
     from evaluation.progress import Progress
-    from evaluation.warm_kernels import ForkServer
 
 INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
 SUMMARY_NAME = "summary.txt"
@@ -165,69 +165,76 @@ def run_edition(edition: str = "2013", *, only: tuple[str, ...] = (), force: boo
     if not notebooks:
         raise ConfigError(problems=[problem(notebooks_dir, "", "no notebook",
                                             "notebooks named NN-name.ipynb")])
-    selected = discover_notebooks(notebooks_dir, only=only)
-    parameters = validate_edition(ed, notebooks)
-    inputs = collect_inputs(root=root, data_dir=data_dir, editions_dir=editions_dir,
-                            edition_file=ed.path, notebooks=notebooks,
-                            library_dir=Path(library_dir or LIBRARY_DIR))
-    keys = {nb.stem: cache_key(notebook=nb, parameters=parameters[nb], inputs=inputs, root=root)
-            for nb in notebooks}
+    # The kernels' fork server starts importing now, while the edition is checked and the
+    # inputs hashed; it is stopped on every way out (at once if nothing needs to run).
+    server = start_fork_server(notebooks) if warm_kernels else None
+    try:
+        selected = discover_notebooks(notebooks_dir, only=only)
+        parameters = validate_edition(ed, notebooks)
+        inputs = collect_inputs(root=root, data_dir=data_dir, editions_dir=editions_dir,
+                                edition_file=ed.path, notebooks=notebooks,
+                                library_dir=Path(library_dir or LIBRARY_DIR))
+        keys = {nb.stem: cache_key(notebook=nb, parameters=parameters[nb], inputs=inputs, root=root)
+                for nb in notebooks}
 
-    target = reports_dir / edition
-    with edition_lock(reports_dir, edition), _sigterm_as_interrupt():
-        recover(reports_dir, edition)
-        previous_manifest = read_manifest(target)
-        published = notebook_records(previous_manifest)
-        to_run, reused = _plan(notebooks, selected=selected, keys=keys, published=published,
-                               target=target, force=force)
-        report = RunReport(edition=edition, reused=sorted(reused))
-        if (not to_run and set(reused) == set(published)
-                and not (extras and edition_files.stale(target, previous_manifest))):
-            stale_failure = failed_dir(reports_dir, edition)
-            if stale_failure.exists() or not (reports_dir / INDEX_NAME).exists():
-                shutil.rmtree(stale_failure, ignore_errors=True)
+        target = reports_dir / edition
+        with edition_lock(reports_dir, edition), _sigterm_as_interrupt():
+            recover(reports_dir, edition)
+            previous_manifest = read_manifest(target)
+            published = notebook_records(previous_manifest)
+            to_run, reused = _plan(notebooks, selected=selected, keys=keys, published=published,
+                                   target=target, force=force)
+            report = RunReport(edition=edition, reused=sorted(reused))
+            if (not to_run and set(reused) == set(published)
+                    and not (extras and edition_files.stale(target, previous_manifest))):
+                stale_failure = failed_dir(reports_dir, edition)
+                if stale_failure.exists() or not (reports_dir / INDEX_NAME).exists():
+                    shutil.rmtree(stale_failure, ignore_errors=True)
+                    write_index(reports_dir)
+                report.duration_s = time.perf_counter() - started_clock
+                return report
+            staging = new_staging(reports_dir, edition)
+            try:
+                outcomes = _execute_all(to_run, parameters=parameters, keys=keys, staging=staging,
+                                            edition=edition, jobs=jobs or os.cpu_count() or 1,
+                                        stream=stream, server=server)
+                report.executed = sorted(o.record.name for o in outcomes if o.record.status == "ok")
+                report.failed = sorted(o.record.name for o in outcomes if o.record.status != "ok")
+                if report.failed:
+                    _record_failure(outcomes, staging=staging, reports_dir=reports_dir,
+                                    edition=edition)
+                    write_index(reports_dir)
+                    raise RunError("\n".join(o.summary for o in outcomes if o.summary) +
+                                   f"\nthe published edition {config.display_path(target)} is "
+                                   f"unchanged; details in "
+                                   f"{config.display_path(failed_dir(reports_dir, edition))}")
+                records = _assemble(outcomes, reused=reused, published_dir=target, staging=staging)
+                made = (edition_files.build_edition_files(staging, records=records,
+                                                          published_dir=target) if extras else None)
+                manifest = build_manifest(
+                    edition=edition, edition_file=config.display_path(ed.path),
+                    parameters=ed.parameters, seed=ed.seed, inputs=inputs, root=root,
+                    started=started, finished=_now(), notebooks=records)
+                if made is not None:
+                    manifest["duration_s"] = round(time.perf_counter() - started_clock, 1)
+                    manifest[edition_files.MANIFEST_KEY] = made.as_manifest()
+                    report.notes = made.notes
+                write_json(manifest, staging / MANIFEST_NAME)
+                if made is not None:
+                    edition_files.write_readme(staging, data_dir=data_dir)
+                _remove_work_folders(staging)
+                swap_in(staging, target)
+                shutil.rmtree(failed_dir(reports_dir, edition), ignore_errors=True)
                 write_index(reports_dir)
-            report.duration_s = time.perf_counter() - started_clock
-            return report
-        staging = new_staging(reports_dir, edition)
-        try:
-            outcomes = _execute_all(to_run, parameters=parameters, keys=keys, staging=staging,
-                                    edition=edition, jobs=jobs or os.cpu_count() or 1,
-                                    stream=stream, warm_kernels=warm_kernels)
-            report.executed = sorted(o.record.name for o in outcomes if o.record.status == "ok")
-            report.failed = sorted(o.record.name for o in outcomes if o.record.status != "ok")
-            if report.failed:
-                _record_failure(outcomes, staging=staging, reports_dir=reports_dir,
-                                edition=edition)
-                write_index(reports_dir)
-                raise RunError("\n".join(o.summary for o in outcomes if o.summary) +
-                               f"\nthe published edition {config.display_path(target)} is "
-                               f"unchanged; details in "
-                               f"{config.display_path(failed_dir(reports_dir, edition))}")
-            records = _assemble(outcomes, reused=reused, published_dir=target, staging=staging)
-            made = (edition_files.build_edition_files(staging, records=records,
-                                                      published_dir=target) if extras else None)
-            manifest = build_manifest(
-                edition=edition, edition_file=config.display_path(ed.path),
-                parameters=ed.parameters, seed=ed.seed, inputs=inputs, root=root,
-                started=started, finished=_now(), notebooks=records)
-            if made is not None:
-                manifest["duration_s"] = round(time.perf_counter() - started_clock, 1)
-                manifest[edition_files.MANIFEST_KEY] = made.as_manifest()
-                report.notes = made.notes
-            write_json(manifest, staging / MANIFEST_NAME)
-            if made is not None:
-                edition_files.write_readme(staging, data_dir=data_dir)
-            _remove_work_folders(staging)
-            swap_in(staging, target)
-            shutil.rmtree(failed_dir(reports_dir, edition), ignore_errors=True)
-            write_index(reports_dir)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    report.published = True
-    report.duration_s = time.perf_counter() - started_clock
-    return report
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+        report.published = True
+        report.duration_s = time.perf_counter() - started_clock
+        return report
 
+    finally:
+        if server is not None:
+            server.close()
 
 def _plan(notebooks: list[Path], *, selected: list[Path], keys: dict[str, str],
           published: dict[str, NotebookRecord], target: Path, force: bool
@@ -236,8 +243,9 @@ def _plan(notebooks: list[Path], *, selected: list[Path], keys: dict[str, str],
 
     A selected notebook is reused when its last good run had the same cache key (unless
     ``force``); an unselected one keeps its published outputs. Notebooks to execute come
-    longest first (by the last recorded run time, unknown first), so the slowest one does not
-    start last and leave the other cores idle.
+    longest first, so the slowest one does not start last and leave the other cores idle:
+    those never run before first, by the length of their code (a rough proxy), then the others
+    by their last recorded run time.
     """
     reused: dict[str, NotebookRecord] = {}
     to_run: list[Path] = []
@@ -250,8 +258,8 @@ def _plan(notebooks: list[Path], *, selected: list[Path], keys: dict[str, str],
             reused[nb.stem] = record
         else:
             to_run.append(nb)
-    to_run.sort(key=lambda nb: -published[nb.stem].duration_s if nb.stem in published
-                else -float("inf"))
+    to_run.sort(key=lambda nb: (0, -published[nb.stem].duration_s) if nb.stem in published
+                else (-1, -code_size(nb)))
     return to_run, reused
 
 
@@ -264,26 +272,11 @@ def _still_valid(record: NotebookRecord | None, key: str, target: Path) -> bool:
 
 def _execute_all(notebooks: list[Path], *, parameters: dict[Path, dict[str, Any]],
                  keys: dict[str, str], staging: Path, edition: str, jobs: int,
-                 stream: TextIO | None, warm_kernels: bool) -> list[_Outcome]:
-    """Execute ``notebooks`` in one event loop, ``jobs`` at a time (heavy imports happen here)."""
+                 stream: TextIO | None, server: ForkServer | None) -> list[_Outcome]:
+    """Execute ``notebooks`` in one event loop, ``jobs`` at a time (in a fresh thread if a loop
+    is already running, as in JupyterLab)."""
     if not notebooks:
         return []
-    from evaluation.warm_kernels import start_fork_server
-    from evaluation.execute import kernel_environment
-
-    server = start_fork_server(notebooks, env=kernel_environment()) if warm_kernels else None
-    try:
-        return _execute_in_loop(notebooks, parameters=parameters, keys=keys, staging=staging,
-                                edition=edition, jobs=jobs, stream=stream, server=server)
-    finally:
-        if server is not None:
-            server.close()
-
-
-def _execute_in_loop(notebooks: list[Path], *, parameters: dict[Path, dict[str, Any]],
-                     keys: dict[str, str], staging: Path, edition: str, jobs: int,
-                     stream: TextIO | None, server: ForkServer | None) -> list[_Outcome]:
-    """Run the event loop of :func:`_execute_all` (in a fresh thread if one is running)."""
     import asyncio
 
     from evaluation import htmlexport

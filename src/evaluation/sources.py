@@ -16,6 +16,9 @@ from evaluation.errors import DataError, problem
 REQUIRED_KEYS = ("id", "title_zh", "title_en", "issuer", "plan_year", "language", "file",
                  "original_file_name", "sha256")
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""PyYAML's safe loader, in C (libyaml) where available: ten times faster than pure Python."""
+
 
 @dataclass(frozen=True)
 class Source:
@@ -56,7 +59,7 @@ def read_yaml(path: str | Path) -> Any:
         raise DataError(problems=[problem(path, f"byte {exc.start}", "bytes that are not UTF-8",
                                           "UTF-8 text")]) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

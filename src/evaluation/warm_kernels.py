@@ -6,10 +6,10 @@ and a run pays it once per notebook. A :class:`ForkServer` pays it once per run:
 ipykernel per notebook. Each notebook still gets its own process, started from the same freshly
 imported state, so notebooks share nothing at run time.
 
-:class:`ForkedProvisioner` plugs this into jupyter_client: the kernel manager prepares the
-connection file and ports as for any local kernel, only the launch is a fork instead of an exec.
-Linux only (fork after importing numpy is unsafe on macOS); elsewhere, or if the server cannot
-start, :func:`start_fork_server` returns ``None`` and kernels start the usual way.
+``execute.ForkedProvisioner`` plugs this into jupyter_client. Linux only (fork after importing
+numpy is unsafe on macOS); elsewhere :func:`start_fork_server` returns ``None`` and kernels
+start the usual way. This module imports only the standard library, so the runner can start
+the server before anything else.
 """
 
 from __future__ import annotations
@@ -24,31 +24,49 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import nbformat
-from jupyter_client.connect import KernelConnectionInfo
-from jupyter_client.provisioning import LocalProvisioner
-
+from evaluation.config import OUTPUT_DIR_ENV
 from evaluation.forkserver import READY
 
 KERNEL_MODULE = "ipykernel_launcher"
-ALWAYS_PRELOADED = ("import ipykernel.kernelapp", "import ipykernel.ipkernel",
-                    "import ipykernel.debugger")
-"""The kernel's own start-up imports (the debugger's would cost every kernel 0.07 s)."""
+ALWAYS_PRELOADED = (
+    # the kernel's own start-up (the debugger alone would cost every kernel 0.07 s)
+    "import ipykernel.kernelapp", "import ipykernel.ipkernel", "import ipykernel.debugger",
+    # what pandera imports at the first validation, not at import (0.06 s a kernel; with
+    # hypothesis installed its data-synthesis strategies load it)
+    "import pandera.backends.register_checks", "import pandera.accessors.pandas_accessor",
+    "import pandera.strategies.pandas_strategies",
+)
+"""Imported in the fork server besides the notebooks' own import statements."""
 READY_TIMEOUT_S = 120
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+"""Figures are displayed in the notebook (and so in the HTML) even when MPLBACKEND=Agg."""
 
 
-def import_statements(notebook: Path) -> list[str]:
-    """Every top-level import statement of a notebook's code cells, in order, without repeats."""
-    nb = nbformat.read(str(notebook), as_version=4)
+def kernel_environment(output_dir: Path | None = None) -> dict[str, str]:
+    """The environment a kernel runs in: this process's, the inline figure backend, and the
+    folder for tables and figures (when given)."""
+    env = {**os.environ, "MPLBACKEND": INLINE_BACKEND}
+    if output_dir is not None:
+        env[OUTPUT_DIR_ENV] = str(output_dir)
+    return env
+
+
+def import_statements(nb: Mapping[str, Any]) -> list[str]:
+    """Every top-level import statement of a notebook's code cells, in order, without repeats.
+
+    ``nb`` is a notebook as nbformat reads it or as plain JSON (``source`` a string or a list).
+    """
     lines: list[str] = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
             continue
+        source = cell.get("source", "")
         try:
-            tree = ast.parse(cell.source)
+            tree = ast.parse(source if isinstance(source, str) else "".join(source))
         except SyntaxError:
             continue
         lines += [ast.unparse(node) for node in tree.body
@@ -132,11 +150,13 @@ class ForkServer:
                 self._ready = line == READY
             return self._ready
 
-    def fork(self, argv: list[str], *, env: dict[str, str], cwd: str, log: str
-             ) -> ForkedProcess:
+    def fork(self, argv: list[str], *, env: dict[str, str], cwd: str, log: str,
+             imports: list[str] = ()) -> ForkedProcess:
         """Start a kernel with command-line arguments ``argv`` (after ``-m ipykernel_launcher``).
 
-        Returns once the kernel's sockets are bound, so the client connects at the first try.
+        ``imports`` are the notebook's import statements: the server runs those it has not run
+        yet before forking. Returns once the kernel's sockets are bound, so the client connects
+        at the first try.
         """
         if not self.ready():
             lines = self.log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
@@ -146,8 +166,8 @@ class ForkServer:
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         conn.settimeout(READY_TIMEOUT_S)
         conn.connect(self.socket_path)
-        conn.sendall(json.dumps({"argv": argv, "env": env, "cwd": cwd, "log": log}).encode()
-                     + b"\n")
+        conn.sendall(json.dumps({"argv": argv, "env": env, "cwd": cwd, "log": log,
+                                 "imports": list(imports)}).encode() + b"\n")
         reply = b""
         while b"\n" not in reply:
             chunk = conn.recv(4096)
@@ -163,9 +183,14 @@ class ForkServer:
         return ForkedProcess(message["pid"], conn, buffer=rest)
 
     def close(self) -> None:
-        """Stop the server (it kills any kernel still running) and remove its socket."""
+        """Stop the server (it kills any kernel still running) and remove its socket.
+
+        A server still importing (nothing was asked of it, or it failed) is killed at once.
+        """
         if self.process.stdin:
             self.process.stdin.close()
+        if not self._ready:
+            self.process.kill()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -182,16 +207,25 @@ class ForkServer:
         self.close()
 
 
-def start_fork_server(notebooks: list[Path], *, env: dict[str, str]) -> ForkServer | None:
-    """A fork server preloading ``notebooks``' imports, or ``None`` where forking is unsafe.
+def start_fork_server(notebooks: list[Path], *, env: dict[str, str] | None = None
+                      ) -> ForkServer | None:
+    """A fork server that first imports what all ``notebooks`` import; ``None`` where forking is
+    unsafe.
 
-    ``env`` is the kernels' environment as far as it is the same for every notebook: modules
-    read some variables (``MPLBACKEND``, ``EVALUATION_ROOT``) when they are imported.
+    ``env`` (default :func:`kernel_environment`) is the kernels' environment as far as it is the
+    same for every notebook: modules read some variables (``MPLBACKEND``, ``EVALUATION_ROOT``)
+    when they are imported. Each notebook's other imports run when its kernel is requested.
     """
     if sys.platform != "linux":
         return None
-    statements = list(dict.fromkeys(s for nb in notebooks for s in import_statements(nb)))
-    return ForkServer(statements, env=env)
+    each = []
+    for nb in notebooks:
+        try:
+            each.append(import_statements(json.loads(nb.read_text(encoding="utf-8"))))
+        except (OSError, ValueError):
+            each.append([])  # unreadable: its run reports why
+    common = [s for s in each[0] if all(s in other for other in each[1:])] if each else []
+    return ForkServer(common, env=env if env is not None else kernel_environment())
 
 
 def kernel_arguments(cmd: list[str]) -> list[str] | None:
@@ -200,36 +234,3 @@ def kernel_arguments(cmd: list[str]) -> list[str] | None:
             and cmd[1:3] == ["-m", KERNEL_MODULE]):
         return cmd[3:]
     return None
-
-
-class ForkedProvisioner(LocalProvisioner):  # type: ignore[misc]
-    """A local provisioner whose kernel is forked by a :class:`ForkServer`.
-
-    Set ``server`` and ``log`` (where the kernel's stdout and stderr go) before the kernel
-    manager starts the kernel. A command that is not this interpreter's ipykernel is launched
-    the usual way.
-    """
-
-    server: ForkServer | None = None
-    log: str = os.devnull
-
-    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
-        """Fork the kernel instead of executing ``cmd``."""
-        argv = kernel_arguments(cmd)
-        if self.server is None or argv is None:
-            return await super().launch_kernel(cmd, **kwargs)
-        env = {k: str(v) for k, v in (kwargs.get("env") or os.environ).items()}
-        cwd = str(kwargs.get("cwd") or Path.cwd())
-        self.process = await asyncio.to_thread(self.server.fork, argv, env=env, cwd=cwd,
-                                               log=self.log)
-        self.pid = self.pgid = self.process.pid
-        self.cwd = cwd
-        return self.connection_info
-
-    async def wait(self) -> int | None:
-        """Wait for the kernel to end: told by the server, not polled every 0.1 s."""
-        if isinstance(self.process, ForkedProcess):
-            code = await self.process.wait_async()
-            self.process = None
-            return code
-        return await super().wait()
