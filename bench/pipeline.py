@@ -8,10 +8,16 @@ Measured in one invocation, on the same notebooks, each in a fresh process (so i
 - no-change rerun: ``run_edition()`` again, nothing changed;
 - full run with history: forced again; the manifest's run times now order the notebooks
   longest first (what ``make report`` does after the first edition);
-- serial vs parallel: ``run_edition(force=True, jobs=1)`` against the cold full run.
+- serial vs parallel: ``run_edition(force=True, jobs=1)`` against the cold full run;
+- fresh kernels: the cold full run again with ``warm_kernels=False`` (every kernel started and
+  importing on its own, as before the fork server);
+- per-notebook overhead: each notebook's run time outside its cells (kernel start, the imports
+  done for it, connection, shutdown), next to a bare kernel start (jupyter_client, no imports)
+  and a kernel forked from the fork server.
 
-Targets: full run ≤ 1.25 × floor; ≥ 3 × faster than the papermill loop; no-change rerun
-≤ 1 s.
+The library is byte-compiled first, as any earlier run leaves it, so no measurement pays for
+compiling it. Targets: full run ≤ 1.25 × floor; ≥ 3 × faster than the papermill loop;
+no-change rerun ≤ 1 s.
 
 Usage: ``python bench/pipeline.py [--edition 2013] [--notebooks-dir notebooks] [--jobs N]``.
 """
@@ -19,6 +25,7 @@ Usage: ``python bench/pipeline.py [--edition 2013] [--notebooks-dir notebooks] [
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
@@ -39,7 +46,7 @@ RUN = """
 from pathlib import Path
 from evaluation.runner import run_edition
 run_edition({edition!r}, reports_dir=Path({reports!r}), library_dir=Path({library!r}),
-            force={force!r}, jobs={jobs!r})
+            force={force!r}, jobs={jobs!r}, warm_kernels={warm!r})
 """
 
 FLOOR = """
@@ -67,6 +74,38 @@ async def main(codes, jobs):
 asyncio.run(main(json.loads(sys.argv[1]), int(sys.argv[2])))
 """
 
+KERNEL_START = """
+import asyncio, json, sys, time
+from pathlib import Path
+from jupyter_client.manager import AsyncKernelManager
+from evaluation.execute import ForkedProvisioner
+from evaluation.warm_kernels import ForkServer, kernel_environment
+
+async def start(server):
+    km = AsyncKernelManager(kernel_name="python3")
+    if server is not None:
+        km.provisioner = ForkedProvisioner(kernel_spec=km.kernel_spec, parent=km)
+        km.provisioner.server = server
+    began = time.perf_counter()
+    await km.start_kernel(stdout=-3, stderr=-3)
+    kc = km.client()
+    kc.start_channels()
+    await kc.wait_for_ready(timeout=120)
+    seconds = time.perf_counter() - began
+    kc.stop_channels()
+    await km.shutdown_kernel(now=True)
+    return seconds
+
+async def main(repeats):
+    bare = [await start(None) for _ in range(repeats)]
+    with ForkServer([], env=kernel_environment()) as server:
+        server.ready()
+        forked = [await start(server) for _ in range(repeats)]
+    print(json.dumps({"bare": sum(bare) / repeats, "forked": sum(forked) / repeats}))
+
+asyncio.run(main(int(sys.argv[1])))
+"""
+
 
 def import_lines(notebook: Path) -> str:
     """Every top-level import statement of a notebook's code cells, in order."""
@@ -78,18 +117,39 @@ def import_lines(notebook: Path) -> str:
 
 
 def timed(cmd: list[str], *, env: dict[str, str] | None = None) -> float:
-    """Wall-clock seconds of a subprocess, which must succeed."""
+    """Wall-clock seconds of a subprocess; its error output is shown only if it fails."""
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, env={**os.environ, **INLINE_ENV, **(env or {})},
-                   stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    done = subprocess.run(cmd, env={**os.environ, **INLINE_ENV, **(env or {})},
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        sys.exit(f"benchmark step failed: {' '.join(cmd[:3])} ...\n"
+                 f"{done.stderr.decode(errors='replace')}")
+    return seconds
 
 
-def run_cmd(*, edition: str, reports: Path, library: Path, force: bool, jobs: int) -> list[str]:
+def run_cmd(*, edition: str, reports: Path, library: Path, force: bool, jobs: int,
+            warm: bool = True) -> list[str]:
     """The command of one ``run_edition`` in a fresh process."""
     code = RUN.format(edition=edition, reports=str(reports), library=str(library), force=force,
-                      jobs=jobs)
+                      jobs=jobs, warm=warm)
     return [sys.executable, "-c", code]
+
+
+def outside_cells(notebook: Path, duration_s: float) -> float:
+    """Seconds of a notebook's run not spent executing its cells (nbclient's cell timings)."""
+    from datetime import datetime
+
+    import nbformat
+
+    inside = 0.0
+    for cell in nbformat.read(str(notebook), as_version=4).cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            began, ended = (datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
+                            for k in ("iopub.execute_input", "shell.execute_reply"))
+            inside += (ended - began).total_seconds()
+    return duration_s - inside
 
 
 def snapshot(work: Path, notebooks_dir: Path) -> tuple[Path, Path]:
@@ -114,6 +174,7 @@ def main() -> None:
     parser.add_argument("--notebooks-dir", type=Path, default=config.NOTEBOOKS_DIR)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
+    compileall.compile_dir(str(LIBRARY_DIR), quiet=1)
     work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     try:
         root, library = snapshot(work, args.notebooks_dir)
@@ -128,6 +189,8 @@ def main() -> None:
         results["cold full run"] = timed(run_cmd(**common, reports=reports, force=True,
                                                  jobs=args.jobs))
         manifest = json.loads((reports / args.edition / "manifest.json").read_text())
+        overhead = {n["name"]: (n["duration_s"], outside_cells(
+            reports / args.edition / n["ipynb"], n["duration_s"])) for n in manifest["notebooks"]}
         results["no-change rerun"] = timed(run_cmd(**common, reports=reports, force=False,
                                                    jobs=args.jobs))
         # Forced again, now with the first run's times in the manifest: longest notebook first.
@@ -143,6 +206,11 @@ def main() -> None:
         results["papermill loop"] = time.perf_counter() - start
         results["serial (--jobs 1)"] = timed(run_cmd(**common, reports=work / "serial",
                                                     force=True, jobs=1))
+        results["fresh kernels"] = timed(run_cmd(**common, reports=work / "fresh", force=True,
+                                                 jobs=args.jobs, warm=False))
+        starts = json.loads(subprocess.run([sys.executable, "-c", KERNEL_START, "3"], check=True,
+                                           capture_output=True, text=True,
+                                           env={**os.environ, **INLINE_ENV}).stdout)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -153,9 +221,11 @@ def main() -> None:
           f"jobs {args.jobs}, {os.cpu_count()} cores")
     for name, seconds in results.items():
         print(f"  {name:<24} {seconds:7.2f} s")
-    print("  per notebook in the full run (kernel start to last cell):")
-    for entry in manifest["notebooks"]:
-        print(f"    {entry['name']:<34} {entry['duration_s']:7.2f} s")
+    print("  per notebook in the cold full run: run time, of which outside its cells")
+    for name, (seconds, outside) in overhead.items():
+        print(f"    {name:<34} {seconds:7.2f} s {outside:7.2f} s")
+    print(f"  kernel start to ready: bare {starts['bare']:.3f} s, "
+          f"forked {starts['forked']:.3f} s (mean of 3)")
     checks = [
         ("full run / floor", full / floor, "<= 1.25", full / floor <= 1.25),
         ("  with history / floor", again / floor, "<= 1.25", again / floor <= 1.25),
@@ -166,6 +236,7 @@ def main() -> None:
         ("no-change rerun (s)", results["no-change rerun"], "<= 1.0",
          results["no-change rerun"] <= 1.0),
         ("serial / parallel", results["serial (--jobs 1)"] / full, "(speed-up)", True),
+        ("fresh kernels / full run", results["fresh kernels"] / full, "(speed-up)", True),
     ]
     for name, value, target, ok in checks:
         mark = "" if target == "(speed-up)" else ("  ok" if ok else "  MISSED")

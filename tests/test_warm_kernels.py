@@ -129,3 +129,15 @@ def test_closing_the_server_ends_its_kernels(tmp_path):
     assert asyncio.run(asyncio.wait_for(kernel.wait_async(), timeout=10)) != 0
     with pytest.raises(ProcessLookupError):
         os.kill(kernel.pid, 0)
+
+
+def test_linear_algebra_in_a_forked_kernel(tmp_path):
+    """numpy's BLAS threads exist in the server when it forks; the kernel's BLAS must work."""
+    code = ("import numpy as np\na = np.random.default_rng(0).normal(size=(400, 400))\n"
+            "print(np.allclose(a @ np.linalg.inv(a), np.eye(400)), np.linalg.matrix_rank(a))")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    with ForkServer(["import numpy as np"], env=kernel_environment()) as server:
+        server.ready()
+        result = asyncio.run(execute(nb, cwd=tmp_path, output_dir=tmp_path / "out",
+                                     log=tmp_path / "kernel.log", server=server))
+    assert result.notebook.cells[0].outputs[0]["text"] == "True 400\n"
