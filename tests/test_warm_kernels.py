@@ -111,7 +111,8 @@ def test_a_server_that_cannot_start_says_why(tmp_path):
     (tmp_path / "evaluation" / "__init__.py").write_text("raise ImportError('shadowed')\n")
     with ForkServer([], env=env) as server:
         assert not server.ready()
-        with pytest.raises(RuntimeError, match="fork server exited .*: ImportError: shadowed .*--fresh-kernels"):
+        with pytest.raises(RuntimeError,
+                           match="fork server failed .*: ImportError: shadowed .*--fresh-kernels"):
             server.fork([], env=env, cwd=str(tmp_path), log=str(tmp_path / "kernel.log"))
 
 
@@ -141,3 +142,18 @@ def test_linear_algebra_in_a_forked_kernel(tmp_path):
         result = asyncio.run(execute(nb, cwd=tmp_path, output_dir=tmp_path / "out",
                                      log=tmp_path / "kernel.log", server=server))
     assert result.notebook.cells[0].outputs[0]["text"] == "True 400\n"
+
+
+def test_a_server_that_hangs_while_importing_is_stopped(tmp_path, monkeypatch):
+    import evaluation.warm_kernels as warm
+
+    monkeypatch.setattr(warm, "READY_TIMEOUT_S", 0.5)
+    server = ForkServer(["import time; time.sleep(30)"], env=kernel_environment())
+    try:
+        assert not server.ready()
+        with pytest.raises(RuntimeError, match="no answer within 0.5 s"):
+            server.fork([], env=kernel_environment(), cwd=str(tmp_path),
+                        log=str(tmp_path / "kernel.log"))
+        assert server.process.wait(timeout=5) != 0  # killed, not left importing
+    finally:
+        server.close()

@@ -105,7 +105,7 @@ class ForkedProvisioner(LocalProvisioner):  # type: ignore[misc]
 
     server: ForkServer | None = None
     log: str = os.devnull
-    imports: list[str] = []
+    imports: tuple[str, ...] = ()
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
         """Fork the kernel instead of executing ``cmd``."""
@@ -146,7 +146,7 @@ async def execute(nb: nbformat.NotebookNode, *, cwd: Path, output_dir: Path, log
     if server is not None:
         km.provisioner = ForkedProvisioner(kernel_spec=km.kernel_spec, parent=km)
         km.provisioner.server, km.provisioner.log = server, str(log)
-        km.provisioner.imports = import_statements(nb)
+        km.provisioner.imports = tuple(import_statements(nb))
     client = NotebookClient(nb, km=km, kernel_name=KERNEL_NAME, startup_timeout=STARTUP_TIMEOUT_S,
                             resources={"metadata": {"path": str(cwd)}})
     total, done, index = code_cell_count(nb), 0, 0
@@ -198,7 +198,8 @@ async def _connect(client: NotebookClient, km: AsyncKernelManager) -> dict[str, 
             except Empty:
                 pass  # iopub not connected yet: ask again
             else:
-                kc._handle_kernel_info_reply(reply)  # noqa: SLF001 - protocol version, as wait_for_ready
+                # the protocol version, as wait_for_ready records it
+                kc._handle_kernel_info_reply(reply)  # noqa: SLF001
                 return reply
         if not await km.is_alive():
             raise DeadKernelError("the kernel died before replying to kernel_info")

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 READY = b"ready\n"
-"""The line the server prints on stdout once the stack is imported and the socket listens."""
+"""The line the server prints on stdout once the common imports are done and it listens."""
 KERNEL_NAME = b"ipykernel"
 """Process name (``/proc/PID/comm``, what ``ps`` shows) of a forked kernel."""
 _PR_SET_NAME, _PR_SET_PDEATHSIG = 15, 1

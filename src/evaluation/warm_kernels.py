@@ -18,13 +18,14 @@ import ast
 import asyncio
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,15 +144,21 @@ class ForkServer:
         self._lock = threading.Lock()
 
     def ready(self) -> bool:
-        """Wait until the server has imported the stack; ``False`` if it died instead."""
+        """Wait until the server has imported the common stack; ``False`` if it died instead
+        or took more than ``READY_TIMEOUT_S``."""
         with self._lock:
             if self._ready is None:
-                line = self.process.stdout.readline() if self.process.stdout else b""
-                self._ready = line == READY
+                stdout = self.process.stdout
+                waited = select.select([stdout], [], [], READY_TIMEOUT_S)[0] if stdout else []
+                self._ready = bool(waited) and stdout.readline() == READY
+                if not self._ready and self.process.poll() is None:
+                    self.process.kill()
+                    with open(self.log, "a", encoding="utf-8") as log:
+                        log.write(f"no answer within {READY_TIMEOUT_S} s\n")
             return self._ready
 
     def fork(self, argv: list[str], *, env: dict[str, str], cwd: str, log: str,
-             imports: list[str] = ()) -> ForkedProcess:
+             imports: Sequence[str] = ()) -> ForkedProcess:
         """Start a kernel with command-line arguments ``argv`` (after ``-m ipykernel_launcher``).
 
         ``imports`` are the notebook's import statements: the server runs those it has not run
@@ -160,7 +167,7 @@ class ForkServer:
         """
         if not self.ready():
             lines = self.log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-            raise RuntimeError(f"the kernel fork server exited while importing the notebooks' "
+            raise RuntimeError(f"the kernel fork server failed while importing the notebooks' "
                                f"stack: {lines[-1] if lines else 'no message'} (`evaluation run "
                                f"--fresh-kernels` starts kernels without it)")
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
