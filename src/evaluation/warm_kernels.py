@@ -149,9 +149,9 @@ class ForkServer:
         with self._lock:
             if self._ready is None:
                 stdout = self.process.stdout
-                waited = select.select([stdout], [], [], READY_TIMEOUT_S)[0] if stdout else []
-                self._ready = bool(waited) and stdout.readline() == READY
-                if not self._ready and self.process.poll() is None:
+                answered = select.select([stdout], [], [], READY_TIMEOUT_S)[0] if stdout else []
+                self._ready = bool(answered) and stdout.readline() == READY
+                if not answered:
                     self.process.kill()
                     with open(self.log, "a", encoding="utf-8") as log:
                         log.write(f"no answer within {READY_TIMEOUT_S} s\n")
