@@ -157,3 +157,15 @@ def test_a_server_that_hangs_while_importing_is_stopped(tmp_path, monkeypatch):
         assert server.process.wait(timeout=5) != 0  # killed, not left importing
     finally:
         server.close()
+
+
+def test_a_forked_kernel_that_dies_is_reported(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)"),
+                                         nbformat.v4.new_code_cell("import os; os._exit(3)"),
+                                         nbformat.v4.new_code_cell("print(2)")])
+    with ForkServer([], env=kernel_environment()) as server:
+        result = asyncio.run(execute(nb, cwd=tmp_path, output_dir=tmp_path / "out",
+                                     log=tmp_path / "kernel.log", server=server))
+    assert result.failure is not None
+    assert (result.failure.cell_number, result.failure.ename) == (2, "DeadKernelError")
+    assert "outputs" not in result.notebook.cells[2] or not result.notebook.cells[2].outputs
