@@ -169,3 +169,15 @@ def test_a_forked_kernel_that_dies_is_reported(tmp_path):
     assert result.failure is not None
     assert (result.failure.cell_number, result.failure.ename) == (2, "DeadKernelError")
     assert "outputs" not in result.notebook.cells[2] or not result.notebook.cells[2].outputs
+
+
+def test_forked_kernels_do_not_share_unseeded_random_streams(tmp_path):
+    code = "import random\nimport numpy as np\nprint(np.random.random(), random.random())"
+    draws = []
+    with ForkServer(["import numpy as np"], env=kernel_environment()) as server:
+        for _ in range(2):
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+            result = asyncio.run(execute(nb, cwd=tmp_path, output_dir=tmp_path / "out",
+                                         log=tmp_path / "kernel.log", server=server))
+            draws.append(result.notebook.cells[0].outputs[0]["text"].split())
+    assert draws[0][0] != draws[1][0] and draws[0][1] != draws[1][1]

@@ -11,6 +11,10 @@ one with the fewest imports to run goes first, so a kernel starts while heavier 
 still under way. The child answers ``{"pid": N}`` once its sockets are bound, so that the client
 connects at once instead of retrying; when the child ends, the server sends ``{"exit": CODE}``.
 
+A kernel is a new process as far as its notebook can tell: its own process group, working
+folder, environment, standard streams (the kernel log) and random state (numpy's global
+generator is reseeded; ``random`` reseeds itself after a fork).
+
 Nothing outlives the run: a child is killed when its client hangs up or the server dies
 (``PR_SET_PDEATHSIG`` on Linux), and the server kills its children and exits when its standard
 input closes, i.e. when the runner exits for any reason.
@@ -81,6 +85,8 @@ def _become_kernel(request: dict[str, Any], *, conn: socket.socket, server_fds: 
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        if "numpy" in sys.modules:  # fresh entropy, as a new process has (``random`` does this)
+            sys.modules["numpy"].random.seed()
         argv = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
         sys.argv = ["ipykernel_launcher", *argv]
         from ipykernel.kernelapp import IPKernelApp
