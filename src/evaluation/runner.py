@@ -2,12 +2,16 @@
 
 Order of work:
 
+0. start the kernels' fork server (``warm_kernels``), which imports the notebooks' common stack
+   while the next two steps run;
 1. load the edition and validate it against every notebook's parameters (``editions``);
 2. checksum the inputs and compute each notebook's cache key (``fingerprint``); a notebook whose
-   key matches its last good run is reused, not executed; when nothing changed, stop here;
-3. execute the other notebooks, ``jobs`` kernels at a time, in one event loop (``execute``),
-   each writing tables and figures into its own folder of the staging area; render HTML
-   in-process (``htmlexport``) as each notebook finishes;
+   key matches its last good run is reused, not executed; when nothing changed, stop the fork
+   server and stop here;
+3. execute the other notebooks, longest first, ``jobs`` kernels at a time, in one event loop
+   (``execute``; each kernel forked by the fork server, or started from scratch with
+   ``warm_kernels=False``), each writing tables and figures into its own folder of the staging
+   area; render HTML in-process (``htmlexport``) as each notebook finishes;
 4. all succeeded: with ``extras``, write the edition files (``tables.xlsx``, the memo's PDF,
    the replication ``README.md``: ``edition_files``); write ``manifest.json`` and swap the
    staging folder in (``publish``);
