@@ -212,13 +212,12 @@ def test_two_notebooks_writing_the_same_output_is_an_error(tmp_path):
     assert not (root / "reports" / "test").exists()
 
 
-@pytest.mark.parametrize("options", [(), ("--fresh-kernels",)], ids=["forked", "fresh"])
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_interrupt_leaves_edition_and_no_process(tmp_path, signum, options):
-    root = make_project(tmp_path, {"01-ok.ipynb": "ok"})
-    run(root)
-    before = snapshot(root / "reports" / "test")
-    shutil.copy(NOTEBOOKS / "slow.ipynb", root / "notebooks" / "02-slow.ipynb")
+def start_run_until_slow_cell(root: Path, options: tuple[str, ...]
+                              ) -> tuple[subprocess.Popen, str]:
+    """Start ``evaluation run`` on ``root`` and return once ``02-slow`` is executing.
+
+    Returns the process and the environment marker its processes carry.
+    """
     marker = f"EVALUATION_TEST_RUN={uuid.uuid4().hex}"
     env = {**os.environ, "EVALUATION_ROOT": str(root), **dict([marker.split("=")])}
     proc = subprocess.Popen([CLI, "run", "--edition", "test", *options],
@@ -227,16 +226,32 @@ def test_interrupt_leaves_edition_and_no_process(tmp_path, signum, options):
     while not list((root / "reports" / ".staging").glob("test-*/.work/02-slow/outputs/started")):
         assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
         time.sleep(0.1)
-    assert any(processes_of_run(marker).values())  # the check below can see a running kernel
+    assert any(processes_of_run(marker).values())  # the checks can see a running kernel
+    return proc, marker
+
+
+def wait_until_no_process_of_run(marker: str, timeout_s: float = 10) -> dict[int, bool]:
+    """The run's processes still alive after up to ``timeout_s`` (killed ones need reaping)."""
+    deadline = time.monotonic() + timeout_s
+    while processes_of_run(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return processes_of_run(marker)
+
+
+@pytest.mark.parametrize("options", [(), ("--fresh-kernels",)], ids=["forked", "fresh"])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_interrupt_leaves_edition_and_no_process(tmp_path, signum, options):
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok"})
+    run(root)
+    before = snapshot(root / "reports" / "test")
+    shutil.copy(NOTEBOOKS / "slow.ipynb", root / "notebooks" / "02-slow.ipynb")
+    proc, marker = start_run_until_slow_cell(root, options)
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode != 0, err
     assert snapshot(root / "reports" / "test") == before
     assert not list((root / "reports" / ".staging").glob("test-*"))
-    deadline = time.monotonic() + 5  # SIGKILLed processes may take a moment to be reaped
-    while processes_of_run(marker) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert processes_of_run(marker) == {}
+    assert wait_until_no_process_of_run(marker) == {}
     (root / "notebooks" / "02-slow.ipynb").unlink()
     assert run(root, force=True).published
 
@@ -245,21 +260,10 @@ def test_interrupt_leaves_edition_and_no_process(tmp_path, signum, options):
 def test_killed_runner_leaves_no_process(tmp_path, options):
     """SIGKILL gives the runner no chance to clean up: its kernels must still go."""
     root = make_project(tmp_path, {"01-ok.ipynb": "ok", "02-slow.ipynb": "slow"})
-    marker = f"EVALUATION_TEST_RUN={uuid.uuid4().hex}"
-    env = {**os.environ, "EVALUATION_ROOT": str(root), **dict([marker.split("=")])}
-    proc = subprocess.Popen([CLI, "run", "--edition", "test", *options], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while not list((root / "reports" / ".staging").glob("test-*/.work/02-slow/outputs/started")):
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.1)
-    assert any(processes_of_run(marker).values())
+    proc, marker = start_run_until_slow_cell(root, options)
     proc.kill()
-    proc.wait()
-    deadline = time.monotonic() + 10
-    while processes_of_run(marker) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert processes_of_run(marker) == {}
+    proc.communicate()
+    assert wait_until_no_process_of_run(marker) == {}
 
 
 def test_stale_staging_of_a_dead_run_is_cleaned(tmp_path):
