@@ -199,9 +199,10 @@ def run_edition(edition: str = "2013", *, only: tuple[str, ...] = (), force: boo
                 return report
             staging = new_staging(reports_dir, edition)
             try:
-                outcomes = _execute_all(to_run, parameters=parameters, keys=keys, staging=staging,
-                                            edition=edition, jobs=jobs or os.cpu_count() or 1,
-                                        stream=stream, server=server)
+                outcomes = _execute_all(to_run, parameters=parameters, keys=keys,
+                                        staging=staging, edition=edition,
+                                        jobs=jobs or os.cpu_count() or 1, stream=stream,
+                                        server=server)
                 report.executed = sorted(o.record.name for o in outcomes if o.record.status == "ok")
                 report.failed = sorted(o.record.name for o in outcomes if o.record.status != "ok")
                 if report.failed:

@@ -236,7 +236,7 @@ def start_fork_server(notebooks: list[Path], *, env: dict[str, str] | None = Non
 
 
 def kernel_arguments(cmd: list[str]) -> list[str] | None:
-    """The arguments after ``-m ipykernel_launcher`` if ``cmd`` runs this interpreter's ipykernel."""
+    """The arguments after ``-m ipykernel_launcher`` if ``cmd`` runs this Python's ipykernel."""
     if (len(cmd) >= 3 and Path(cmd[0]).resolve() == Path(sys.executable).resolve()
             and cmd[1:3] == ["-m", KERNEL_MODULE]):
         return cmd[3:]
