@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from evaluation.panel import fit_twfe
-from evaluation.recovery import (
+from evaluation.panel.estimators import fit_twfe
+from evaluation.panel.recovery import (
     COVERAGE_RANGE,
     FULL_STUDY_PANELS,
     MAX_RELATIVE_BIAS,

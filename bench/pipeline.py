@@ -35,16 +35,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from evaluation import config
-from evaluation.editions import discover_notebooks
-from evaluation.fingerprint import LIBRARY_DIR
+from evaluation import project
+from evaluation.pipeline.editions import discover_notebooks
+from evaluation.pipeline.fingerprint import LIBRARY_DIR
 
 BIN = Path(sys.executable).parent
 INLINE_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 
 RUN = """
 from pathlib import Path
-from evaluation.runner import run_edition
+from evaluation.pipeline.runner import run_edition
 run_edition({edition!r}, reports_dir=Path({reports!r}), library_dir=Path({library!r}),
             force={force!r}, jobs={jobs!r}, warm_kernels={warm!r})
 """
@@ -78,8 +78,8 @@ KERNEL_START = """
 import asyncio, json, sys, time
 from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
-from evaluation.execute import ForkedProvisioner
-from evaluation.warm_kernels import ForkServer, kernel_environment
+from evaluation.pipeline.execute import ForkedProvisioner
+from evaluation.pipeline.kernels.client import ForkServer, kernel_environment
 
 async def start(server):
     km = AsyncKernelManager(kernel_name="python3")
@@ -111,7 +111,7 @@ def import_lines(notebook: Path) -> str:
     """Every top-level import statement of a notebook's code cells, in order."""
     import nbformat
 
-    from evaluation.warm_kernels import import_statements
+    from evaluation.pipeline.kernels.client import import_statements
 
     return "\n".join(import_statements(nbformat.read(str(notebook), as_version=4))) or "pass"
 
@@ -159,10 +159,10 @@ def snapshot(work: Path, notebooks_dir: Path) -> tuple[Path, Path]:
     frozen data) and the library copy the cache keys cover.
     """
     root = work / "project"
-    shutil.copytree(config.DATA_DIR, root / "data")
+    shutil.copytree(project.current().data_dir, root / "data")
     shutil.copytree(notebooks_dir, root / "notebooks",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    shutil.copy(config.ROOT / "pyproject.toml", root / "pyproject.toml")
+    shutil.copy(project.current().root / "pyproject.toml", root / "pyproject.toml")
     library = work / "library"
     shutil.copytree(LIBRARY_DIR, library, ignore=shutil.ignore_patterns("__pycache__"))
     return root, library
@@ -171,7 +171,7 @@ def snapshot(work: Path, notebooks_dir: Path) -> tuple[Path, Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edition", default="2013")
-    parser.add_argument("--notebooks-dir", type=Path, default=config.NOTEBOOKS_DIR)
+    parser.add_argument("--notebooks-dir", type=Path, default=project.current().notebooks_dir)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     compileall.compile_dir(str(LIBRARY_DIR), quiet=1)

@@ -8,10 +8,10 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import pytest  # noqa: E402
 
-from evaluation import config  # noqa: E402
+from evaluation import project  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def root():
     """The project root."""
-    return config.ROOT
+    return project.current().root

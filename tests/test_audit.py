@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evaluation.audit import (
+from evaluation.analysis.audit import (
     CONSISTENT,
     INCONSISTENT,
     QUALIFIER_ONLY,
@@ -15,7 +15,7 @@ from evaluation.audit import (
     run_audit,
 )
 from evaluation.errors import DataError
-from evaluation.facts import written_interval
+from evaluation.data.facts import written_interval
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit"
 
@@ -189,8 +189,8 @@ def test_project_checks_file_is_valid():
 
 
 def test_findings_list_every_check(real):
-    from evaluation.findings import audit_findings
-    from evaluation.provenance import Citations
+    from evaluation.reports.narrative.targets import audit_findings
+    from evaluation.reports.provenance import Citations
 
     results = real.reset_index()
     text = audit_findings(results, Citations())

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from evaluation import config
-from evaluation.completeness import completeness_problems, coverage, load_ignored
+from evaluation import project
+from evaluation.data.completeness import completeness_problems, coverage, load_ignored
 from evaluation.errors import DataError
-from evaluation.facts import default_facts, load_facts, load_indicators
-from evaluation.sources import default_sources, load_sources
+from evaluation.data.facts import default_facts, load_facts, load_indicators
+from evaluation.data.sources import default_sources, load_sources
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad_inputs"
 SALES = "line 3 (fact_id plan2013.2012.sales_revenue)"
@@ -25,7 +25,7 @@ def _facts(path: Path) -> None:
 
 
 def _sources(path: Path) -> None:
-    load_sources(path, raw_dir=config.RAW_DIR)
+    load_sources(path, raw_dir=project.current().raw_dir)
 
 
 def _ignored(path: Path) -> None:
@@ -104,7 +104,7 @@ def test_every_fixture_is_used():
 
 def test_cli_check_exits_2_without_traceback(tmp_path):
     root = tmp_path / "project"
-    shutil.copytree(config.DATA_DIR, root / "data")
+    shutil.copytree(project.current().data_dir, root / "data")
     (root / "pyproject.toml").write_text("", encoding="utf-8")
     shutil.copy(FIXTURES / "value_not_number_in_quote.csv", root / "data" / "facts.csv")
     env = {**os.environ, "EVALUATION_ROOT": str(root)}

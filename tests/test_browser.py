@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation import config
+from evaluation import project
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -37,9 +37,9 @@ def reports(tmp_path_factory):
 
     root = make_project(tmp_path_factory.mktemp("browser"), {"01-ok.ipynb": "ok"})
     run(root)
-    real = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb"))
+    real = sorted(project.current().notebooks_dir.glob("[0-9][0-9]-*.ipynb"))
     if real:
-        from evaluation.runner import run_edition
+        from evaluation.pipeline.runner import run_edition
 
         run_edition("2013", reports_dir=root / "reports")
     return root / "reports"

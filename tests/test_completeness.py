@@ -7,15 +7,15 @@ import shutil
 
 import pytest
 
-from evaluation.completeness import (
+from evaluation.data.completeness import (
     IgnoreEntry,
     completeness_problems,
     coverage,
     load_ignored,
     uncovered,
 )
-from evaluation.facts import default_facts
-from evaluation.sources import default_sources
+from evaluation.data.facts import default_facts
+from evaluation.data.sources import default_sources
 
 TIER = "tier threshold, part of the indicator definition"
 

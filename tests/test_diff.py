@@ -1,4 +1,4 @@
-"""evaluation.diff: figures changed, added, removed; each attributed to data, parameters, code."""
+"""evaluation.workflow.diff: figures changed, added, removed; each attributed to data, parameters, code."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evaluation.diff import attribute, compare_tables, diff_editions, key_columns
+from evaluation.workflow.diff import attribute, compare_tables, diff_editions, key_columns
 from evaluation.errors import DataError
 
 CLI = str(Path(sys.executable).parent / "evaluation")

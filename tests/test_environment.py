@@ -7,7 +7,7 @@ import tomllib
 
 import yaml
 
-from evaluation import config
+from evaluation import project
 
 # Extras installed by `make test` from requirements.lock. The `lab` extra (jupyterlab) is for
 # authoring only and deliberately not locked: it pulls in rfc3987-syntax, which slows every
@@ -30,7 +30,7 @@ def _pins(lines: list[str], where: str) -> dict[str, str]:
 
 
 def _pyproject() -> dict:
-    with open(config.ROOT / "pyproject.toml", "rb") as f:
+    with open(project.current().root / "pyproject.toml", "rb") as f:
         return tomllib.load(f)["project"]
 
 
@@ -40,7 +40,7 @@ def test_pyproject_and_environment_yml_pin_the_same_versions():
     for extra in project["optional-dependencies"].values():
         declared += extra
     pyproject = _pins(declared, "pyproject.toml")
-    env = yaml.safe_load((config.ROOT / "environment.yml").read_text(encoding="utf-8"))
+    env = yaml.safe_load((project.current().root / "environment.yml").read_text(encoding="utf-8"))
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
     conda_pins = _pins([d for d in conda if _name(d.split("=")[0]) not in ("python", "pip")],
                        "environment.yml")
@@ -52,7 +52,7 @@ def test_requirements_lock_pins_every_direct_dependency_at_the_same_version():
     direct = list(project["dependencies"])
     for extra in LOCKED_EXTRAS:
         direct += project["optional-dependencies"][extra]
-    lines = (config.ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
+    lines = (project.current().root / "requirements.lock").read_text(encoding="utf-8").splitlines()
     locked = _pins([ln for ln in lines if ln.strip() and not ln.startswith("#")],
                    "requirements.lock")
     for name, version in _pins(direct, "pyproject.toml").items():
@@ -60,6 +60,6 @@ def test_requirements_lock_pins_every_direct_dependency_at_the_same_version():
 
 
 def test_lab_only_packages_stay_out_of_the_lock():
-    lines = (config.ROOT / "requirements.lock").read_text(encoding="utf-8").lower()
+    lines = (project.current().root / "requirements.lock").read_text(encoding="utf-8").lower()
     assert "jupyterlab==" not in lines
     assert "rfc3987-syntax==" not in lines.replace("_", "-")

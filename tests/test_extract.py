@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from evaluation.errors import DataError
-from evaluation.extract import CANDIDATE_COLUMNS, extract
-from evaluation.facts import COLUMNS, default_facts
+from evaluation.data.extract import CANDIDATE_COLUMNS, extract
+from evaluation.data.facts import COLUMNS, default_facts
 
 PLAN_2013 = "data/raw/2013-plan_shuangbai-implementation-plan.txt"
 

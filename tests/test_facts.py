@@ -7,8 +7,8 @@ import math
 import pytest
 
 from evaluation.errors import DataError
-from evaluation.facts import default_facts, interval, lookup
-from evaluation.sources import default_sources
+from evaluation.data.facts import default_facts, interval, lookup
+from evaluation.data.sources import default_sources
 
 INF = math.inf
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from evaluation.intervals import Interval
+from evaluation.core.intervals import Interval
 
 FINITE = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 OPERATIONS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,

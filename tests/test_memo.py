@@ -12,15 +12,17 @@ import papermill as pm
 import pandas as pd
 import pytest
 
-from evaluation import config, memo, targets
+from evaluation import project
+from evaluation.reports import memo
+from evaluation.analysis import comparisons as targets
 from evaluation.errors import DataError, ParameterError
-from evaluation.facts import default_facts
-from evaluation.htmlexport import notebook_html
-from evaluation.model import simulate
-from evaluation.parameters import default_inputs
-from evaluation.provenance import Citations, check_provenance
+from evaluation.data.facts import default_facts
+from evaluation.pipeline.render import notebook_html
+from evaluation.model.simulate import simulate
+from evaluation.model.parameters import default_inputs
+from evaluation.reports.provenance import Citations, check_provenance
 
-NOTEBOOK = config.NOTEBOOKS_DIR / "04-policy-memo.ipynb"
+NOTEBOOK = project.current().notebooks_dir / "04-policy-memo.ipynb"
 SCENARIOS = ["baseline", "no_special_fund", "credit_2012_pace", "no_measures"]
 DRAWS, SEED = 4000, 11
 WARNING_TEXT = re.compile(r"warning|glyph|traceback", re.IGNORECASE)

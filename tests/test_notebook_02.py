@@ -8,9 +8,9 @@ import nbformat
 import papermill as pm
 import pytest
 
-from evaluation import config
+from evaluation import project
 
-NOTEBOOK = config.NOTEBOOKS_DIR / "02-financing-and-subsidies.ipynb"
+NOTEBOOK = project.current().notebooks_dir / "02-financing-and-subsidies.ipynb"
 WARNING_TEXT = re.compile(r"warning|glyph|traceback|error", re.IGNORECASE)
 
 

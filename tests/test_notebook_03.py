@@ -11,11 +11,11 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from evaluation import config
-from evaluation.panel import fit_twfe
-from evaluation.panel_schema import SYNTHETIC_PANEL_FILE, load_panel
+from evaluation import project
+from evaluation.panel.estimators import fit_twfe
+from evaluation.panel.schema import synthetic_panel_file, load_panel
 
-NOTEBOOK = config.NOTEBOOKS_DIR / "03-firm-panel.ipynb"
+NOTEBOOK = project.current().notebooks_dir / "03-firm-panel.ipynb"
 BAD_PANELS = Path(__file__).parent / "fixtures" / "bad_panels"
 WARNING_TEXT = re.compile(r"\w*Warning\b|warnings\.warn|findfont|Traceback", re.IGNORECASE)
 
@@ -25,7 +25,7 @@ def execute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **parameters: objec
     monkeypatch.setenv("EVALUATION_OUTPUT_DIR", str(tmp_path))
     out = tmp_path / "03-firm-panel.ipynb"
     pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"recovery_panels": 4, **parameters},
-                        kernel_name="python3", progress_bar=False, cwd=str(config.ROOT))
+                        kernel_name="python3", progress_bar=False, cwd=str(project.current().root))
     return nbformat.read(out, as_version=4)
 
 
@@ -67,14 +67,14 @@ def test_runs_on_the_synthetic_panel(tmp_path, monkeypatch):
     estimates = pd.read_csv(tmp_path / "tables" / "panel_estimates_synthetic.csv",
                             encoding="utf-8-sig").set_index("estimator")
     assert (estimates["data"] == "SYNTHETIC").all()
-    expected = fit_twfe(load_panel(SYNTHETIC_PANEL_FILE)).params["subsidy_received"]
+    expected = fit_twfe(load_panel(synthetic_panel_file())).params["subsidy_received"]
     assert estimates.loc["Two-way fixed effects", "estimate"] == pytest.approx(expected)
     assert (tmp_path / "figures" / "panel_event_study_synthetic.png").stat().st_size > 10_000
     assert (tmp_path / "tables" / "panel_recovery_synthetic.csv").exists()
 
 
 def test_runs_unchanged_on_a_user_csv(tmp_path, monkeypatch):
-    user = pd.read_csv(SYNTHETIC_PANEL_FILE, dtype=str)
+    user = pd.read_csv(synthetic_panel_file(), dtype=str)
     user = user.assign(synthetic="false", firm_id=user["firm_id"].str.replace("SYN", "FIRM"))
     user = user[user["year"] != "2015"].sample(frac=0.9, random_state=1)  # unbalanced
     path = tmp_path / "user_panel.csv"

@@ -6,7 +6,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from evaluation import config
+from evaluation import project
 
 NOTEBOOKS = {
     "00-audit.ipynb": {"tables": ["audit_results"], "figures": ["audit_results"],
@@ -29,8 +29,8 @@ def _outputs(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 def test_notebook_runs_clean(name, tmp_path, monkeypatch):
     monkeypatch.setenv("EVALUATION_OUTPUT_DIR", str(tmp_path))
     out = tmp_path / name
-    pm.execute_notebook(str(config.NOTEBOOKS_DIR / name), str(out),
-                        parameters={"edition": "2013"}, cwd=str(config.NOTEBOOKS_DIR),
+    pm.execute_notebook(str(project.current().notebooks_dir / name), str(out),
+                        parameters={"edition": "2013"}, cwd=str(project.current().notebooks_dir),
                         progress_bar=False)
     outputs = _outputs(nbformat.read(out, as_version=4))
     assert not [o for o in outputs if o.output_type == "error"]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from evaluation.numbers import (
+from evaluation.core.numbers import (
     chinese_numeral_value,
     find_numbers,
     normalise,
     parse_written_number,
 )
-from evaluation.validation import locate_value_text
+from evaluation.data.schema import locate_value_text
 
 
 def test_normalise_maps_one_character_to_one():

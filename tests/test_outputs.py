@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from IPython import display as ipython_display
 
-from evaluation.outputs import save_table, show_figure
+from evaluation.reports.outputs import save_table, show_figure
 
 
 def test_synthetic_table_is_labelled_in_name_and_column(tmp_path):

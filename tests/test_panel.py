@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from linearmodels import PanelOLS
 
+from evaluation import project
 from evaluation.errors import DataError, ParameterError
-from evaluation.panel import (
+from evaluation.panel.estimators import (
     MIN_CLUSTERS,
     demean,
     fit_did,
@@ -19,7 +20,7 @@ from evaluation.panel import (
     fit_pooled_ols,
     fit_twfe,
 )
-from evaluation.panel_schema import COLUMN_NAMES, PANEL_DIR, SYNTHETIC_PANEL_FILE, load_panel
+from evaluation.panel.schema import COLUMN_NAMES, synthetic_panel_file, load_panel
 
 BAD_PANELS = Path(__file__).parent / "fixtures" / "bad_panels"
 
@@ -206,7 +207,7 @@ def test_missing_outcome_values_are_a_parameter_error():
 
 def test_committed_panel_loads_with_derived_columns():
     panel = load_panel()
-    assert "synthetic" in SYNTHETIC_PANEL_FILE.name
+    assert "synthetic" in synthetic_panel_file().name
     assert panel["synthetic"].all()
     assert not panel.duplicated(["firm_id", "year"]).any()
     assert (panel["subsidy_received"] == (panel["subsidy"] > 0)).all()
@@ -214,7 +215,7 @@ def test_committed_panel_loads_with_derived_columns():
 
 
 def test_schema_doc_lists_every_column():
-    doc = (PANEL_DIR / "SCHEMA.md").read_text(encoding="utf-8")
+    doc = (project.current().panel_dir / "SCHEMA.md").read_text(encoding="utf-8")
     for name in COLUMN_NAMES:
         assert f"`{name}`" in doc
 

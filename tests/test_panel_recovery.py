@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from evaluation.recovery import run_recovery_study
+from evaluation.panel.recovery import run_recovery_study
 
 ROBUST = ("Two-way fixed effects", "Stacked difference-in-differences")
 NAIVE = "Pooled OLS (naive)"

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from evaluation.errors import RunError
-from evaluation.pdf import find_chromium, html_to_pdf, unavailable_message
+from evaluation.reports.pdf import find_chromium, html_to_pdf, unavailable_message
 
 PAGE = """<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">
 <style>body { font-family: "WenQuanYi Micro Hei", sans-serif; }</style></head><body>
@@ -35,7 +35,7 @@ def test_no_chromium_gives_none_and_one_clear_line(tmp_path, monkeypatch, caplog
     monkeypatch.setenv("EVALUATION_CHROMIUM", "")
     html = tmp_path / "memo.html"
     html.write_text(PAGE, encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="evaluation.pdf"):
+    with caplog.at_level(logging.WARNING, logger="evaluation.reports.pdf"):
         assert html_to_pdf(html, tmp_path / "memo.pdf") is None
     assert caplog.messages == [unavailable_message()]
     assert "\n" not in unavailable_message() and "no headless Chromium" in unavailable_message()

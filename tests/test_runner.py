@@ -18,10 +18,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from evaluation import config
+from evaluation import project
 from evaluation.errors import ConfigError, RunError
-from evaluation.fingerprint import LIBRARY_DIR
-from evaluation.runner import run_edition
+from evaluation.pipeline.fingerprint import LIBRARY_DIR
+from evaluation.pipeline.runner import run_edition
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOTEBOOKS = FIXTURES / "notebooks"
@@ -115,7 +115,7 @@ def test_manifest_hashes_parameters_and_statuses(published):
     for path in ("data/inputs.csv", "data/editions/test.yaml", "notebooks/01-ok.ipynb"):
         expected = hashlib.sha256((root / path).read_bytes()).hexdigest()
         assert inputs[path]["sha256"] == expected
-    assert inputs["src/evaluation/runner.py"]["role"] == "library"
+    assert inputs["src/evaluation/pipeline/runner.py"]["role"] == "library"
     assert {"pandas", "papermill", "nbclient", "python"} <= set(manifest["packages"])
     assert set(manifest["git"]) == {"commit", "dirty"}
     assert manifest["started"] <= manifest["finished"]
@@ -321,7 +321,7 @@ def test_cli_reports_a_bad_edition_without_traceback(tmp_path):
 
 
 def test_real_notebooks_end_to_end(tmp_path):
-    notebooks = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb"))
+    notebooks = sorted(project.current().notebooks_dir.glob("[0-9][0-9]-*.ipynb"))
     if not notebooks:
         pytest.skip("no notebooks in notebooks/ yet")
     reports = tmp_path / "reports"
@@ -332,7 +332,7 @@ def test_real_notebooks_end_to_end(tmp_path):
     assert [n["name"] for n in manifest["notebooks"]] == [nb.stem for nb in notebooks]
     for entry in manifest["inputs"]:
         if entry["role"] in ("data", "notebook", "edition"):
-            path = config.ROOT / entry["path"]
+            path = project.current().root / entry["path"]
             assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"], path
     chinese = False
     for nb in notebooks:
@@ -363,8 +363,8 @@ def test_a_swap_cut_short_is_put_back(tmp_path):
 
 
 def test_plan_runs_the_longest_notebooks_first(tmp_path):
-    from evaluation.manifest import NotebookRecord
-    from evaluation.runner import _plan
+    from evaluation.pipeline.manifest import NotebookRecord
+    from evaluation.pipeline.runner import _plan
 
     folder = tmp_path / "notebooks"
     folder.mkdir()

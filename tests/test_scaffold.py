@@ -1,4 +1,4 @@
-"""evaluation.scaffold: the next edition's file, copied with its comments; clear refusals."""
+"""evaluation.workflow.scaffold: the next edition's file, copied with its comments; clear refusals."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.editions import load_edition
+from evaluation.pipeline.editions import load_edition
 from evaluation.errors import ConfigError
-from evaluation.scaffold import new_edition
+from evaluation.workflow.scaffold import new_edition
 
 CLI = str(Path(sys.executable).parent / "evaluation")
 EDITION_2013 = """# Edition 2013: the evaluation of the 2013 plan.

@@ -7,11 +7,11 @@ import shutil
 
 import pytest
 
-from evaluation import config
+from evaluation import project
 from evaluation.errors import DataError
-from evaluation.sources import load_sources
+from evaluation.data.sources import load_sources
 
-SEEDS = config.ROOT.parent / "shared" / "seeds"
+SEEDS = project.current().root.parent / "shared" / "seeds"
 
 
 def test_registry_lists_both_plans_with_their_checksums():
@@ -39,11 +39,11 @@ def test_texts_are_the_plans():
 
 def test_a_changed_document_fails_its_checksum(tmp_path):
     raw = tmp_path / "raw"
-    shutil.copytree(config.RAW_DIR, raw)
+    shutil.copytree(project.current().raw_dir, raw)
     doc = raw / "2015-plan_shuangbai-implementation-plan.txt"
     doc.write_bytes(doc.read_bytes().replace("1320".encode(), "1230".encode()))
     with pytest.raises(DataError) as caught:
-        load_sources(config.SOURCES_FILE, raw_dir=raw)
+        load_sources(project.current().sources_file, raw_dir=raw)
     (only,) = caught.value.problems
     assert only.location == "sha256 (source plan2015)"
     assert only.found == hashlib.sha256(doc.read_bytes()).hexdigest()
@@ -51,4 +51,4 @@ def test_a_changed_document_fails_its_checksum(tmp_path):
 
 def test_a_missing_document_is_named(tmp_path):
     with pytest.raises(DataError, match="2013-plan_shuangbai-implementation-plan.txt"):
-        load_sources(config.SOURCES_FILE, raw_dir=tmp_path)
+        load_sources(project.current().sources_file, raw_dir=tmp_path)

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.facts import interval, lookup
-from evaluation.panel_schema import SYNTHETIC_PANEL_FILE, load_panel
-from evaluation.synthetic import (
+from evaluation.data.facts import interval, lookup
+from evaluation.panel.schema import synthetic_panel_file, load_panel
+from evaluation.panel.synthetic import (
     CALIBRATION_YEAR,
     PLANTED_EFFECT,
     SEED,
@@ -34,7 +34,7 @@ def fact(indicator: str) -> float:
 
 def test_committed_panel_is_reproduced_by_the_generator(tmp_path):
     regenerated = write_synthetic_panel(tmp_path / "panel_synthetic.csv", seed=SEED)
-    assert regenerated.read_bytes() == SYNTHETIC_PANEL_FILE.read_bytes()
+    assert regenerated.read_bytes() == synthetic_panel_file().read_bytes()
 
 
 def test_2012_sales_match_the_published_total_and_tiers(panel):
@@ -66,7 +66,7 @@ def test_2012_financing_totals_match_the_plan(panel):
 
 
 def test_panel_is_labelled_synthetic(panel):
-    assert "synthetic" in SYNTHETIC_PANEL_FILE.name
+    assert "synthetic" in synthetic_panel_file().name
     assert panel["synthetic"].all()
 
 

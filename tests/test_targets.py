@@ -7,10 +7,10 @@ import math
 import pandas as pd
 import pytest
 
-from evaluation.facts import default_facts
-from evaluation.findings import comparison_findings
-from evaluation.provenance import Citations
-from evaluation.targets import (
+from evaluation.data.facts import default_facts
+from evaluation.reports.narrative.targets import comparison_findings
+from evaluation.reports.provenance import Citations
+from evaluation.analysis.comparisons import (
     attainment,
     comparisons,
     financing_mix,

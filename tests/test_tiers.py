@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from evaluation.tiers import calibrate, draw_sizes, simulate_2012, simulate_tiers, tier_facts
+from evaluation.model.tiers import calibrate, draw_sizes, simulate_2012, simulate_tiers, tier_facts
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from evaluation.execute import execute, prepare
-from evaluation.warm_kernels import (
+from evaluation.pipeline.execute import execute, prepare
+from evaluation.pipeline.kernels.client import (
     ForkServer,
     import_statements,
     kernel_arguments,
@@ -145,7 +145,7 @@ def test_linear_algebra_in_a_forked_kernel(tmp_path):
 
 
 def test_a_server_that_hangs_while_importing_is_stopped(tmp_path, monkeypatch):
-    import evaluation.warm_kernels as warm
+    import evaluation.pipeline.kernels.client as warm
 
     monkeypatch.setattr(warm, "READY_TIMEOUT_S", 0.5)
     server = ForkServer(["import time; time.sleep(30)"], env=kernel_environment())

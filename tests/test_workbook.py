@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from evaluation.errors import DataError
-from evaluation.outputs import save_table
-from evaluation.workbook import write_workbook
+from evaluation.reports.outputs import save_table
+from evaluation.reports.workbook import write_workbook
 
 LONG = "a_table_with_a_name_much_longer_than_excel_allows"
 PANEL = "firm_panel_calibrated_to_published_aggregates"

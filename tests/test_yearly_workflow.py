@@ -20,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evaluation import config
-from evaluation.facts import COLUMNS
+from evaluation import project as evaluation_project
+from evaluation.data.facts import COLUMNS
 
 CLI = str(Path(sys.executable).parent / "evaluation")
 DOCUMENT = "2014-plan_test-implementation-plan.txt"
@@ -81,7 +81,7 @@ def project(tmp_path_factory):
     """A copy of data/ and notebooks/ with edition 2013 published (notebooks 00 and 01)."""
     root = tmp_path_factory.mktemp("yearly") / "project"
     for folder in ("data", "notebooks"):
-        shutil.copytree(config.ROOT / folder, root / folder,
+        shutil.copytree(evaluation_project.current().root / folder, root / folder,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     cli(root, "run", "--edition", "2013", "--only", "00", "--only", "01")
     return root
@@ -170,7 +170,7 @@ def test_new_edition_is_published_with_its_edition_files(project, walked):
     for name in ("00-audit.html", "01-outcomes-vs-targets.html", "tables/attainment.csv",
                  "tables.xlsx", "README.md", "manifest.json"):
         assert (edition / name).is_file(), name
-    assert not (config.REPORTS_DIR / "2014").exists()  # the real reports/ is untouched
+    assert not (evaluation_project.current().reports_dir / "2014").exists()  # the real reports/ is untouched
 
 
 def test_diff_names_the_changed_figures_and_their_causes(walked):

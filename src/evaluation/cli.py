@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -10,8 +12,15 @@ from evaluation.errors import EvaluationError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
+@click.option("--project", "project_dir", type=click.Path(path_type=Path), default=None,
+              help="Project folder (default: EVALUATION_ROOT, else the working folder or a parent).")
+def cli(project_dir: Path | None) -> None:
     """Evaluate Qinghai's industrial 双百 action: data checks, reports, extraction."""
+    from evaluation.project import ROOT_ENV, Project
+
+    if project_dir is not None:
+        os.environ[ROOT_ENV] = str(project_dir.resolve())
+    Project.find()  # a clear one-line error now rather than deep inside a command
 
 
 def main() -> None:
@@ -33,8 +42,8 @@ def main() -> None:
 @cli.command()
 def check() -> None:
     """Validate sources (checksums), indicators, facts and completeness; print counts."""
-    from evaluation.data_check import check_data
-    from evaluation.vintage_report import vintage_lines
+    from evaluation.data.check import check_data
+    from evaluation.data.vintage_report import vintage_lines
 
     summary = check_data()
     for line in summary.lines() + vintage_lines(summary.facts, sources=summary.sources):
@@ -52,8 +61,8 @@ def facts(year: int | None, kind: str | None, indicator: str | None, source: str
     """Print the curated facts matching every given filter as a table."""
     import pandas as pd
 
-    from evaluation.data_check import select_facts
-    from evaluation.facts import default_facts, default_indicators
+    from evaluation.data.check import select_facts
+    from evaluation.data.facts import default_facts, default_indicators
 
     table = select_facts(default_facts(), indicators=default_indicators(), year=year, kind=kind,
                          indicator=indicator, source=source)
@@ -85,12 +94,12 @@ def run(edition: str, only: tuple[str, ...], force: bool, jobs: int | None,
     Exit status: 0 published or up to date; 2 bad edition/notebook parameters or a notebook
     failed (the published edition is then unchanged); 130 interrupted.
     """
-    from evaluation import config
-    from evaluation.runner import run_edition
+    from evaluation import project
+    from evaluation.pipeline.runner import run_edition
 
     report = run_edition(edition, only=only, force=force, jobs=jobs, extras=True,
                          warm_kernels=not fresh_kernels)
-    click.echo(report.summary(config.REPORTS_DIR))
+    click.echo(report.summary(project.current().reports_dir))
     for note in report.notes:
         click.echo(f"note: {note}")
 
@@ -100,8 +109,8 @@ def run(edition: str, only: tuple[str, ...], force: bool, jobs: int | None,
               help="Checks file (default: data/checks.yaml).")
 def audit(checks_file: str | None) -> None:
     """Check the documents' own arithmetic (parts vs totals, ratios, bases); print each result."""
-    from evaluation.audit import STATUSES, load_checks, run_audit
-    from evaluation.facts import default_facts
+    from evaluation.analysis.audit import STATUSES, load_checks, run_audit
+    from evaluation.data.facts import default_facts
 
     facts = default_facts()
     results = run_audit(load_checks(checks_file, facts=facts), facts)
@@ -120,7 +129,7 @@ def audit(checks_file: str | None) -> None:
               help="Write the candidates to this CSV (UTF-8) instead of standard output.")
 def extract(document: str, source_id: str | None, output: str | None) -> None:
     """List the candidate figures of DOCUMENT as CSV, ready for curation into data/facts.csv."""
-    from evaluation.extract import extract as extract_figures
+    from evaluation.data.extract import extract as extract_figures
 
     table = extract_figures(document, source_id=source_id)
     if output:
@@ -137,11 +146,11 @@ def extract(document: str, source_id: str | None, output: str | None) -> None:
               help="Existing edition to copy, e.g. 2013.")
 def new_edition(name: str, source: str) -> None:
     """Scaffold data/editions/NAME.yaml from an existing edition (never overwrites)."""
-    from evaluation import config
-    from evaluation.scaffold import new_edition as scaffold
+    from evaluation import project
+    from evaluation.workflow.scaffold import new_edition as scaffold
 
     path = scaffold(name, source=source)
-    click.echo(f"wrote {config.display_path(path)} (from edition {source}); review its values, "
+    click.echo(f"wrote {project.display_path(path)} (from edition {source}); review its values, "
                f"then `evaluation run --edition {name}`")
 
 
@@ -152,7 +161,7 @@ def new_edition(name: str, source: str) -> None:
               help="Also write every differing figure to this CSV.")
 def diff(edition_a: str, edition_b: str, csv_path: str | None) -> None:
     """Compare published editions EDITION_A and EDITION_B figure by figure, with the cause."""
-    from evaluation.diff import diff_editions
+    from evaluation.workflow.diff import diff_editions
 
     result = diff_editions(edition_a, edition_b)
     for line in result.lines():

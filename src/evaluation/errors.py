@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,8 +50,20 @@ class RunError(EvaluationError):
     """A notebook failed to execute or the report could not be published."""
 
 
+class ProjectNotFoundError(ConfigError):
+    """No project root could be found from the working folder, ``--project`` or the environment."""
+
+
+def display_path(path: str | Path) -> str:
+    """Return ``path`` relative to the project root (``EVALUATION_ROOT``, else the working folder)."""
+    p = Path(path)
+    base = Path(os.environ.get("EVALUATION_ROOT") or Path.cwd())
+    try:
+        return str(p.resolve().relative_to(base.resolve()))
+    except (ValueError, OSError):
+        return str(p)
+
+
 def problem(file: str | Path, location: str, found: object, expected: str) -> Problem:
     """Build a :class:`Problem` with the file shown relative to the project root."""
-    from evaluation.config import display_path
-
     return Problem(display_path(file), location, str(found), expected)

@@ -1,0 +1,432 @@
+"""Outcomes vs targets: required growth, attainment, implied (derived) values and firm tiers.
+
+Every number is computed from the curated facts and carried as a point (the written value) and an
+interval (from the facts' precision and qualifiers); every row names the facts it used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evaluation.data.facts import default_facts, default_indicators
+from evaluation.core.intervals import Interval
+from evaluation.data.vintages import select
+
+TARGET_KINDS = ("target", "plan")
+KIND_WORDS = {"actual": "outcome", "target": "target", "plan": "plan", "estimate": "estimate"}
+# The count that gives an indicator its scope: investment is "on N projects", sales "of N firms".
+SCOPE_INDICATOR = {"investment": "projects", "enterprises": "firms"}
+# Context shown beside an amount (亿元) of investment when the same document-year states it.
+CONTEXT_INDICATORS = {"investment": ("project_investment_total",)}
+# The stated growth of an indicator in its own year: percent growth or an absolute change.
+GROWTH_INDICATOR = {
+    "sales_revenue": "sales_growth",
+    "loan_balance": "loan_balance_growth",
+    "firms_sales_50_100": "firms_sales_50_100_change",
+}
+# Firm tiers by annual sales, largest first: indicator, label (亿元), English label (1e8 yuan).
+TIERS = (
+    ("firms_sales_over_100", ">100亿", ">100 yi"),
+    ("firms_sales_50_100", "50–100亿", "50–100 yi"),
+    ("firms_sales_10_50", "10–50亿", "10–50 yi"),
+    ("firms_sales_1_10", "1–10亿", "1–10 yi"),
+)
+FINANCING_TOTAL = "direct_financing"
+FINANCING_PREFIX = "direct_financing_"
+NOT_REPORTED = "not reported"
+UNIT_SUFFIX = {"yi_yuan": "亿元", "percent": "%"}
+
+
+# --------------------------------------------------------------------------- helpers
+def _interval(row: pd.Series) -> Interval:
+    return Interval(float(row["low"]), float(row["high"]))
+
+
+def _cagr(base: Interval, target: Interval, years: int) -> Interval:
+    """Interval of ``(target / base) ** (1 / years) - 1`` (rises with target, falls with base)."""
+    ratio = target / base
+    return Interval(ratio.low ** (1 / years) - 1, ratio.high ** (1 / years) - 1)
+
+
+def _scope(row: pd.Series, facts: pd.DataFrame, category: str) -> tuple[str, float, str]:
+    """The scope of a fact in words ("on 101 projects"), its count (NaN when not stated) and
+    the fact id of the count ("" when not stated or not applicable)."""
+    scope_indicator = SCOPE_INDICATOR.get(category)
+    if scope_indicator is None or scope_indicator == row["indicator"]:
+        return "", np.nan, ""
+    same = facts[(facts["source_id"] == row["source_id"]) & (facts["year"] == row["year"])]
+    scope = same[same["indicator"] == scope_indicator]
+    if scope.empty:
+        return f"number of {scope_indicator} not stated", np.nan, ""
+    count = float(scope["point"].iloc[0])
+    return f"on {count:.0f} {scope_indicator}", count, str(scope["fact_id"].iloc[0])
+
+
+def definition(row: pd.Series, facts: pd.DataFrame, indicators: pd.DataFrame) -> str:
+    """One side of a comparison in words: year, kind, scope, context, the quote and the note.
+
+    Example: ``2012 outcome on 101 projects: “累计完成投资465亿元” (Completed investment on the
+    101 projects.)``
+    """
+    category = indicators.loc[row["indicator"], "category"]
+    scope, _, _ = _scope(row, facts, category)
+    words = [f"{row['year']} {KIND_WORDS[row['kind']]}"] + ([scope] if scope else [])
+    same = facts[(facts["source_id"] == row["source_id"]) & (facts["year"] == row["year"])]
+    contexts = CONTEXT_INDICATORS.get(category, ()) if row["unit"] == "yi_yuan" else ()
+    for context in contexts:
+        found = same[(same["indicator"] == context) & (same["indicator"] != row["indicator"])]
+        if not found.empty:
+            ctx = found.iloc[0]
+            words.append(f"{indicators.loc[context, 'name_en'].lower()} {ctx['point']:g}"
+                         f"{UNIT_SUFFIX.get(ctx['unit'], '')}")
+    text = ", ".join(words) + f": “{row['quote']}”"
+    if isinstance(row["note"], str) and row["note"]:
+        text += f" ({row['note']})"
+    return text
+
+
+def _caveats(base: pd.Series, target: pd.Series, facts: pd.DataFrame, category: str) -> list[str]:
+    notes = []
+    if target["kind"] == "plan":
+        notes.append(f"{target['year']} figure is a plan (planned amount), not an outcome target")
+    base_scope, base_n, _ = _scope(base, facts, category)
+    target_scope, target_n, _ = _scope(target, facts, category)
+    if base_scope or target_scope:
+        if np.isnan(base_n) or np.isnan(target_n):
+            missing = [str(r["year"]) for r, n in ((base, base_n), (target, target_n))
+                       if np.isnan(n)]
+            notes.append(f"{SCOPE_INDICATOR[category]} not stated for {', '.join(missing)}")
+        elif base_n != target_n:
+            notes.append(f"different lists: {base_n:.0f} {SCOPE_INDICATOR[category]} "
+                         f"({base['year']}) vs {target_n:.0f} ({target['year']})")
+    return notes
+
+
+# --------------------------------------------------------------------------- comparisons
+def chosen_facts(facts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The facts an analysis uses: one per indicator, year and kind by the vintage rule.
+
+    Where several documents give the same figure (a preliminary and a final vintage), the rule of
+    :func:`evaluation.data.vintages.select` decides: an actual before an estimate, then the latest
+    document.
+    """
+    return select(default_facts() if facts is None else facts)
+
+
+def comparisons(facts: pd.DataFrame | None = None, *, base_year: int = 2012,
+                target_years: Sequence[int] = (2013, 2015),
+                indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every indicator with a ``base_year`` outcome and a target or plan in ``target_years``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (indicator, target fact): base and target values with intervals, absolute and
+        relative change, the required annual growth, the base year's own stated growth where the
+        document gives it, each side's definition, caveats, ``like_for_like``, the scope
+        (``projects``/``firms``) with the fact ids of each side's scope count ("" when not
+        stated) and the fact ids used.
+
+    Notes
+    -----
+    With base ``B`` in year ``b`` and target ``T`` in year ``t``: change ``T - B``, relative change
+    ``T / B - 1``, required annual growth (CAGR) ``(T / B) ** (1 / (t - b)) - 1``. Intervals use
+    the facts' intervals; the CAGR interval is
+    ``[(T_low / B_high) ** (1/n) - 1, (T_high / B_low) ** (1/n) - 1]``.
+    The base year's own growth is ``g`` when stated as a percentage and ``c / (V - c)`` when
+    stated as an absolute change ``c`` on the level ``V``.
+    """
+    facts = chosen_facts(facts)
+    indicators = default_indicators() if indicators is None else indicators
+    bases = facts[(facts["kind"] == "actual") & (facts["year"] == base_year)]
+    goals = facts[facts["kind"].isin(TARGET_KINDS) & facts["year"].isin(list(target_years))]
+    rows = []
+    for base in bases.itertuples(index=False):
+        base = pd.Series(base._asdict())
+        for _, target in goals[goals["indicator"] == base["indicator"]].iterrows():
+            rows.append(_comparison_row(base, target, facts, indicators))
+    if not rows:
+        return pd.DataFrame(columns=["indicator", "base_year", "target_year"])
+    table = pd.DataFrame(rows)
+    return table.sort_values(["indicator", "target_year"], kind="stable").reset_index(drop=True)
+
+
+def _comparison_row(base: pd.Series, target: pd.Series, facts: pd.DataFrame,
+                    indicators: pd.DataFrame) -> dict[str, object]:
+    category = indicators.loc[base["indicator"], "category"]
+    years = int(target["year"]) - int(base["year"])
+    b_iv, t_iv = _interval(base), _interval(target)
+    b, t = float(base["point"]), float(target["point"])
+    change_iv = t_iv - b_iv
+    rel_iv = t_iv / b_iv - 1
+    cagr_iv = _cagr(b_iv, t_iv, years)
+    own_growth, growth_fact = _own_growth(base, facts)
+    cagr = (t / b) ** (1 / years) - 1
+    caveats = _caveats(base, target, facts, category)
+    fact_ids = [base["fact_id"], target["fact_id"]] + ([growth_fact] if growth_fact else [])
+    return {
+        "indicator": base["indicator"],
+        "name_en": indicators.loc[base["indicator"], "name_en"],
+        "name_zh": indicators.loc[base["indicator"], "name_zh"],
+        "unit": base["unit"],
+        "base_year": int(base["year"]),
+        "base_value": b, "base_low": b_iv.low, "base_high": b_iv.high,
+        "target_year": int(target["year"]),
+        "target_kind": target["kind"],
+        "target_value": t, "target_low": t_iv.low, "target_high": t_iv.high,
+        "change_abs": t - b, "change_abs_low": change_iv.low, "change_abs_high": change_iv.high,
+        "change_pct": 100 * (t / b - 1), "change_pct_low": 100 * rel_iv.low,
+        "change_pct_high": 100 * rel_iv.high,
+        "required_cagr_pct": 100 * cagr, "required_cagr_pct_low": 100 * cagr_iv.low,
+        "required_cagr_pct_high": 100 * cagr_iv.high,
+        "base_own_growth_pct": own_growth,
+        "required_minus_own_growth_pp": 100 * cagr - own_growth,
+        "base_definition": definition(base, facts, indicators),
+        "target_definition": definition(target, facts, indicators),
+        "like_for_like": not caveats,
+        "caveats": "; ".join(caveats),
+        "base_fact_id": base["fact_id"], "target_fact_id": target["fact_id"],
+        "target_note": target["note"] if isinstance(target["note"], str) else "",
+        "scope": SCOPE_INDICATOR.get(category, ""),
+        "base_scope_fact_id": _scope(base, facts, category)[2],
+        "target_scope_fact_id": _scope(target, facts, category)[2],
+        "fact_ids": ";".join(fact_ids),
+    }
+
+
+def _own_growth(base: pd.Series, facts: pd.DataFrame) -> tuple[float, str]:
+    """The base year's stated growth of the indicator in percent, and the fact used."""
+    growth_indicator = GROWTH_INDICATOR.get(base["indicator"])
+    if growth_indicator is None:
+        return np.nan, ""
+    found = facts[(facts["indicator"] == growth_indicator) & (facts["year"] == base["year"])
+                  & (facts["source_id"] == base["source_id"])]
+    if found.empty:
+        return np.nan, ""
+    growth = found.iloc[0]
+    if growth["unit"] == "percent":
+        return float(growth["point"]), growth["fact_id"]
+    level, change = float(base["point"]), float(growth["point"])
+    return 100 * change / (level - change), growth["fact_id"]
+
+
+def attainment(facts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Outcome over target for every indicator and year that has both.
+
+    Notes
+    -----
+    Attainment ``A / T`` with interval ``[A_low / T_high, A_high / T_low]``; ``met`` is True when
+    the outcome interval lies at or above the target's written value, False when it lies below,
+    and NA when the intervals straddle it.
+    """
+    facts = chosen_facts(facts)
+    actual = facts[facts["kind"] == "actual"]
+    goals = facts[facts["kind"].isin(TARGET_KINDS)]
+    pairs = actual.reset_index(drop=True).merge(goals.reset_index(drop=True),
+                                                on=["indicator", "year"],
+                                                suffixes=("_actual", "_target"))
+    columns = ["indicator", "year", "unit", "actual_value", "target_value", "attainment_pct",
+               "attainment_pct_low", "attainment_pct_high", "met", "actual_fact_id",
+               "target_fact_id"]
+    if pairs.empty:
+        return pd.DataFrame(columns=columns)
+    a, t = pairs["point_actual"], pairs["point_target"]
+    met = pd.Series(pd.NA, index=pairs.index, dtype="boolean")
+    met[pairs["low_actual"] >= t] = True
+    met[pairs["high_actual"] < t] = False
+    return pd.DataFrame({
+        "indicator": pairs["indicator"], "year": pairs["year"], "unit": pairs["unit_actual"],
+        "actual_value": a, "target_value": t, "attainment_pct": 100 * a / t,
+        "attainment_pct_low": 100 * pairs["low_actual"] / pairs["high_target"],
+        "attainment_pct_high": 100 * pairs["high_actual"] / pairs["low_target"],
+        "met": met, "actual_fact_id": pairs["fact_id_actual"],
+        "target_fact_id": pairs["fact_id_target"],
+    })[columns]
+
+
+# --------------------------------------------------------------------------- implied values
+@dataclass(frozen=True)
+class Derivation:
+    """A value implied by stated facts: its formula in words and the function computing it.
+
+    ``compute`` takes the inputs in order and works on floats and on :class:`Interval` alike.
+    """
+
+    derived_id: str
+    label: str
+    year: int
+    unit: str
+    formula: str
+    inputs: tuple[str, ...]
+    compute: Callable[..., float | Interval]
+
+
+def _quotient(numerator: float | Interval, denominator: float | Interval) -> float | Interval:
+    """``numerator / denominator`` (an average: amount per project or per firm)."""
+    return numerator / denominator
+
+
+DERIVATIONS: tuple[Derivation, ...] = (
+    Derivation("sales_revenue_2011", "2011 sales of the 2012 key firms (base of the stated growth)",
+               2011, "yi_yuan", "sales_2012 / (1 + growth_2012 / 100)",
+               ("plan2013.2012.sales_revenue", "plan2013.2012.sales_growth"),
+               lambda s, g: s / (1 + g / 100)),
+    Derivation("loan_balance_2011", "2011 loan balance to key projects and firms", 2011, "yi_yuan",
+               "loan_balance_2012 / (1 + loan_growth_2012 / 100)",
+               ("plan2013.2012.loan_balance", "plan2013.2012.loan_balance_growth"),
+               lambda v, g: v / (1 + g / 100)),
+    Derivation("province_industrial_loans_2012", "2012 province-wide industrial loan balance",
+               2012, "yi_yuan", "loan_balance_2012 / (share_of_industrial_loans / 100)",
+               ("plan2013.2012.loan_balance", "plan2013.2012.loan_share_industrial"),
+               lambda v, s: v / (s / 100)),
+    Derivation("province_general_industrial_investment_2012",
+               "2012 province-wide general industrial investment", 2012, "yi_yuan",
+               "project_investment_2012 / (share_of_general_industrial_investment / 100)",
+               ("plan2013.2012.project_investment",
+                "plan2013.2012.investment_share_general_industrial"),
+               lambda v, s: v / (s / 100)),
+    Derivation("firms_sales_50_100_2011", "2011 number of firms with sales of 50–100亿", 2011,
+               "count", "firms_50_100_2012 - change_on_2011",
+               ("plan2013.2012.firms_sales_50_100", "plan2013.2012.firms_sales_50_100_change"),
+               lambda n, c: n - c),
+    Derivation("investment_per_project_2012", "2012 completed investment per project", 2012,
+               "yi_yuan", "project_investment_2012 / projects_2012",
+               ("plan2013.2012.project_investment", "plan2013.2012.projects"), _quotient),
+    Derivation("investment_per_project_2013", "2013 target investment per project", 2013,
+               "yi_yuan", "project_investment_target_2013 / projects_2013",
+               ("plan2013.2013.project_investment", "plan2013.2013.projects"), _quotient),
+    Derivation("investment_per_project_2015", "2015 this-year planned investment per project",
+               2015, "yi_yuan", "project_investment_plan_2015 / projects_2015",
+               ("plan2015.2015.project_investment", "plan2015.2015.projects"), _quotient),
+    Derivation("investment_per_continuing_project_2015",
+               "2015 planned investment per continuing project", 2015, "yi_yuan",
+               "continuing_investment_2015 / continuing_projects_2015",
+               ("plan2015.2015.project_investment_continuing", "plan2015.2015.projects_continuing"),
+               _quotient),
+    Derivation("investment_per_new_project_2015", "2015 planned investment per new project", 2015,
+               "yi_yuan", "new_investment_2015 / new_projects_2015",
+               ("plan2015.2015.project_investment_new", "plan2015.2015.projects_new"),
+               _quotient),
+    Derivation("lifetime_investment_per_project_2015",
+               "Lifetime (total) investment per 2015 project", 2015, "yi_yuan",
+               "total_investment_2015 / projects_2015",
+               ("plan2015.2015.project_investment_total", "plan2015.2015.projects"),
+               _quotient),
+    Derivation("sales_per_firm_2012", "2012 average sales per key firm", 2012, "yi_yuan",
+               "sales_2012 / firms_2012",
+               ("plan2013.2012.sales_revenue", "plan2013.2012.firms"), _quotient),
+)
+
+
+def implied_values(facts: pd.DataFrame | None = None, *,
+                   derivations: Sequence[Derivation] = DERIVATIONS) -> pd.DataFrame:
+    """Evaluate each derivation on the written values (point) and on the facts' intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per derived value: ``derived_id``, ``label``, ``year``, ``unit``, ``value``,
+        ``low``, ``high``, ``formula`` (with the written inputs substituted), ``fact_ids``,
+        ``quotes`` and ``derived`` (always True).
+
+    Notes
+    -----
+    The interval is the derivation applied to the inputs' intervals with interval arithmetic, so
+    it contains every value the formula takes for inputs within their written precision.
+    """
+    facts = default_facts() if facts is None else facts
+    rows = []
+    for d in derivations:
+        inputs = facts.loc[list(d.inputs)]
+        point = d.compute(*inputs["point"].astype(float))
+        iv = d.compute(*(_interval(row) for _, row in inputs.iterrows()))
+        written = " ; ".join(f"{fid} = {facts.loc[fid, 'value_text']}" for fid in d.inputs)
+        rows.append({
+            "derived_id": d.derived_id, "label": d.label, "year": d.year, "unit": d.unit,
+            "value": float(point), "low": iv.low, "high": iv.high,
+            "formula": f"{d.formula}  [{written}]", "fact_ids": ";".join(d.inputs),
+            "quotes": " | ".join(f"“{q}”" for q in inputs["quote"]), "derived": True,
+        })
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- firm tiers
+def firm_tiers(facts: pd.DataFrame | None = None, *, years: Sequence[int] = (2012, 2013, 2015)
+               ) -> pd.DataFrame:
+    """Number of firms per sales tier and year; tiers a document does not report stay unknown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (tier, year): ``tier``, ``tier_label`` (and ``tier_label_en``), ``year``,
+        ``kind``, ``count``
+        (nullable integer, ``<NA>`` when not reported), ``status`` (``reported`` or
+        ``not reported``), ``fact_id`` and ``quote`` (empty when not reported).
+    """
+    facts = chosen_facts(facts)
+    rows = []
+    for indicator, label, label_en in TIERS:
+        for year in years:
+            found = facts[(facts["indicator"] == indicator) & (facts["year"] == year)]
+            keys = {"tier": indicator, "tier_label": label, "tier_label_en": label_en,
+                    "year": year}
+            if found.empty:
+                rows.append({**keys, "kind": "", "count": pd.NA, "status": NOT_REPORTED,
+                             "fact_id": "", "quote": ""})
+                continue
+            row = found.iloc[0]
+            rows.append({**keys, "kind": row["kind"], "count": int(row["point"]),
+                         "status": "reported", "fact_id": row["fact_id"], "quote": row["quote"]})
+    table = pd.DataFrame(rows)
+    table["count"] = table["count"].astype("Int64")
+    return table
+
+
+# --------------------------------------------------------------------------- financing mix
+def financing_mix(facts: pd.DataFrame | None = None, *, year: int = 2012,
+                  indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Direct financing by instrument, with the part of the stated total no instrument explains.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per instrument (largest first): ``item``, ``name_en``, ``name_zh``, ``value``,
+        ``share_of_stated_total_pct``, ``derived`` (False), ``fact_id``, ``quote``; then one
+        derived row ``not_itemised`` = stated total - sum of instruments. Empty (same columns)
+        when the documents state no direct-financing total for ``year``.
+
+    Notes
+    -----
+    ``not_itemised = total - sum(instruments)``; shares are ``100 * value / total``.
+    """
+    facts = chosen_facts(facts)
+    indicators = default_indicators() if indicators is None else indicators
+    in_year = facts[facts["year"] == year]
+    totals = in_year[in_year["indicator"] == FINANCING_TOTAL]
+    if totals.empty:
+        return pd.DataFrame(columns=["item", "name_en", "name_zh", "value",
+                                     "share_of_stated_total_pct", "derived", "fact_id", "quote"])
+    total = totals.iloc[0]
+    parts = in_year[in_year["indicator"].str.startswith(FINANCING_PREFIX)]
+    parts = parts.sort_values("point", ascending=False)
+    stated = float(total["point"])
+    table = pd.DataFrame({
+        "item": parts["indicator"].to_numpy(),
+        "name_en": indicators.loc[parts["indicator"], "name_en"].to_numpy(),
+        "name_zh": indicators.loc[parts["indicator"], "name_zh"].to_numpy(),
+        "value": parts["point"].to_numpy(dtype=float),
+        "derived": False,
+        "fact_id": parts["fact_id"].to_numpy(),
+        "quote": parts["quote"].to_numpy(),
+    })
+    residual = {"item": "not_itemised", "name_en": "Not itemised (stated total − instruments)",
+                "name_zh": "未列明（总额−各项之和）", "value": stated - table["value"].sum(),
+                "derived": True, "fact_id": ";".join([total["fact_id"], *parts["fact_id"]]),
+                "quote": total["quote"]}
+    table = pd.concat([table, pd.DataFrame([residual])], ignore_index=True)
+    table.insert(4, "share_of_stated_total_pct", 100 * table["value"] / stated)
+    return table

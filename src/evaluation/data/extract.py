@@ -1,0 +1,293 @@
+"""Candidate figures in a new document, diffed against the curated facts.
+
+``extract(path)`` lists every figure a document writes (value, unit, qualifier, the clause and
+sentence it stands in) as a table with the columns of ``data/facts.csv`` plus review columns, so
+that curating a new document means deleting rows and filling in ``kind`` and ``fact_id``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation.errors import DataError, problem
+from evaluation.data.facts import COLUMNS, default_facts, default_indicators
+from evaluation.core.numbers import NumberMention, find_numbers, normalise
+from evaluation.data.sources import Source, default_sources, read_text, sha256_file
+
+# Written unit -> (fact unit, factor from the written unit to the fact unit).
+UNIT_MAP: dict[str, tuple[str, str]] = {
+    "亿元": ("yi_yuan", "1"), "亿": ("yi_yuan", "1"), "万元": ("yi_yuan", "0.0001"),
+    "千元": ("yi_yuan", "0.00001"), "元": ("yi_yuan", "0.00000001"), "%": ("percent", "1"),
+    **{word: ("count", "1") for word in ("户", "项", "个", "名", "家", "人", "次", "人次", "所",
+                                          "座", "条", "台", "套", "批")},
+}
+# A count written with 万 before a count word (1.2万人) is 10,000 of them.
+_COUNT_WORDS = ("户", "项", "个", "名", "家", "人", "次", "所", "座", "条", "台", "套")
+# Qualifier words as find_numbers reports them -> the facts' qualifier; earlier entries win.
+QUALIFIER_MAP: dict[str, str] = {
+    "超过": "more_than", "超": "more_than", "逾": "more_than", "过": "more_than",
+    "及以上": "at_least", "以上": "at_least", "至少": "at_least",
+    "余": "odd", "多": "odd",
+    "近": "nearly", "将近": "nearly", "接近": "nearly", "不到": "nearly", "不足": "nearly",
+    "约": "about", "大约": "about", "左右": "about",
+}
+_QUALIFIER_ORDER = ("range", "more_than", "at_least", "odd", "nearly", "about")
+DATE_UNITS = ("月", "日", "号")
+_CLAUSE_BREAK = re.compile(r"[，,；;。：:！？!?\n]")
+_YEAR = re.compile(r"((?:19|20)\d\d)年")
+_SENTENCE_END = "。！？!?\n"
+CUE_LENGTH = 4
+MIN_SHARED_CUE = 3
+# Qualifier words stripped from the end of a cue: they say nothing about the indicator.
+_TRAILING_QUALIFIER = re.compile(r"(?:超过|将近|接近|大约|不到|不足|至少|超|逾|近|约|过|达到|达)$")
+REVIEW_COLUMNS = ("curated", "match", "suggested_fact_id", "unit_text", "qualifier_words",
+                  "sentence", "start", "end")
+CANDIDATE_COLUMNS = (*COLUMNS, *REVIEW_COLUMNS)
+
+
+def extract(document_path: str | Path, *, facts: pd.DataFrame | None = None,
+            source_id: str | None = None, sources: dict[str, Source] | None = None,
+            indicators: pd.DataFrame | None = None, chinese_numerals: bool = True
+            ) -> pd.DataFrame:
+    """List the candidate figures of a document and say which are already curated.
+
+    Parameters
+    ----------
+    document_path
+        A UTF-8 text file (simplified or traditional characters, full-width digits allowed).
+    facts
+        Curated facts (``load_facts()`` output); default the project's.
+    source_id
+        The document's id in ``data/sources.yaml``; default: the registered source with the same
+        sha256, else blank (a document not registered yet).
+    sources, indicators
+        Registry and indicator table; default the project's.
+    chinese_numerals
+        Also list Chinese numerals standing before a unit (三次, 两个); a lone 一 (一批, 一次:
+        "a batch", "once") is never a figure and is dropped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per figure, columns :data:`CANDIDATE_COLUMNS`: the facts' columns (``fact_id``,
+        ``kind`` filled only when curated; ``value`` in the fact unit, e.g. 4100余万元 -> 0.41
+        yi_yuan; ``quote`` the clause between commas around the figure), then ``curated``,
+        ``match`` (``quote``: a curated quote of this source stands at this place;
+        ``value``: a curated fact of any source has the same value, unit and cue words in this
+        sentence), ``suggested_fact_id`` (``<source>.<year>.<indicator>`` when all three are
+        known), ``unit_text`` (as written), ``qualifier_words``, ``sentence``, ``start``, ``end``
+        (character offsets). Calendar years (2013年) and dates (4月, 3号) are not figures.
+
+    Notes
+    -----
+    ``indicator`` is a guess for uncurated figures: the indicator of the curated fact of the same
+    unit whose cue (the :data:`CUE_LENGTH` characters written before its number in its quote)
+    shares the longest tail with the text before this figure in its clause (qualifier words
+    such as 超过 left out); ties go to the indicator whose Chinese name shares the most
+    two-character pieces with the sentence; blank when fewer than :data:`MIN_SHARED_CUE`
+    characters match. ``year`` is the last ``NNNN年`` before the figure in
+    its sentence, else the first in its paragraph, else blank.
+    """
+    path = Path(document_path)
+    if not path.is_file():
+        raise DataError(problems=[problem(path, "", "no such file", "a UTF-8 text document")])
+    text = read_text(path)
+    facts = default_facts() if facts is None else facts
+    if source_id is None:
+        source_id = _registered_id(path, default_sources() if sources is None else sources)
+    indicators = default_indicators() if indicators is None else indicators
+    norm = normalise(text)
+    doc = _Document(text=text, norm=norm, source_id=source_id, facts=facts,
+                    quote_spots=_quote_spots(norm, facts[facts["source_id"] == source_id]),
+                    cues=_cues(facts), indicators=indicators)
+    rows = [_candidate(mention, doc)
+            for mention in find_numbers(text, chinese_numerals=chinese_numerals)
+            if not _is_date(mention) and mention.text != "一"]
+    table = pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS))
+    table["year"] = table["year"].astype("Int64")
+    return table
+
+
+@dataclass(frozen=True)
+class _Document:
+    """A document being read and what it is compared with."""
+
+    text: str
+    norm: str  # normalise(text): same offsets
+    source_id: str
+    facts: pd.DataFrame
+    quote_spots: dict[int, str]
+    cues: pd.DataFrame
+    indicators: pd.DataFrame
+
+
+def _registered_id(path: Path, sources: dict[str, Source]) -> str:
+    digest = sha256_file(path)
+    return next((sid for sid, src in sources.items() if src.sha256 == digest), "")
+
+
+def _is_date(mention: NumberMention) -> bool:
+    if mention.unit in DATE_UNITS:
+        return True
+    return mention.unit == "年" and mention.value.is_integer() and 1900 <= mention.value <= 2100
+
+
+def _quote_spots(norm: str, facts: pd.DataFrame) -> dict[int, str]:
+    """Offset of each curated fact's value_text in ``norm`` -> fact_id (quote occurrences)."""
+    spots: dict[int, str] = {}
+    for fact in facts.itertuples(index=False):
+        quote, written = normalise(fact.quote), normalise(fact.value_text)
+        inside = quote.find(written)
+        start = norm.find(quote)
+        while start >= 0 and inside >= 0:
+            spots.setdefault(start + inside, fact.fact_id)
+            start = norm.find(quote, start + 1)
+    return spots
+
+
+def _cues(facts: pd.DataFrame) -> pd.DataFrame:
+    """Each curated fact's cue: the characters written just before its number in its quote."""
+    cues = []
+    for fact in facts.itertuples(index=False):
+        quote, written = normalise(fact.quote), normalise(fact.value_text)
+        before = _CLAUSE_BREAK.split(quote[:max(quote.find(written), 0)])[-1]
+        cues.append(_cue_text(before)[-CUE_LENGTH:])
+    return facts.assign(cue=cues)[["fact_id", "indicator", "unit", "value", "value_high", "cue"]]
+
+
+def _candidate(mention: NumberMention, doc: _Document) -> dict:
+    norm = doc.norm
+    unit, scale = _fact_unit(mention, norm)
+    value = _scaled(mention.value, scale)
+    high = None if mention.high is None else _scaled(mention.high, scale)
+    words = mention.qualifiers
+    if not words and norm[mention.start - 1:mention.start] == "过":
+        words = ("过",)
+    qualifier = "range" if high is not None else _qualifier(words)
+    clause_start, clause_end = _clause(norm, mention.start)
+    sentence = normalise(mention.sentence)
+    fact_id, match = doc.quote_spots.get(mention.start, ""), ""
+    if fact_id:
+        match = "quote"
+    elif unit:
+        fact_id = _value_match(doc.cues, value, high, unit, sentence)
+        match = "value" if fact_id else ""
+    if fact_id:
+        fact = doc.facts.loc[fact_id]
+        year, kind, indicator = int(fact["year"]), fact["kind"], fact["indicator"]
+    else:
+        year, kind = _year(norm, mention.start), ""
+        indicator = _guess_indicator(doc.cues, unit, norm[clause_start:mention.start], sentence,
+                                     doc.indicators)
+    source_id = doc.source_id
+    suggested = f"{source_id}.{year}.{indicator}" if source_id and year and indicator else ""
+    return {
+        "fact_id": fact_id, "source_id": source_id, "year": year, "kind": kind,
+        "indicator": indicator, "value": value, "value_high": high, "unit": unit,
+        "qualifier": qualifier, "value_text": mention.text,
+        "quote": doc.text[clause_start:clause_end].strip(" \u3000"), "note": "",
+        "curated": bool(fact_id), "match": match, "suggested_fact_id": suggested,
+        "unit_text": doc.text[mention.end:mention.end + len(_written_unit(mention, norm))],
+        "qualifier_words": " ".join(words), "sentence": mention.sentence,
+        "start": mention.start, "end": mention.end,
+    }
+
+
+def _written_unit(mention: NumberMention, norm: str) -> str:
+    """The unit as written after the number, including a 余/多 between number and unit."""
+    between = next((q for q in ("余", "多") if norm.startswith(q, mention.end)), "")
+    return between + mention.unit if mention.unit else ""
+
+
+def _fact_unit(mention: NumberMention, norm: str) -> tuple[str, str]:
+    """(facts unit, scale) for a mention; ``("", "1")`` for units facts do not use (万吨, KV)."""
+    if mention.unit == "万":
+        after = mention.end + len(_written_unit(mention, norm))
+        if norm.startswith(_COUNT_WORDS, after):
+            return "count", "10000"
+        return "", "1"
+    if mention.unit == "度":
+        clause_start, _ = _clause(norm, mention.start)
+        return ("kwh_per_t", "1") if "吨" in norm[clause_start:mention.start] else ("", "1")
+    return UNIT_MAP.get(mention.unit, ("", "1"))
+
+
+def _scaled(value: float, scale: str) -> float:
+    return float(Decimal(repr(value)) * Decimal(scale))
+
+
+def _qualifier(words: tuple[str, ...]) -> str:
+    mapped = {QUALIFIER_MAP[w] for w in words if w in QUALIFIER_MAP}
+    return next((q for q in _QUALIFIER_ORDER if q in mapped), "exact")
+
+
+def _clause(norm: str, position: int) -> tuple[int, int]:
+    """Start and end of the clause (between commas, semicolons, stops) around ``position``."""
+    start = max((m.end() for m in _CLAUSE_BREAK.finditer(norm, 0, position)), default=0)
+    end_match = _CLAUSE_BREAK.search(norm, position)
+    return start, end_match.start() if end_match else len(norm)
+
+
+def _year(norm: str, position: int) -> int | None:
+    sentence_start = max(norm.rfind(end, 0, position) for end in _SENTENCE_END) + 1
+    years = _YEAR.findall(norm[sentence_start:position])
+    if years:
+        return int(years[-1])
+    line_start = norm.rfind("\n", 0, position) + 1
+    line_end = norm.find("\n", position)
+    years = _YEAR.findall(norm[line_start:line_end if line_end >= 0 else len(norm)])
+    return int(years[0]) if years else None
+
+
+def _value_match(cues: pd.DataFrame, value: float, high: float | None, unit: str,
+                 sentence: str) -> str:
+    same = cues[(cues["unit"] == unit) & _close(cues["value"], value)]
+    if high is None:
+        same = same[same["value_high"].isna()]
+    else:
+        same = same[_close(same["value_high"], high)]
+    hits = same[[bool(cue) and cue in sentence for cue in same["cue"]]]
+    return str(hits["fact_id"].iloc[0]) if len(hits) else ""
+
+
+def _close(series: pd.Series, value: float) -> pd.Series:
+    return (series - value).abs() <= 1e-9 * max(1.0, abs(value))
+
+
+def _guess_indicator(cues: pd.DataFrame, unit: str, before: str, sentence: str,
+                     indicators: pd.DataFrame) -> str:
+    if not unit:
+        return ""
+    tail = _cue_text(before)
+    same = cues[cues["unit"] == unit]
+    best: tuple[int, int, str] = (1, 0, "")
+    for indicator, cue in zip(same["indicator"], same["cue"], strict=True):
+        shared = _shared_tail(cue, tail)
+        if shared < MIN_SHARED_CUE:
+            continue
+        name = str(indicators["name_zh"].get(indicator, "")) if "name_zh" in indicators else ""
+        score = (shared, _shared_bigrams(name, sentence), indicator)
+        if score[:2] > best[:2]:
+            best = score
+    return best[2]
+
+
+def _cue_text(before: str) -> str:
+    """Text written before a number, without digits, spaces and a trailing qualifier word."""
+    return _TRAILING_QUALIFIER.sub("", re.sub(r"[\d.%\s]", "", before))
+
+
+def _shared_tail(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
+
+
+def _shared_bigrams(name: str, sentence: str) -> int:
+    return sum(name[i:i + 2] in sentence for i in range(len(name) - 1))

@@ -1,0 +1,172 @@
+"""Curated facts: loading, validation, intervals from precision and qualifiers, look-ups."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation import project
+from evaluation.errors import DataError, problem
+from evaluation.core.intervals import Interval
+from evaluation.core.numbers import parse_written_number
+from evaluation.data.sources import Source, default_sources, read_yaml_list
+
+KINDS = ("actual", "target", "plan", "estimate")
+UNITS = ("yi_yuan", "percent", "count", "kwh_per_t")
+QUALIFIERS = ("exact", "more_than", "at_least", "odd", "nearly", "about", "range")
+COLUMNS = ("fact_id", "source_id", "year", "kind", "indicator", "value", "value_high", "unit",
+           "qualifier", "value_text", "quote", "note")
+# 近 ("nearly"): just under the written figure, taken as within 10% below it.
+NEARLY_TOLERANCE = 0.10
+# 约 ("about"): within 5% either side of the written figure.
+ABOUT_TOLERANCE = 0.05
+UNIT_UPPER_BOUND = {"percent": 100.0}
+
+
+def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
+    """Load ``data/indicators.yaml`` as a table indexed by indicator id."""
+    path = Path(path or project.current().indicators_file)
+    entries = read_yaml_list(path, "indicators", items="indicators")
+    table = pd.DataFrame(entries)
+    dupes = table["id"][table["id"].duplicated()].tolist()
+    if dupes:
+        raise DataError(problems=[problem(path, f"id {d!r}", "a duplicate id", "unique ids")
+                                  for d in dupes])
+    return table.set_index("id")
+
+
+@cache
+def default_indicators() -> pd.DataFrame:
+    """The project's indicators (``data/indicators.yaml``), loaded once per process."""
+    return load_indicators()
+
+
+def written_interval(value: float, decimals: int, *, unit: str, qualifier: str,
+                     value_high: float | None = None, scale: float = 1.0) -> Interval:
+    """The interval a written figure stands for.
+
+    Parameters
+    ----------
+    value
+        The figure in the fact's unit.
+    decimals
+        Decimals it was written with (``1571．6`` -> 1).
+    unit, qualifier
+        The fact's unit and qualifier.
+    value_high
+        Upper end of a range.
+    scale
+        Factor from the written unit to the fact's unit (1e-4 for 万元 stored as 亿元).
+
+    Notes
+    -----
+    With ``u = 10**-decimals * scale`` (one unit of the last written digit):
+    exact ``[v - u/2, v + u/2]`` (counts: ``[v, v]``); more_than (超过) and at_least (以上)
+    ``[v, +inf)`` (percent capped at 100); odd (余/多, "3000-odd") ``[v, v + 10**k * scale]``
+    where ``10**k`` is the place of the last non-zero digit; nearly (近)
+    ``[v (1 - 0.10), v]``; about (约) ``v (1 ± 0.05)``; range ``[v, value_high]``.
+    """
+    half = 0.5 * 10.0 ** -decimals * scale
+    upper = UNIT_UPPER_BOUND.get(unit, math.inf)
+    if qualifier == "exact":
+        if unit == "count":
+            return Interval.point(value)
+        return Interval(value - half, value + half)
+    if qualifier in ("more_than", "at_least"):
+        return Interval(value, upper)
+    if qualifier == "odd":
+        return Interval(value, value + _last_digit_place(value / scale) * scale)
+    if qualifier == "nearly":
+        return Interval(value * (1 - NEARLY_TOLERANCE), value)
+    if qualifier == "about":
+        return Interval(value * (1 - ABOUT_TOLERANCE), value * (1 + ABOUT_TOLERANCE))
+    if qualifier == "range":
+        if value_high is None:
+            raise ValueError(f"qualifier 'range' from {value:g}: value_high is None, expected "
+                             "the upper end of the range")
+        return Interval(value, value_high)
+    raise ValueError(f"unknown qualifier {qualifier!r}; expected one of {QUALIFIERS}")
+
+
+def _last_digit_place(written: float) -> float:
+    """10**k for the last non-zero integer digit of ``written`` (3000 -> 1000, 12500 -> 100)."""
+    n = int(round(abs(written)))
+    place = 1
+    while n and n % 10 == 0:
+        n //= 10
+        place *= 10
+    return float(place)
+
+
+def written_scale(quote: str, value_text: str, unit: str) -> float:
+    """Factor from the unit written after ``value_text`` in ``quote`` to the fact's unit."""
+    after = quote[quote.find(value_text) + len(value_text):]
+    after = after.lstrip("余多")
+    if unit == "yi_yuan" and after.startswith("万"):
+        return 1e-4
+    return 1.0
+
+
+def load_facts(path: str | Path | None = None, *, sources: dict[str, Source] | None = None,
+               indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Load and validate ``data/facts.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``fact_id`` with the CSV's columns plus ``low``, ``high`` (the interval in the
+        fact's unit), ``decimals`` and ``point`` (the written value; a range's midpoint).
+
+    Raises
+    ------
+    DataError
+        Listing every problem found, one line each.
+    """
+    from evaluation.data.schema import validate_facts
+
+    path = Path(path or project.current().facts_file)
+    sources = default_sources() if sources is None else sources
+    indicators = default_indicators() if indicators is None else indicators
+    table = validate_facts(path, sources=sources, indicators=indicators)
+    return _with_intervals(table)
+
+
+def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
+    lows, highs, decimals = [], [], []
+    for row in table.itertuples():
+        written = parse_written_number(row.value_text)
+        scale = written_scale(row.quote, row.value_text, row.unit)
+        high = None if pd.isna(row.value_high) else float(row.value_high)
+        iv = written_interval(float(row.value), written.decimals, unit=row.unit,
+                              qualifier=row.qualifier, value_high=high, scale=scale)
+        lows.append(iv.low)
+        highs.append(iv.high)
+        decimals.append(written.decimals)
+    out = table.assign(low=lows, high=highs, decimals=decimals)
+    out["point"] = out["value"].where(out["value_high"].isna(),
+                                      (out["value"] + out["value_high"]) / 2)
+    return out.set_index("fact_id", drop=False)
+
+
+@cache
+def default_facts() -> pd.DataFrame:
+    """The project's facts, loaded and validated once per process."""
+    return load_facts()
+
+
+def interval(fact_id: str, facts: pd.DataFrame | None = None) -> Interval:
+    """The interval of one fact."""
+    row = lookup(fact_id, facts)
+    return Interval(float(row["low"]), float(row["high"]))
+
+
+def lookup(fact_id: str, facts: pd.DataFrame | None = None) -> pd.Series:
+    """One fact's row; a clear :class:`DataError` when the id is unknown."""
+    facts = default_facts() if facts is None else facts
+    if fact_id not in facts.index:
+        raise DataError(problems=[problem(project.current().facts_file, f"fact_id {fact_id!r}",
+                                          "no such fact", "an id present in facts.csv")])
+    return facts.loc[fact_id]

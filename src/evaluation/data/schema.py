@@ -1,0 +1,292 @@
+"""Validation of the facts table: a pandera schema, then every quote against its document."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from evaluation.errors import DataError, Problem, problem
+from evaluation.core.numbers import normalise, parse_written_number
+from evaluation.data.sources import Source, read_text
+
+YEAR_RANGE = (2000, 2030)
+# Allowed values are listed in a message only when there are this few of them.
+MAX_LISTED = 10
+UNIT_CHECK = "the unit of the indicator in data/indicators.yaml"
+RANGE_CHECK = "value_high filled exactly when qualifier is 'range'"
+
+
+def validate_facts(path: Path, *, sources: dict[str, Source], indicators: pd.DataFrame
+                   ) -> pd.DataFrame:
+    """Read ``path``, check it against the schema and the documents, return the typed table.
+
+    Parameters
+    ----------
+    path
+        The facts CSV.
+    sources
+        Registered documents by id (their texts hold the quotes).
+    indicators
+        Indicator table indexed by id, with a ``unit`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per fact; ``year`` int, ``value``/``value_high`` float, other columns str.
+
+    Raises
+    ------
+    DataError
+        With one problem per failing cell or row, all at once (pandera ``lazy=True``).
+    """
+    from evaluation.data.facts import KINDS, QUALIFIERS, UNITS
+
+    path = Path(path)
+    table, lines = read_facts_csv(path)
+    schema = facts_schema(sources=sources, indicators=indicators, kinds=KINDS, units=UNITS,
+                          qualifiers=QUALIFIERS)
+    cells = table.copy()
+    if "value_high" in cells:
+        cells["value_high"] = cells["value_high"].replace("", None)  # empty: not a range
+    problems: list[Problem] = []
+    try:
+        typed = schema.validate(cells, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        problems += schema_problems(exc.failure_cases, table=table, lines=lines, path=path,
+                                    unit_of=indicators["unit"].to_dict())
+        typed = None
+    if not any(p.location == "header" for p in problems):
+        problems += document_problems(table, lines=lines, path=path, sources=sources)
+    if problems:
+        raise DataError(problems=sorted(problems, key=_problem_order))
+    return typed.reset_index(drop=True)
+
+
+def read_facts_csv(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    """Read the CSV as text cells and the line number each row starts on.
+
+    Raises
+    ------
+    DataError
+        For a missing, empty, non-UTF-8 or malformed file (rows with the wrong number of fields).
+    """
+    if not path.exists():
+        raise DataError(problems=[problem(path, "", "no such file", "an existing CSV file")])
+    text = read_text(path).removeprefix("\ufeff")
+    if not text.strip():
+        raise DataError(problems=[problem(path, "", "an empty file",
+                                          "a CSV table with a header row and one fact per row")])
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows, lines, problems = [], [], []
+    try:
+        header = next(reader)
+        for row in reader:
+            start = reader.line_num - sum(field.count("\n") for field in row)
+            if not any(field.strip() for field in row):
+                continue
+            if len(row) != len(header):
+                problems.append(problem(path, f"line {start}", f"{len(row)} fields",
+                                        f"{len(header)} fields as in the header"))
+                continue
+            rows.append(row)
+            lines.append(start)
+    except csv.Error as exc:
+        problems.append(problem(path, f"line {reader.line_num}", f"malformed CSV ({exc})",
+                                "valid CSV (quote fields that contain commas)"))
+    if problems:
+        raise DataError(problems=problems)
+    if not rows:
+        raise DataError(problems=[problem(path, "", "a header but no rows", "one fact per row")])
+    return pd.DataFrame(rows, columns=header, dtype=str), lines
+
+
+def facts_schema(*, sources: dict[str, Source], indicators: pd.DataFrame, kinds: tuple[str, ...],
+                 units: tuple[str, ...], qualifiers: tuple[str, ...]) -> pa.DataFrameSchema:
+    """The pandera schema of ``facts.csv`` (cell types, keys, enums, cross-column rules).
+
+    A check's ``error`` text is what the cell should be: it becomes the "expected" of a problem.
+    """
+    unit_of = indicators["unit"].to_dict()
+    text = pa.Check.str_length(min_value=1, error="a non-empty text")
+
+    def one_of(values: object, what: str) -> pa.Check:
+        names = sorted(values)
+        listed = f" (one of {', '.join(names)})" if len(names) <= MAX_LISTED else ""
+        return pa.Check.isin(names, error=f"{what}{listed}")
+
+    def unit_matches(df: pd.DataFrame) -> pd.Series | bool:
+        if not {"indicator", "unit"} <= set(df.columns):
+            return True  # the missing column is reported on its own
+        expected = df["indicator"].map(unit_of)
+        return expected.isna() | ~df["unit"].isin(units) | df["unit"].eq(expected)
+
+    def value_high_only_for_range(df: pd.DataFrame) -> pd.Series | bool:
+        if not {"qualifier", "value_high"} <= set(df.columns):
+            return True  # the missing column is reported on its own
+        return df["qualifier"].eq("range") == df["value_high"].notna()
+
+    columns = {
+        "fact_id": pa.Column(str, text, unique=True, report_duplicates="exclude_first"),
+        "source_id": pa.Column(str, one_of(sources, "a source id from data/sources.yaml")),
+        "year": pa.Column("int64", pa.Check.in_range(*YEAR_RANGE, error=(
+            f"a plausible year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}")), coerce=True),
+        "kind": pa.Column(str, one_of(kinds, "a kind")),
+        "indicator": pa.Column(str, one_of(unit_of, "an indicator id from data/indicators.yaml")),
+        "value": pa.Column("float64", coerce=True),
+        "value_high": pa.Column("float64", nullable=True, coerce=True),
+        "unit": pa.Column(str, one_of(units, "a unit")),
+        "qualifier": pa.Column(str, one_of(qualifiers, "a qualifier")),
+        "value_text": pa.Column(str, text),
+        "quote": pa.Column(str, text),
+        "note": pa.Column(str, required=False),
+    }
+    checks = [
+        pa.Check(unit_matches, name="unit", error=UNIT_CHECK),
+        pa.Check(value_high_only_for_range, name="value_high", error=RANGE_CHECK),
+    ]
+    return pa.DataFrameSchema(columns, checks=checks, strict=False)
+
+
+def schema_problems(failures: pd.DataFrame, *, table: pd.DataFrame, lines: list[int],
+                    path: Path, unit_of: dict[str, str]) -> list[Problem]:
+    """Turn pandera's ``failure_cases`` into one :class:`Problem` per cell (or per row)."""
+    problems, seen = [], set()
+    for case in failures.itertuples():
+        check = str(case.check)
+        if check.startswith("dtype("):
+            continue  # the matching coerce_dtype failure says it better
+        if check == "column_in_dataframe":
+            problems.append(problem(path, "header", f"no column {case.failure_case!r}",
+                                    f"a column named {case.failure_case!r}"))
+            continue
+        if case.index is None or pd.isna(case.index):
+            problems.append(problem(path, "table", f"{case.failure_case!r}", check))
+            continue
+        row = int(case.index)
+        if case.schema_context == "DataFrameSchema":
+            column = _CROSS_CHECK_COLUMN.get(check, str(case.column))
+        else:
+            column = str(case.column)
+        if (row, column, check) in seen:
+            continue
+        seen.add((row, column, check))
+        found = repr(table.at[row, column]) if column in table else repr(case.failure_case)
+        problems.append(problem(path, row_location(row, table=table, lines=lines, column=column),
+                                _found(check, found, column, table.loc[row]),
+                                _expected(check, column, table.loc[row], unit_of)))
+    return problems
+
+
+_CROSS_CHECK_COLUMN = {UNIT_CHECK: "unit", RANGE_CHECK: "value_high"}
+
+
+def _found(check: str, cell: str, column: str, row: pd.Series) -> str:
+    if check == "field_uniqueness":
+        return f"duplicate {column} {cell}"
+    if check == UNIT_CHECK:
+        return f"{cell} for indicator {row.get('indicator')!r}"
+    if check == RANGE_CHECK:
+        shown = "an empty value_high" if cell == "''" else f"value_high {cell}"
+        return f"{shown} with qualifier {row.get('qualifier')!r}"
+    if check == "not_nullable" or cell == "''":
+        return "an empty cell"
+    return cell
+
+
+def _expected(check: str, column: str, row: pd.Series, unit_of: dict[str, str]) -> str:
+    if check == UNIT_CHECK:
+        return f"{unit_of.get(row.get('indicator'))!r}, {check}"
+    if check.startswith("coerce_dtype('int"):
+        return "a whole number"
+    if check.startswith("coerce_dtype("):
+        return "a number"
+    if check == "field_uniqueness":
+        return f"a unique {column}"
+    if check == "not_nullable":
+        return "a value"
+    return check
+
+
+def row_location(row: int, *, table: pd.DataFrame, lines: list[int], column: str) -> str:
+    """``line N (fact_id X), column C``: the CSV line number and the row's key."""
+    fact_id = table.at[row, "fact_id"] if "fact_id" in table else ""
+    key = f" (fact_id {fact_id})" if fact_id else ""
+    return f"line {lines[row]}{key}, column {column}"
+
+
+def _problem_order(p: Problem) -> tuple[int, str]:
+    match = re.match(r"line (\d+)", p.location)
+    return (int(match.group(1)) if match else 0, p.location)
+
+
+def locate_value_text(quote: str, value_text: str) -> int:
+    """Offset of ``value_text`` in ``quote`` as a whole number (not inside 2500 for 50); -1 if
+    absent. Full-width and ASCII forms match each other."""
+    pattern = rf"(?<![\d.]){re.escape(normalise(value_text))}(?![\d.])"
+    match = re.search(pattern, normalise(quote))
+    return match.start() if match else -1
+
+
+def document_problems(table: pd.DataFrame, *, lines: list[int], path: Path,
+                      sources: dict[str, Source]) -> list[Problem]:
+    """Check each row against its document.
+
+    The quote occurs exactly once in the source text, ``value_text`` occurs in the quote, and the
+    written number equals ``value`` (and ``value_high`` for a range).
+
+    Notes
+    -----
+    ``value = parse_written_number(value_text) * scale``, where ``scale`` is 1e-4 when 万元 is
+    written and the fact is stored in 亿元 (:func:`evaluation.data.facts.written_scale`); compared with
+    a relative tolerance of 1e-9.
+    """
+    from evaluation.data.facts import written_scale
+
+    texts = {sid: source.text() for sid, source in sources.items()}
+    problems = []
+    for row in table.itertuples():
+        i = row.Index
+        where = dict(table=table, lines=lines)
+        text = texts.get(row.source_id)
+        if text is None or not row.quote or not row.value_text:
+            continue  # unknown source, empty quote or value_text: reported by the schema
+        count = text.count(row.quote)
+        source_file = sources[row.source_id].path
+        if count != 1:
+            found = ("a quote that is not in the source text" if count == 0
+                     else f"a quote that occurs {count} times in the source text")
+            problems.append(problem(path, row_location(i, column="quote", **where),
+                                    f"{found}: {row.quote!r}",
+                                    f"a verbatim substring of {source_file.name} occurring once"))
+            continue
+        if locate_value_text(row.quote, row.value_text) < 0:
+            problems.append(problem(path, row_location(i, column="value_text", **where),
+                                    f"{row.value_text!r} not in the quote {row.quote!r}",
+                                    "the number as written in the quote"))
+            continue
+        try:
+            written = parse_written_number(row.value_text)
+        except ValueError:
+            problems.append(problem(path, row_location(i, column="value_text", **where),
+                                    repr(row.value_text), "a number, range or Chinese numeral"))
+            continue
+        scale = written_scale(row.quote, row.value_text, row.unit)
+        pairs = [("value", written.value)]
+        if row.qualifier == "range" and written.high is not None:
+            pairs.append(("value_high", written.high))
+        for column, written_value in pairs:
+            stored = pd.to_numeric(getattr(row, column), errors="coerce")
+            expected = written_value * scale
+            if pd.isna(stored) or math.isclose(float(stored), expected, rel_tol=1e-9):
+                continue  # a non-numeric cell is reported by the schema
+            unit_note = f" ({row.value_text} 万元 = {expected:g} 亿元)" if scale != 1 else ""
+            problems.append(problem(path, row_location(i, column=column, **where),
+                                    f"{getattr(row, column)!r}",
+                                    f"{expected:g} as written in the quote{unit_note}"))
+    return problems

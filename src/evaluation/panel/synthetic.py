@@ -1,0 +1,256 @@
+"""A SYNTHETIC firm panel calibrated to the published 2012 aggregates, with a planted effect.
+
+Real firm records are confidential. This generator stands in for them: the 2012 cross-section
+matches the 2013 plan's figures exactly (total sales, firms by sales tier, firms by growth, the
+aggregate growth rate), subsidy and loan receipt favour bigger firms (so a naive regression is
+biased), and subsidy receipt raises log sales by :data:`PLANTED_EFFECT`, which the estimators in
+:mod:`evaluation.panel.estimators` must recover.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq
+from scipy.special import expit
+
+from evaluation.data.facts import default_facts
+from evaluation.panel.schema import COLUMN_NAMES, synthetic_panel_file
+
+# ---- design parameters (chosen for the simulation; none is an estimate of the real programme)
+SEED = 2013  # seed of the committed panel (the 2013 plan's edition)
+FIRST_YEAR, LAST_YEAR = 2008, 2015  # years around the calibration year
+CALIBRATION_YEAR = 2012  # the year the 2013 plan reports outcomes for
+PLANTED_EFFECT = 0.10  # effect of subsidy receipt on log sales (log points), the value to recover
+ADOPTION_YEARS = (2011, 2012, 2013)  # years firms can first receive a subsidy (staggered)
+COMMON_GROWTH = 0.08  # common trend in log sales per year
+NOISE_SD = 0.28  # firm-year noise in log sales; sqrt(2) * 0.28 = 0.40 is the spread of one-year
+# log growth that puts ~40 of 100 firms above +20% and ~21 above +50% around a 0.08 median
+# (solve (ln 1.2 - m) / s = z(0.60), (ln 1.5 - m) / s = z(0.79): s = 0.40, m = 0.08)
+ADOPTION_INTERCEPT, ADOPTION_SIZE_SLOPE = 0.4, 1.2  # logit P(ever subsidised) = a + b z(size)
+COHORT_SIZE_SLOPE = 0.8  # bigger firms adopt earlier: latent order = -b z(size) + N(0, 1)
+LOAN_INTERCEPT, LOAN_SIZE_SLOPE = 0.0, 1.0  # logit P(loan in a year) = a + b z(size)
+LOAN_SALES_SPREAD = 0.5  # sd of log(loans / sales) among borrowers
+INVESTMENT_SALES_SPREAD = 0.3  # sd of log(investment / sales)
+# 亿元; the plan says 超过7亿元 (more than 7, plan2013.2012.tax_relief_amount); the exact sum is
+# unpublished, so any value above 7 is consistent with it
+TAX_RELIEF_2012_TOTAL = 7.5
+# Latent 2012 sizes (亿元) drawn inside the published tiers so calibration moves few firms: the
+# top tier uniform (in logs) within TOP_TIER_RANGE, the second within SECOND_TIER_RANGE, the rest
+# log-normal with median SMALL_FIRM_MEDIAN and log-sd SMALL_FIRM_SPREAD, capped at SMALL_FIRM_CAP.
+TOP_TIER_RANGE = (105.0, 250.0)
+SECOND_TIER_RANGE = (55.0, 95.0)
+SMALL_FIRM_MEDIAN, SMALL_FIRM_SPREAD, SMALL_FIRM_CAP = 4.0, 0.8, 45.0
+SUBSIDY_SIZE_ELASTICITY = 0.5  # a subsidised firm's subsidy is proportional to sales ** 0.5
+TIER_MARGIN = 0.5  # 亿元 kept between a calibrated firm and a tier boundary (100 or 50)
+GROWTH_MARGIN = 0.005  # growth kept between a calibrated firm and a threshold (20% or 50%)
+SECTORS = ("non-ferrous metals", "salt-lake chemicals", "oil and gas", "power",
+           "iron and steel", "building materials", "equipment", "food and light industry",
+           "pharmaceuticals")
+OWNERSHIP_SHARES = {"SOE": 0.4, "private": 0.5, "foreign": 0.1}
+
+
+@dataclass(frozen=True)
+class CalibrationTargets:
+    """The published 2012 aggregates the synthetic panel matches (fact ids in ``facts.csv``)."""
+
+    firms: int  # plan2013.2012.firms
+    sales_total: float  # plan2013.2012.sales_revenue, 亿元
+    sales_growth: float  # plan2013.2012.sales_growth, percent
+    firms_sales_over_100: int  # plan2013.2012.firms_sales_over_100
+    firms_sales_50_100: int  # plan2013.2012.firms_sales_50_100
+    firms_growth_over_20pct: int  # plan2013.2012.firms_growth_over_20pct
+    firms_growth_over_50pct: int  # plan2013.2012.firms_growth_over_50pct
+    subsidy_total: float  # plan2013.2012.special_fund, 亿元
+    loans_total: float  # plan2013.2012.matching_realised, 亿元
+    investment_total: float  # plan2013.2012.project_investment, 亿元
+    tax_relief_firms: int  # plan2013.2012.tax_relief_firms
+
+
+def calibration_targets(facts: pd.DataFrame | None = None) -> CalibrationTargets:
+    """Read the calibration targets from the curated facts (``plan2013.2012.*``)."""
+    facts = default_facts() if facts is None else facts
+
+    def value(indicator: str) -> float:
+        return float(facts.loc[f"plan2013.{CALIBRATION_YEAR}.{indicator}", "value"])
+
+    return CalibrationTargets(
+        firms=int(value("firms")), sales_total=value("sales_revenue"),
+        sales_growth=value("sales_growth"),
+        firms_sales_over_100=int(value("firms_sales_over_100")),
+        firms_sales_50_100=int(value("firms_sales_50_100")),
+        firms_growth_over_20pct=int(value("firms_growth_over_20pct")),
+        firms_growth_over_50pct=int(value("firms_growth_over_50pct")),
+        subsidy_total=value("special_fund"), loans_total=value("matching_realised"),
+        investment_total=value("project_investment"),
+        tax_relief_firms=int(value("tax_relief_firms")),
+    )
+
+
+def simulate_panel(*, seed: int = SEED, planted_effect: float = PLANTED_EFFECT,
+                   targets: CalibrationTargets | None = None) -> pd.DataFrame:
+    """Simulate one SYNTHETIC firm panel (schema of :mod:`evaluation.panel.schema`).
+
+    Parameters
+    ----------
+    seed
+        Seed of ``numpy.random.default_rng``; the same seed gives the same panel.
+    planted_effect
+        True effect of subsidy receipt on log sales.
+    targets
+        2012 aggregates to match; default from the curated facts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per firm-year, ``synthetic`` True, sorted by firm and year.
+
+    Notes
+    -----
+    Untreated potential outcomes follow ``ln s_it = a_i + g (t - 2012) + e_it`` with
+    ``e_it ~ N(0, NOISE_SD^2)``; observed ``ln s_it = ... + beta D_it`` with
+    ``D_it = 1[t >= adoption_i]`` (absorbing, staggered over :data:`ADOPTION_YEARS`).
+    Adoption depends on firm size ``a_i`` only (bigger firms are more likely and earlier to be
+    subsidised): this biases pooled OLS upward but is absorbed by firm fixed effects.
+    Calibration then moves the 2012 and 2011 cross-sections to the published figures: a common
+    shift of each year (absorbed by year effects) chosen by root-finding so the totals match, and
+    clipping of the few firms whose rank puts them on the wrong side of a tier or growth
+    threshold. Subsidy, loan, investment and tax-relief amounts are scaled so their 2012 totals
+    match the plan's special fund, realised loans, project investment and the tax-relief count.
+    """
+    targets = calibration_targets() if targets is None else targets
+    rng = np.random.default_rng(seed)
+    n = targets.firms
+    years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
+    size = _firm_sizes(rng, targets)
+    z = (size - size.mean()) / size.std()
+    adoption = _adoption_years(rng, z)
+    treated = years[None, :] >= adoption[:, None]
+    log_sales = (size[:, None] + COMMON_GROWTH * (years - CALIBRATION_YEAR)[None, :]
+                 + rng.normal(0.0, NOISE_SD, size=(n, years.size)) + planted_effect * treated)
+    i12 = int(np.flatnonzero(years == CALIBRATION_YEAR)[0])
+    log_sales[:, i12] = np.log(_calibrated_levels(log_sales[:, i12], targets))
+    growth = _calibrated_log_growth(log_sales[:, i12] - log_sales[:, i12 - 1],
+                                    np.exp(log_sales[:, i12]), targets)
+    log_sales[:, i12 - 1] = log_sales[:, i12] - growth
+    sales = np.exp(log_sales)
+
+    sector = rng.choice(SECTORS, size=n)
+    ownership = rng.choice(list(OWNERSHIP_SHARES), size=n, p=list(OWNERSHIP_SHARES.values()))
+    subsidy = np.where(treated, sales ** SUBSIDY_SIZE_ELASTICITY, 0.0)
+    subsidy *= targets.subsidy_total / subsidy[:, i12].sum()
+    borrows = rng.random((n, years.size)) < expit(LOAN_INTERCEPT + LOAN_SIZE_SLOPE * z)[:, None]
+    loans = np.where(borrows, sales * rng.lognormal(0.0, LOAN_SALES_SPREAD, sales.shape), 0.0)
+    loans *= targets.loans_total / loans[:, i12].sum()
+    investment = sales * rng.lognormal(0.0, INVESTMENT_SALES_SPREAD, sales.shape)
+    investment *= targets.investment_total / investment[:, i12].sum()
+    tax_relief = _tax_relief(rng, sales, treated, i12, targets)
+
+    firm_ids = np.array([f"SYN{k + 1:03d}" for k in range(n)])
+    panel = pd.DataFrame({
+        "firm_id": np.repeat(firm_ids, years.size),
+        "year": np.tile(years, n),
+        "sales": sales.ravel(), "investment": investment.ravel(), "loans": loans.ravel(),
+        "subsidy": subsidy.ravel(), "tax_relief": tax_relief.ravel(),
+        "sector": np.repeat(sector, years.size), "ownership": np.repeat(ownership, years.size),
+        "synthetic": True,
+    })
+    return panel[list(COLUMN_NAMES)]
+
+
+def _firm_sizes(rng: np.random.Generator, targets: CalibrationTargets) -> np.ndarray:
+    """Latent 2012 log sales: a few giants, a second tier, and a long tail of small firms."""
+    n_top, n_second = targets.firms_sales_over_100, targets.firms_sales_50_100
+    n_rest = targets.firms - n_top - n_second
+    top = rng.uniform(*np.log(TOP_TIER_RANGE), n_top)
+    second = rng.uniform(*np.log(SECOND_TIER_RANGE), n_second)
+    rest = np.minimum(rng.normal(np.log(SMALL_FIRM_MEDIAN), SMALL_FIRM_SPREAD, n_rest),
+                      np.log(SMALL_FIRM_CAP))
+    return rng.permutation(np.concatenate([top, second, rest]))
+
+
+def _adoption_years(rng: np.random.Generator, z: np.ndarray) -> np.ndarray:
+    """First subsidy year per firm (``inf`` = never): bigger firms more likely and earlier."""
+    ever = rng.random(z.size) < expit(ADOPTION_INTERCEPT + ADOPTION_SIZE_SLOPE * z)
+    order = -COHORT_SIZE_SLOPE * z + rng.normal(size=z.size)
+    cohort = np.digitize(order, np.quantile(order, [1 / 3, 2 / 3]))
+    return np.where(ever, np.asarray(ADOPTION_YEARS, dtype=float)[cohort], np.inf)
+
+
+def _rank_clip(values: np.ndarray, bands: list[tuple[int, float, float]]) -> np.ndarray:
+    """Clip values so the k-th largest falls in its band: ``bands = [(count, low, high), ...]``
+    from the top down."""
+    order = np.argsort(-values, kind="stable")
+    low, high = np.empty_like(values), np.empty_like(values)
+    start = 0
+    for count, band_low, band_high in bands:
+        idx = order[start:start + count]
+        low[idx], high[idx] = band_low, band_high
+        start += count
+    return np.clip(values, low, high)
+
+
+def _calibrated_levels(log_level: np.ndarray, targets: CalibrationTargets) -> np.ndarray:
+    """2012 sales with the published tier counts and total (亿元)."""
+    rest = targets.firms - targets.firms_sales_over_100 - targets.firms_sales_50_100
+    bands = [(targets.firms_sales_over_100, 100 + TIER_MARGIN, np.inf),
+             (targets.firms_sales_50_100, 50 + TIER_MARGIN, 100 - TIER_MARGIN),
+             (rest, 0.0, 50 - TIER_MARGIN)]
+
+    def levels(shift: float) -> np.ndarray:
+        return _rank_clip(np.exp(log_level + shift), bands)
+
+    shift = brentq(lambda c: levels(c).sum() - targets.sales_total, -10.0, 10.0, xtol=1e-14)
+    return levels(shift)
+
+
+def _calibrated_log_growth(log_growth: np.ndarray, sales_2012: np.ndarray,
+                           targets: CalibrationTargets) -> np.ndarray:
+    """2011-to-2012 log growth with the published growth counts and aggregate growth."""
+    over_50 = targets.firms_growth_over_50pct
+    over_20 = targets.firms_growth_over_20pct - over_50
+    rest = targets.firms - over_50 - over_20
+    bands = [(over_50, np.log(1.5 + GROWTH_MARGIN), np.inf),
+             (over_20, np.log(1.2 + GROWTH_MARGIN), np.log(1.5 - GROWTH_MARGIN)),
+             (rest, -np.inf, np.log(1.2 - GROWTH_MARGIN))]
+    aggregate = 1 + targets.sales_growth / 100
+
+    def growth(shift: float) -> np.ndarray:
+        return _rank_clip(log_growth + shift, bands)
+
+    def gap(shift: float) -> float:
+        return sales_2012.sum() / (sales_2012 * np.exp(-growth(shift))).sum() - aggregate
+
+    return growth(brentq(gap, -5.0, 5.0, xtol=1e-14))
+
+
+def _tax_relief(rng: np.random.Generator, sales: np.ndarray, treated: np.ndarray, i12: int,
+                targets: CalibrationTargets) -> np.ndarray:
+    """Tax relief: each year up to ``tax_relief_firms`` subsidised firms (drawn in proportion to
+    sales) share an amount scaled to sales; 2012 sums to :data:`TAX_RELIEF_2012_TOTAL`."""
+    relief = np.zeros_like(sales)
+    for t in range(sales.shape[1]):
+        eligible = np.flatnonzero(treated[:, t])
+        if eligible.size == 0:
+            continue
+        weights = sales[eligible, t] / sales[eligible, t].sum()
+        chosen = rng.choice(eligible, size=min(targets.tax_relief_firms, eligible.size),
+                            replace=False, p=weights)
+        relief[chosen, t] = sales[chosen, t]
+    scale = TAX_RELIEF_2012_TOTAL / relief[:, i12].sum()
+    return relief * scale
+
+
+def write_synthetic_panel(path: str | Path | None = None, *, seed: int = SEED) -> Path:
+    """Write the committed SYNTHETIC panel (amounts rounded to 1万元 = 0.0001亿元)."""
+    panel = simulate_panel(seed=seed)
+    amounts = ["sales", "investment", "loans", "subsidy", "tax_relief"]
+    panel[amounts] = panel[amounts].round(4)
+    panel["synthetic"] = panel["synthetic"].map({True: "true", False: "false"})
+    path = Path(path) if path else synthetic_panel_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    panel.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    return path

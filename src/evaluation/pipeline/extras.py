@@ -1,0 +1,101 @@
+"""Edition-level files built in the staging folder beside the notebooks' outputs.
+
+``tables.xlsx`` (every table, one sheet each), the memo's PDF (``04-policy-memo.pdf``, through
+headless Chromium where it is installed) and the replication ``README.md``. They are written
+into the staging folder before publishing, so they are published all or nothing with the
+notebooks, listed in ``manifest.json`` under ``edition_files`` and linked from the index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evaluation.errors import EvaluationError
+from evaluation.pipeline.manifest import NotebookRecord
+from evaluation.pipeline.publish import link_or_copy
+
+MEMO_NOTEBOOK = "04-policy-memo"
+MEMO_PDF = f"{MEMO_NOTEBOOK}.pdf"
+WORKBOOK = "tables.xlsx"
+README = "README.md"
+DESCRIPTIONS = {WORKBOOK: "every table of the edition, one sheet each, units in headers",
+                MEMO_PDF: "the policy memo for print (from its HTML, headless Chromium)",
+                README: "how to reproduce this edition: command, run time, seed, packages, "
+                        "sources with checksums, which notebook made which file"}
+MANIFEST_KEY = "edition_files"
+
+
+@dataclass
+class EditionFiles:
+    """What :func:`build_edition_files` wrote, and why a file is missing."""
+
+    files: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """One line each, e.g. why there is no PDF; shown in the run output and the manifest."""
+
+    def as_manifest(self) -> dict[str, Any]:
+        """The manifest entry: files with descriptions, and the notes."""
+        return {"files": [{"name": f, "description": DESCRIPTIONS[f]} for f in self.files],
+                "notes": self.notes}
+
+
+def build_edition_files(staging: Path, *, records: list[NotebookRecord],
+                        published_dir: Path) -> EditionFiles:
+    """Write ``tables.xlsx`` and the memo PDF into ``staging``; list the README too (it is
+    written by :func:`write_readme` once the manifest is in place).
+
+    The PDF is reused from ``published_dir`` when the memo notebook was not executed in this run
+    (its HTML is the published one, so the PDF would be the same bytes); otherwise Chromium
+    prints the memo's HTML. No Chromium, or Chromium failing, gives a note, not an error.
+    """
+    from evaluation.reports.pdf import find_chromium, html_to_pdf, unavailable_message
+    from evaluation.reports.workbook import write_workbook
+
+    made = EditionFiles()
+    if any((staging / "tables").glob("*.csv")):
+        write_workbook(staging)
+        made.files.append(WORKBOOK)
+    made.files.append(README)
+    memo = next((r for r in records if r.name == MEMO_NOTEBOOK and r.status == "ok"), None)
+    if memo is None:
+        return made
+    previous = published_dir / MEMO_PDF
+    if memo.cached and previous.is_file():
+        link_or_copy(previous, staging / MEMO_PDF)
+        made.files.append(MEMO_PDF)
+    elif find_chromium() is None:
+        made.notes.append(unavailable_message())
+    else:
+        try:
+            html_to_pdf(staging / memo.html, staging / MEMO_PDF)
+            made.files.append(MEMO_PDF)
+        except EvaluationError as exc:
+            made.notes.append(f"PDF not written: {str(exc).splitlines()[0]}")
+    return made
+
+
+def write_readme(staging: Path, *, data_dir: Path) -> None:
+    """Write the replication ``README.md`` from the manifest already in ``staging``."""
+    from evaluation.pipeline.replication import write_replication_readme
+    from evaluation.data.sources import load_sources
+
+    registry = data_dir / "sources.yaml"
+    sources = load_sources(registry, raw_dir=data_dir / "raw") if registry.is_file() else {}
+    write_replication_readme(staging, sources=sources)
+
+
+def stale(edition_dir: Path, manifest: dict[str, Any] | None) -> bool:
+    """Whether a published edition lacks its edition files (older run, deleted file, or a
+    PDF skipped for want of Chromium that is now installed)."""
+    from evaluation.reports.pdf import find_chromium
+
+    entry = (manifest or {}).get(MANIFEST_KEY)
+    if entry is None:
+        return True
+    if not all((edition_dir / f["name"]).is_file() for f in entry.get("files", [])):
+        return True
+    memo_published = (edition_dir / f"{MEMO_NOTEBOOK}.html").is_file()
+    return (memo_published and not (edition_dir / MEMO_PDF).is_file()
+            and find_chromium() is not None)

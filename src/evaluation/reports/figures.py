@@ -1,0 +1,317 @@
+"""One house style for every chart (seaborn on matplotlib), CJK-aware."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+import matplotlib
+import matplotlib.font_manager as fm
+import seaborn as sns
+
+if TYPE_CHECKING:  # for annotations only: the figures import their modules lazily
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from evaluation.model.simulate import EffectsResults, Sensitivity
+    from evaluation.panel.estimators import EventStudyResults
+
+CJK_FONT_CANDIDATES = (
+    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
+    "Source Han Sans SC", "SimHei", "Microsoft YaHei",
+)
+PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#5b9bd5", "#a5a5a5"]
+
+
+@cache
+def cjk_font() -> str | None:
+    """Name of an installed font that has Chinese glyphs, or None."""
+    installed = {f.name for f in fm.fontManager.ttflist}
+    return next((name for name in CJK_FONT_CANDIDATES if name in installed), None)
+
+
+def _has_bold(font: str | None) -> bool:
+    """True when ``font`` (or the default DejaVu Sans when None) has a bold face installed."""
+    name = font or "DejaVu Sans"
+    return any(f.name == name and f.weight in ("bold", 700) for f in fm.fontManager.ttflist)
+
+
+def use_house_style() -> None:
+    """Apply the house style; Chinese labels are only used when a CJK font exists."""
+    font = cjk_font()
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
+    families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
+    matplotlib.rcParams.update({
+        "font.family": "sans-serif",
+        "font.sans-serif": families,
+        "axes.unicode_minus": False,
+        "figure.dpi": 100,
+        # matplotlib logs "Failed to find font weight bold" for a CJK font without a bold face
+        # (WenQuanYi Micro Hei) and draws it at weight 400 anyway: ask for what it can draw.
+        "axes.titleweight": "bold" if _has_bold(font) else "normal",
+        "axes.titlesize": 12,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    })
+
+
+def bilingual(name_en: str, name_zh: str | None = None) -> str:
+    """A label: English with the Chinese name when a CJK font can draw it, else English only."""
+    if name_zh and cjk_font():
+        return f"{name_en} ({name_zh})"
+    return name_en
+
+
+def event_study_figure(results: EventStudyResults, *, title: str | None = None) -> Figure:
+    """Plot event-study coefficients with 95% intervals by year relative to adoption.
+
+    ``results`` is an :class:`evaluation.panel.estimators.EventStudyResults`; the title carries
+    ``[SYNTHETIC DATA]`` when the panel is synthetic. Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    use_house_style()
+    table = results.event_table
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.axhline(0, color=PALETTE[6], linewidth=1)
+    ax.axvline(results.reference + 0.5, color=PALETTE[6], linewidth=1, linestyle="--")
+    ax.errorbar(table["event_time"], table["estimate"],
+                yerr=[table["estimate"] - table["ci_low"], table["ci_high"] - table["estimate"]],
+                fmt="o", color=PALETTE[0], ecolor=PALETTE[5], capsize=3)
+    ax.set_xlabel(bilingual("Years relative to first treatment", "相对首次受惠的年份"))
+    ax.set_ylabel(bilingual(f"Effect on {results.outcome}", None))
+    label = " [SYNTHETIC DATA]" if results.synthetic else ""
+    ax.set_title((title or f"Event study: {results.treatment}") + label)
+    if results.pretrend is not None:
+        ax.text(0.01, 0.98, f"pre-trend test: {results.pretrend}", transform=ax.transAxes,
+                va="top", fontsize=9)
+    ax.set_xticks(table["event_time"].tolist())
+    fig.tight_layout()
+    return fig
+
+
+# --- outcomes vs targets and the audit (notebooks 00 and 01) -----------------------------------
+KIND_COLOURS = {"actual": PALETTE[0], "target": PALETTE[1], "plan": PALETTE[2]}
+STATUS_COLOURS = {"consistent": PALETTE[2], "consistent only within the qualifiers": PALETTE[4],
+                  "inconsistent": PALETTE[1]}
+UNKNOWN_HATCH = "///"
+
+
+def outcome_target_figure(comparisons: pd.DataFrame) -> Figure:
+    """One panel per indicator: the base-year outcome and each target or plan, as bars.
+
+    ``comparisons`` is :func:`evaluation.analysis.comparisons.comparisons`. A target whose definition differs
+    from the outcome's (``like_for_like`` False) is hatched. Returns the matplotlib Figure.
+    """
+    import textwrap
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from matplotlib.patches import Patch
+
+    use_house_style()
+    indicators = list(dict.fromkeys(comparisons["indicator"]))
+    ncols = min(4, len(indicators))
+    nrows = -(-len(indicators) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.1 * nrows), squeeze=False)
+    for ax, indicator in zip(axes.flat, indicators, strict=False):
+        rows = comparisons[comparisons["indicator"] == indicator]
+        first = rows.iloc[0]
+        bars = pd.DataFrame(
+            [{"year": str(first["base_year"]), "kind": "actual", "value": first["base_value"],
+              "like": True}]
+            + [{"year": str(r["target_year"]), "kind": r["target_kind"],
+                "value": r["target_value"], "like": bool(r["like_for_like"])}
+               for _, r in rows.iterrows()])
+        sns.barplot(data=bars, x="year", y="value", hue="kind", palette=KIND_COLOURS, ax=ax,
+                    dodge=False, legend=False)
+        for patch, (_, bar) in zip(ax.patches, bars.iterrows(), strict=False):
+            if not bar["like"]:
+                patch.set_hatch(UNKNOWN_HATCH)
+                patch.set_edgecolor("white")
+            ax.annotate(f"{bar['value']:g}", (patch.get_x() + patch.get_width() / 2,
+                                              patch.get_height()),
+                        ha="center", va="bottom", fontsize=8)
+        unit = {"yi_yuan": "亿元" if cjk_font() else "100 million yuan"}.get(first["unit"],
+                                                                           first["unit"])
+        ax.set_title("\n".join(textwrap.wrap(bilingual(first["name_en"], first["name_zh"]), 28)),
+                     fontsize=9)
+        ax.set_xlabel("")
+        ax.set_ylabel(unit, fontsize=8)
+        ax.margins(y=0.15)
+    for ax in list(axes.flat)[len(indicators):]:
+        ax.set_visible(False)
+    handles = [Patch(color=c, label=k) for k, c in KIND_COLOURS.items()]
+    handles.append(Patch(facecolor=PALETTE[6], hatch=UNKNOWN_HATCH, edgecolor="white",
+                         label="definition differs from the outcome's (see table)"))
+    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8)
+    fig.suptitle("Outcome (2012) vs targets and plans")
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def firm_tiers_figure(tiers: pd.DataFrame) -> Figure:
+    """Firms per sales tier and year; a tier a document does not report is drawn as unknown.
+
+    ``tiers`` is :func:`evaluation.analysis.comparisons.firm_tiers`. Unknown tiers appear as hatched,
+    unfilled full-height placeholders labelled "not reported", never as zero bars.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch, Rectangle
+
+    use_house_style()
+    label = "tier_label" if cjk_font() else "tier_label_en"
+    order = list(dict.fromkeys(tiers[label]))
+    years = sorted(tiers["year"].unique())
+    data = tiers.assign(year=tiers["year"].astype(str), count=tiers["count"].astype(float))
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    sns.barplot(data=data.dropna(subset=["count"]), x=label, y="count", hue="year",
+                order=order, hue_order=[str(y) for y in years], palette=PALETTE[:len(years)],
+                ax=ax)
+    top = float(data["count"].max()) * 1.15
+    width = 0.8 / len(years)
+    for _, row in data[data["count"].isna()].iterrows():
+        x = order.index(row[label]) - 0.4 + years.index(int(row["year"])) * width
+        ax.add_patch(Rectangle((x, 0), width, top * 0.9, fill=False, hatch=UNKNOWN_HATCH,
+                               edgecolor=PALETTE[6], linewidth=0.8))
+        ax.text(x + width / 2, top * 0.45, f"{row['year']}: not reported", rotation=90,
+                ha="center", va="center", fontsize=8, color="#404040")
+    for container in ax.containers:
+        ax.bar_label(container, fmt="%g", fontsize=8)
+    ax.set_ylim(0, top)
+    ax.set_xlabel(bilingual("Annual sales tier", "年销售收入档次"))
+    ax.set_ylabel(bilingual("Number of firms", "企业户数"))
+    ax.set_title("Key firms by sales tier: 2012 outcome, 2013 and 2015 targets")
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Patch(fill=False, hatch=UNKNOWN_HATCH, edgecolor=PALETTE[6]))
+    labels.append("not reported (unknown)")
+    ax.legend(handles, labels, title="year", fontsize=8, title_fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def financing_mix_figure(mix: pd.DataFrame) -> Figure:
+    """Horizontal bars of direct financing by instrument, with the unexplained part hatched.
+
+    ``mix`` is :func:`evaluation.analysis.comparisons.financing_mix`.
+    """
+    import matplotlib.pyplot as plt
+
+    use_house_style()
+    names = [bilingual(en, zh) for en, zh in zip(mix["name_en"], mix["name_zh"], strict=True)]
+    data = mix.assign(name=names)
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    colours = [PALETTE[6] if d else PALETTE[0] for d in data["derived"]]
+    sns.barplot(data=data, y="name", x="value", hue="name", palette=colours, legend=False, ax=ax)
+    for patch, derived in zip(ax.patches, data["derived"], strict=False):
+        if derived:
+            patch.set_hatch(UNKNOWN_HATCH)
+            patch.set_edgecolor("white")
+    for patch, (_, row) in zip(ax.patches, data.iterrows(), strict=False):
+        ax.annotate(f"{row['value']:g} ({row['share_of_stated_total_pct']:.1f}%)",
+                    (patch.get_width(), patch.get_y() + patch.get_height() / 2),
+                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.margins(x=0.2)
+    ax.set_xlabel(bilingual("100 million yuan", "亿元"))
+    ax.set_ylabel("")
+    ax.set_title("2012 direct financing by instrument (share of the stated total)")
+    fig.tight_layout()
+    return fig
+
+
+def audit_figure(results: pd.DataFrame) -> Figure:
+    """Each audit check: its gap at the written values (% of the right side), coloured by status.
+
+    ``results`` is :func:`evaluation.analysis.audit.run_audit`.
+    """
+    import matplotlib.pyplot as plt
+
+    use_house_style()
+    data = results.assign(gap_pct=results["gap_point_pct"].where(results["gap_point"] != 0, 0.0))
+    fig, ax = plt.subplots(figsize=(8, 0.28 * len(data) + 1.4))
+    sns.scatterplot(data=data, x="gap_pct", y="check_id", hue="status", palette=STATUS_COLOURS,
+                    hue_order=list(STATUS_COLOURS), s=60, ax=ax)
+    ax.axvline(0, color=PALETTE[6], linewidth=1)
+    for _, row in data[data["status"] != "consistent"].iterrows():
+        ax.annotate(f"{row['gap_point']:+.4g} ({row['gap_pct']:+.1f}%)",
+                    (row["gap_pct"], row["check_id"]), xytext=(6, 0),
+                    textcoords="offset points", va="center", fontsize=8)
+    ax.margins(x=0.25)
+    ax.set_xlabel("Gap at the written values, % of the stated figure (0 = holds)")
+    ax.set_ylabel("")
+    ax.set_title("Audit of the documents' arithmetic")
+    ax.legend(title="status", fontsize=8, title_fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+# --- Effects model charts (issue 5): each reads a results object from evaluation.model.simulate ---
+
+def fan_chart(results: EffectsResults, *, scenarios: list[str] | None = None) -> Figure:
+    """Fan charts of aggregate 双百 firm sales, one panel per scenario: median, 50% and 90% bands."""
+    import matplotlib.pyplot as plt
+
+    fan = results.fan()
+    names = scenarios or list(dict.fromkeys(fan["scenario"]))
+    fig, axes = plt.subplots(1, len(names), figsize=(3.0 * len(names) + 1.2, 4.2), sharey=True,
+                             squeeze=False)
+    for ax, colour, name in zip(axes[0], PALETTE * 3, names):
+        part = fan[fan["scenario"] == name]
+        ax.fill_between(part["year"], part["p5"], part["p95"], color=colour, alpha=0.15,
+                        label="90%")
+        ax.fill_between(part["year"], part["p25"], part["p75"], color=colour, alpha=0.35,
+                        label="50%")
+        ax.plot(part["year"], part["p50"], color=colour, marker="o", label="median")
+        ax.set_xticks(sorted(fan["year"].unique()))
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel(bilingual("Year", "年份"))
+    axes[0][0].set_ylabel(bilingual("Sales of the 100 firms, 100m yuan", "销售收入，亿元"))
+    axes[0][0].legend(fontsize=8, frameon=False, loc="upper left")
+    fig.suptitle(bilingual("Projected sales by scenario", "各情景销售收入预测"),
+                 fontweight=matplotlib.rcParams["axes.titleweight"])
+    fig.tight_layout()
+    return fig
+
+
+def attribution_chart(results: EffectsResults) -> Figure:
+    """Share of 2012 project investment attributable to each instrument, with 90% intervals."""
+    import matplotlib.pyplot as plt
+
+    from evaluation.model.simulate import INTERVAL_LEVEL
+
+    table = results.attribution()
+    fig, ax = plt.subplots(figsize=(7, 0.55 * len(table) + 1.2))
+    y = range(len(table))[::-1]
+    centre = 100 * table["share_p50"]
+    err = [centre - 100 * table["share_p5"], 100 * table["share_p95"] - centre]
+    colours = [PALETTE[1] if name == "total" else PALETTE[0] for name in table["instrument"]]
+    ax.barh(list(y), centre, color=colours, alpha=0.8)
+    ax.errorbar(centre, list(y), xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
+    ax.set_yticks(list(y), table["instrument"])
+    ax.set_xlabel(bilingual("Share of 2012 project investment, % "
+                            f"(median, {INTERVAL_LEVEL:.0%} interval)",
+                            "占2012年项目投资比重，%"))
+    ax.set_title(bilingual("Net additional investment attributable to each measure",
+                           "各项措施的净新增投资"))
+    fig.tight_layout()
+    return fig
+
+
+def tornado_chart(sensitivity: Sensitivity, *, top: int = 12) -> Figure:
+    """Tornado: the headline quantity with each parameter at its p5 and p95, others central."""
+    import matplotlib.pyplot as plt
+
+    table = sensitivity.table().head(top).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(table) + 1.3))
+    y = range(len(table))
+    for column, colour, label in (("at_p5", PALETTE[0], "parameter at p5"),
+                                  ("at_p95", PALETTE[1], "parameter at p95")):
+        ax.barh(list(y), table[column] - sensitivity.central, left=sensitivity.central,
+                color=colour, alpha=0.8, label=label)
+    ax.axvline(sensitivity.central, color="black", lw=1)
+    ax.set_yticks(list(y), table["parameter"])
+    ax.set_xlabel(f"{sensitivity.quantity} (all parameters central: {sensitivity.central:.3g})")
+    ax.set_title(bilingual("Sensitivity: which parameters move the result most", "敏感性分析"))
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,299 @@
+"""Numbers with their provenance in HTML prose, and the check that every number has one.
+
+A memo builds its prose with one :class:`Citations` per notebook: ``c.fact(id)`` for a figure a
+document states, ``c.derived(...)`` for one computed from others, ``c.model(...)`` for a model
+result. Each returns an HTML span whose ``title`` (shown on hover) says where the number comes
+from, whose ``data-prov`` attribute names its kind and origin, and which links to a footnote;
+``c.footnotes_html()`` lists the footnotes (quotes, documents, checksums, formulas, references)
+so the provenance survives printing. :func:`check_provenance` reads the rendered page back and
+lists every number that is not inside such a span.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from html import escape
+from html.parser import HTMLParser
+
+import pandas as pd
+
+from evaluation.data.facts import default_facts, lookup
+from evaluation.core.numbers import normalise
+from evaluation.data.sources import Source, default_sources
+
+QUALIFIER_WORDS = {"exact": "", "more_than": "more than ", "at_least": "at least ",
+                   "odd": "more than ", "nearly": "nearly ", "about": "about ", "range": ""}
+SHA_PREFIX = 12
+UNIT_SUFFIX = {"yi_yuan": "亿元", "percent": "%", "count": "", "kwh_per_t": " kWh/t"}
+Value = float | tuple[float, float]
+
+
+class Citations:
+    """Numbered provenance notes for the prose of one notebook.
+
+    Parameters
+    ----------
+    facts, sources
+        Curated facts and the source registry; default the project's.
+    prefix
+        Prefix of the footnote anchors (``prov-1``, ...); change it when two collectors write
+        into one page.
+
+    Notes
+    -----
+    Footnotes are numbered in order of first citation; citing the same fact (or the same
+    formula with the same inputs, or the same parameters and references) again reuses its
+    number.
+    """
+
+    def __init__(self, *, facts: pd.DataFrame | None = None,
+                 sources: dict[str, Source] | None = None, prefix: str = "prov") -> None:
+        self._facts = default_facts() if facts is None else facts
+        self._sources = default_sources() if sources is None else sources
+        self._prefix = prefix
+        self._notes: dict[tuple, str] = {}
+
+    def fact(self, fact_id: str, *, fmt: str | None = None, unit: bool = True,
+             qualifier: bool = True) -> str:
+        """A document's figure, e.g. ``more than 7亿元`` with its quote on hover.
+
+        Parameters
+        ----------
+        fact_id
+            An id of ``data/facts.csv``.
+        fmt
+            A format string for the value (``"{:,.1f}"``); default: thousands separated, whole
+            numbers without decimals, others with up to two (``1,571.6``, ``7,000``, ``0.41``).
+        unit
+            Append the unit (``亿元``, ``%``).
+        qualifier
+            Prefix the document's qualifier (``more than``, ``nearly``, ``about``); a range is
+            shown as ``40–50``.
+        """
+        row = lookup(fact_id, self._facts)
+        source = self._sources[row["source_id"]]
+        text = _format(_fact_value(row), fmt, row["unit"] if unit else "")
+        if qualifier:
+            text = QUALIFIER_WORDS[row["qualifier"]] + text
+        title = f"“{row['quote']}” — {source.title_zh} ({source.title_en})"
+        number = self._fact_note(fact_id)
+        return self._span(text, title=title, prov=f"fact:{fact_id}", number=number)
+
+    def derived(self, value: Value, *, formula: str, inputs: Sequence[str],
+                fmt: str | None = None, unit: str = "") -> str:
+        """A figure computed from others, e.g. an attainment rate.
+
+        Parameters
+        ----------
+        value
+            The computed value, or a ``(low, high)`` pair shown as ``low–high``.
+        formula
+            How it was computed, in words or symbols (``"actual / target × 100"``).
+        inputs
+            Fact ids (each cited in the footnotes with its quote) or labels of other inputs.
+        fmt, unit
+            Format string and unit code (``yi_yuan``, ``percent``, ``count``) of the value.
+        """
+        described = [self._input(i) for i in inputs]
+        title = f"{formula}; inputs: " + "; ".join(described)
+        refs = ", ".join(self._link(self._fact_note(i)) for i in inputs
+                         if i in self._facts.index)
+        note = (f"Derived: {escape(formula)}; inputs: {escape('; '.join(described))}"
+                + (f" (sources {refs})" if refs else "") + ".")
+        number = self._note(("derived", formula, tuple(inputs)), note)
+        return self._span(_format(value, fmt, unit), title=title,
+                          prov=f"derived:{';'.join(inputs)}", number=number)
+
+    def model(self, value: Value, *, parameters: Sequence[str], references: Sequence[str],
+              fmt: str | None = None, unit: str = "") -> str:
+        """A model result, naming the parameters it depends on and their references.
+
+        Parameters
+        ----------
+        value
+            The result, or a ``(low, high)`` interval shown as ``low–high``.
+        parameters
+            Ids of the model parameters (``data/model/parameters.yaml``) behind the result.
+        references
+            The literature or documents those parameters are taken from.
+        fmt, unit
+            Format string and unit code of the value.
+        """
+        title = (f"Model result; parameters: {', '.join(parameters)}; "
+                 f"references: {'; '.join(references)}")
+        note = (f"Model result from parameters {escape(', '.join(parameters))}; "
+                f"references: {escape('; '.join(references))}.")
+        number = self._note(("model", tuple(parameters), tuple(references)), note)
+        return self._span(_format(value, fmt, unit), title=title,
+                          prov=f"model:{';'.join(parameters)}", number=number)
+
+    def footnotes_html(self, *, heading: str = "Sources and derivations") -> str:
+        """The numbered notes cited so far, as an HTML section exempt from the check."""
+        items = "\n".join(f'<li id="{self._prefix}-{n}" value="{n}">{note}</li>'
+                          for n, note in enumerate(self._notes.values(), start=1))
+        documents = "\n".join(f"<li>{_document_note(self._sources[sid])}</li>"
+                               for sid in self._cited_sources())
+        listed = f"<p>Documents quoted:</p>\n<ul>\n{documents}\n</ul>\n" if documents else ""
+        return (f'<section class="provenance-notes" data-prov-ignore="footnotes">\n'
+                f"<h3>{escape(heading)}</h3>\n<ol>\n{items}\n</ol>\n{listed}</section>")
+
+    def _cited_sources(self) -> list[str]:
+        cited = [lookup(key[1], self._facts)["source_id"] for key in self._notes
+                 if key[0] == "fact"]
+        return list(dict.fromkeys(cited))
+
+    def _fact_note(self, fact_id: str) -> int:
+        row = lookup(fact_id, self._facts)
+        return self._note(("fact", fact_id), _fact_note(row, self._sources[row["source_id"]]))
+
+    def _note(self, key: tuple, note: str) -> int:
+        self._notes.setdefault(key, note)
+        return list(self._notes).index(key) + 1
+
+    def _link(self, number: int) -> str:
+        return f'<a href="#{self._prefix}-{number}">[{number}]</a>'
+
+    def _span(self, text: str, *, title: str, prov: str, number: int) -> str:
+        return (f'<span class="prov" data-prov="{escape(prov)}" title="{escape(title)}">'
+                f"{escape(text)}<sup>{self._link(number)}</sup></span>")
+
+    def _input(self, name: str) -> str:
+        if name not in self._facts.index:
+            return name
+        row = lookup(name, self._facts)
+        shown = _format(_fact_value(row), None, row["unit"])
+        return f"{name} = {QUALIFIER_WORDS[row['qualifier']]}{shown}"
+
+
+def _fact_value(row: pd.Series) -> Value:
+    if row["qualifier"] == "range":
+        return float(row["value"]), float(row["value_high"])
+    return float(row["value"])
+
+
+def _format(value: Value, fmt: str | None, unit: str) -> str:
+    """``value`` (or a ``(low, high)`` pair) with ``fmt`` and the unit's suffix."""
+    suffix = UNIT_SUFFIX.get(unit, f" {unit}") if unit else ""
+    if isinstance(value, tuple):
+        low, high = (_format(v, fmt, "") for v in value)
+        return f"{low}–{high}{suffix}"
+    if fmt is None:
+        whole = float(value).is_integer()
+        text = f"{value:,.0f}" if whole else f"{value:,.2f}".rstrip("0").rstrip(".")
+        return text + suffix
+    return fmt.format(value) + suffix
+
+
+def _fact_note(row: pd.Series, source: Source) -> str:
+    return (f"“{escape(row['quote'])}” — {escape(source.title_zh)}; "
+            f"fact <code>{escape(row['fact_id'])}</code>.")
+
+
+def _document_note(source: Source) -> str:
+    return (f"{escape(source.title_zh)} ({escape(source.title_en)}); {escape(source.issuer)}; "
+            f"file <code>{escape(source.file)}</code>, sha256 "
+            f"<code>{source.sha256[:SHA_PREFIX]}</code>.")
+
+
+# --- the check ----------------------------------------------------------------------------------
+
+NOT_PROSE = frozenset({"script", "style", "head", "title", "nav", "template", "noscript"})
+VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                  "param", "source", "track", "wbr"})
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_NUMBER = re.compile(r"(?<![A-Za-z_\d])\d+(?:[.,]\d+)*(?![\d_])")
+_SECTION_NUMBER = re.compile(r"\s*\d+(?:\.\d+)*[.)]?(?=\s)")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_MAGNITUDE_AFTER = re.compile(r"\s*[%亿万]")
+CONTEXT = 30
+
+
+def check_provenance(html: str) -> list[str]:
+    """Every number in a page's prose that carries no provenance.
+
+    Parameters
+    ----------
+    html
+        A rendered page (e.g. the memo's HTML).
+
+    Returns
+    -------
+    list of str
+        One entry per number found, ``'<number>' in “…context…”``, in document order; empty when
+        every number has provenance.
+
+    Notes
+    -----
+    The rule. A number is a run of digits (full-width digits count) with optional ``.``/``,``
+    groups, in the page's text (attribute values are not text). It is exempt when it stands
+
+    - inside an element with a ``data-prov`` attribute (a :class:`Citations` span, its footnote
+      marker included) or a ``data-prov-ignore`` attribute (the footnotes themselves, whose quotes
+      are the provenance; any other element a page labels as not a figure);
+    - inside ``script``, ``style``, ``head``, ``title``, ``nav`` (the report banner with the
+      edition and run time), ``template`` or ``noscript``: not prose;
+    - at the start of an ``h1``-``h6`` heading as a section number (``2.``, ``3.1``) followed by
+      a space;
+    - as a footnote marker ``[n]``;
+    - glued to an identifier (after a letter or ``_``, before ``_``: ``plan2013``, ``CO2``);
+    - as a calendar year: four digits 1900-2099 with no separator or decimals and not followed by
+      ``%``, 亿 or 万. (Figures above 999 are printed with a thousands separator, so a
+      four-digit figure left without provenance looks like ``2,000``, not ``2000``; a bare
+      ``2000`` in prose is read as a year.)
+
+    Chinese numerals (三户) are not detected.
+    """
+    parser = _ProseNumbers()
+    parser.feed(html)
+    parser.close()
+    return parser.unsourced
+
+
+class _ProseNumbers(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._stack: list[tuple[str, bool]] = []  # (tag, exempt)
+        self._heading_start = False
+        self.unsourced: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = {name for name, _ in attrs}
+        exempt = (bool(self._stack and self._stack[-1][1]) or tag in NOT_PROSE
+                  or "data-prov" in names or "data-prov-ignore" in names)
+        if tag in HEADINGS:
+            self._heading_start = True
+        if tag not in VOID:
+            self._stack.append((tag, exempt))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        return  # a self-closed element holds no text
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self._stack) - 1, -1, -1):
+            if self._stack[i][0] == tag:
+                del self._stack[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        text = normalise(data)
+        if self._stack and self._stack[-1][1]:
+            return
+        skip_to = 0
+        if self._heading_start and text.strip():
+            self._heading_start = False
+            section = _SECTION_NUMBER.match(text)
+            skip_to = section.end() if section else 0
+        for match in _NUMBER.finditer(text, skip_to):
+            if not _exempt(text, match):
+                start, end = max(0, match.start() - CONTEXT), match.end() + CONTEXT
+                context = " ".join(data[start:end].split())
+                self.unsourced.append(f"'{data[match.start():match.end()]}' in “…{context}…”")
+
+
+def _exempt(text: str, match: re.Match[str]) -> bool:
+    token, start, end = match.group(0), match.start(), match.end()
+    if text[start - 1:start] == "[" and text[end:end + 1] == "]":
+        return True
+    after = _MAGNITUDE_AFTER.match(text, end)
+    return bool(_YEAR.fullmatch(token)) and after is None
