@@ -86,7 +86,9 @@ def _for_reader(edition: dict[str, Any], lang: str, labels: Labels,
         })
     memo = next((n for n in notebooks if n["name"] == MEMO), None)
     names = {f["name"] for f in edition["files"]}
-    pdf = next((n for n in (f"{MEMO}.{lang}.pdf", f"{MEMO}.pdf") if n in names), None)
+    names |= {o for nb in edition["notebooks"] if nb["name"] == MEMO for o in nb.get("outputs", [])}
+    pdf_name = f"{MEMO}.pdf" if lang == LANGUAGES[0] else f"{MEMO}.{lang}.pdf"
+    pdf = next((n for n in (pdf_name, f"{MEMO}.pdf") if n in names), None)
     files = [{"href": f["name"], "label": labels.find("text", f"file_{f['name']}", lang)
               or f["name"]} for f in edition["files"]
              if not f["name"].endswith((".pdf", ".md"))]

@@ -217,13 +217,16 @@ def financing_gap_spans(mix: pd.DataFrame, cite: Citations) -> dict[str, str]:
     return {
         "total": cite.fact(inputs[0]),
         "listed": cite.derived(float(parts["value"].sum()),
-                               formula="sum of the listed instruments", inputs=inputs[1:],
+                               formula={"en": "sum of the listed instruments",
+                                        "zh": "所列各项融资方式之和"}, inputs=inputs[1:],
                                fmt="{:.2f}", unit="yi_yuan"),
         "gap": cite.derived(float(residual["value"]),
-                            formula="stated total - sum of the listed instruments",
+                            formula={"en": "stated total − sum of the listed instruments",
+                                     "zh": "所述总额 − 所列各项之和"},
                             inputs=inputs, fmt="{:.2f}", unit="yi_yuan"),
         "share": cite.derived(float(residual["share_of_stated_total_pct"]),
-                              formula="100 × not itemised / stated total", inputs=inputs,
+                              formula={"en": "100 × not itemised ÷ stated total",
+                                       "zh": "100 × 未列明部分 ÷ 所述总额"}, inputs=inputs,
                               fmt="{:.1f}", unit="percent"),
     }
 
