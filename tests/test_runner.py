@@ -381,3 +381,18 @@ def test_plan_runs_the_longest_notebooks_first(tmp_path):
     # never run: by code size (markdown does not count); then by last run time
     assert [nb.stem for nb in to_run] == ["02-b", "05-e", "03-c", "04-d", "01-a"]
     assert reused == {}
+
+
+@pytest.mark.parametrize("version", ["5.4", "5.3", "4.1", "6.0"])
+def test_protocol_adaptation_matches_jupyter_client(version):
+    """execute.record_protocol_version does what jupyter_client's private handler does; this
+    fails when upstream changes what kernel_info adapts."""
+    from jupyter_client import KernelClient
+
+    from evaluation.pipeline.execute import record_protocol_version
+
+    reply = {"content": {"protocol_version": version}}
+    ours, theirs = KernelClient(), KernelClient()
+    record_protocol_version(ours, reply)
+    theirs._handle_kernel_info_reply(reply)  # the private API we replace
+    assert ours.session.adapt_version == theirs.session.adapt_version
