@@ -22,6 +22,7 @@ from evaluation import project
 from evaluation.errors import ConfigError, RunError
 from evaluation.pipeline.fingerprint import LIBRARY_DIR
 from evaluation.pipeline.runner import run_edition
+from evaluation.project import Project
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOTEBOOKS = FIXTURES / "notebooks"
@@ -44,9 +45,7 @@ def make_project(tmp_path: Path, notebooks: dict[str, str], edition: str | None 
 
 
 def run(root: Path, **options):
-    return run_edition("test", root=root, notebooks_dir=root / "notebooks",
-                       reports_dir=root / "reports", editions_dir=root / "data" / "editions",
-                       data_dir=root / "data", library_dir=root / "library", **options)
+    return run_edition("test", project=Project(root), library_dir=root / "library", **options)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -307,8 +306,7 @@ def test_bad_edition_is_a_config_error(tmp_path, case):
                         edition=text)
     with pytest.raises(ConfigError) as caught:
         if text is None:
-            run_edition("missing", root=root, notebooks_dir=root / "notebooks",
-                        reports_dir=root / "reports", editions_dir=root / "data" / "editions")
+            run_edition("missing", project=Project(root))
         else:
             run(root)
     for fragment in expected:
@@ -388,3 +386,18 @@ def test_plan_runs_the_longest_notebooks_first(tmp_path):
     # never run: by code size (markdown does not count); then by last run time
     assert [nb.stem for nb in to_run] == ["02-b", "05-e", "03-c", "04-d", "01-a"]
     assert reused == {}
+
+
+@pytest.mark.parametrize("version", ["5.4", "5.3", "4.1", "6.0"])
+def test_protocol_adaptation_matches_jupyter_client(version):
+    """execute.record_protocol_version does what jupyter_client's private handler does; this
+    fails when upstream changes what kernel_info adapts."""
+    from jupyter_client import KernelClient
+
+    from evaluation.pipeline.execute import record_protocol_version
+
+    reply = {"content": {"protocol_version": version}}
+    ours, theirs = KernelClient(), KernelClient()
+    record_protocol_version(ours, reply)
+    theirs._handle_kernel_info_reply(reply)  # the private API we replace
+    assert ours.session.adapt_version == theirs.session.adapt_version
