@@ -18,8 +18,8 @@ from evaluation.data.facts import default_facts
 from evaluation.errors import DataError, ParameterError
 from evaluation.model.parameters import default_inputs
 from evaluation.model.simulate import simulate
-from evaluation.pipeline.render import notebook_html
-from evaluation.reports import memo
+from evaluation.pipeline.render import notebook_pages
+from evaluation.reports import memo, memo_findings
 from evaluation.reports.provenance import Citations, check_provenance
 
 NOTEBOOK = project.current().notebooks_dir / "04-policy-memo.ipynb"
@@ -40,9 +40,11 @@ def executed(tmp_path_factory):
                             progress_bar=False,
                             parameters={"draws": DRAWS, "seed": SEED, "scenarios": SCENARIOS})
     nb = nbformat.read(out_dir / "04.ipynb", as_version=4)
-    html = notebook_html(nb, title="04-policy-memo", edition="2013", notebook="04-policy-memo",
-                         finished="2026-01-01T00:00:00")
-    return SimpleNamespace(nb=nb, html=html, out_dir=out_dir)
+    pages = notebook_pages(nb, name="04-policy-memo", edition="2013",
+                           notebook="04-policy-memo.ipynb", finished="2026-01-01T00:00:00",
+                           languages=("zh", "en"), order=["04-policy-memo"])
+    return SimpleNamespace(nb=nb, html=pages["04-policy-memo.en.html"],
+                           zh=pages["04-policy-memo.html"], out_dir=out_dir)
 
 
 def spans(html: str) -> list[tuple[str, str, str]]:
@@ -86,23 +88,27 @@ def test_rendered_memo_is_code_free(executed):
 
 def test_every_number_in_the_rendered_memo_has_provenance(executed):
     assert check_provenance(executed.html) == []
+    assert check_provenance(executed.zh) == []
     typed = executed.html.replace('<p class="memo-lede">', '<p class="memo-lede">typed 123.4 ')
     assert check_provenance(typed) == ["'123.4' in “…typed 123.4 In 2012 the…”"]
 
 
-def test_sections_are_present_in_order(executed):
-    positions = [executed.html.index(f'id="memo-{key}"') for key, _ in memo.SECTIONS]
-    assert positions == sorted(positions)
-    for n, (_, title) in enumerate(memo.SECTIONS, start=1):
-        assert f"<h2>{n}. {title}</h2>" in executed.html
-    assert [k for k, _ in memo.SECTIONS] == ["headline", "policy", "methods", "sources"]
+def test_sections_are_present_in_order_in_both_languages(executed):
+    for html in (executed.html, executed.zh):
+        positions = [html.index(f'id="memo-{key}"') for key, _ in memo.SECTIONS]
+        assert positions == sorted(positions)
+    for n, (_, title) in enumerate(memo.SECTIONS[:3], start=1):
+        assert re.search(rf"<h2[^>]*>{n}\. {title}", executed.html)
+    assert re.search("<h2[^>]*>一、主要结论", executed.zh) and re.search("<h2[^>]*>附录", executed.zh)
+    assert '<html lang="zh-CN">' in executed.zh and '<html lang="en">' in executed.html
+    assert "双百项目" in executed.zh and "Headline findings" not in executed.zh
 
 
 def test_headline_required_growth_of_the_2013_investment_target(executed):
     expected = f"{100 * (472.8 / 465 - 1):+.1f}%"  # +1.7%
     found = [text for prov, title, text in spans(lede(executed.html))
              if prov == "derived:plan2013.2012.project_investment;plan2013.2013.project_investment"
-             and title.startswith("target / outcome - 1")]
+             and title.startswith("target ÷ outcome − 1")]
     assert found == [expected]
 
 
@@ -112,17 +118,18 @@ def test_direct_financing_gap(executed):
     by_formula = {}
     for _, title, text in spans(executed.html):
         by_formula.setdefault(title.split(";")[0], set()).add(text)
-    assert by_formula["stated total - sum of the listed instruments"] == {f"{gap:.2f}亿元"}
+    assert by_formula["stated total − sum of the listed instruments"] == {f"{gap:.2f}亿元"}
     assert by_formula["sum of the listed instruments"] == {f"{listed:.2f}亿元"}
-    assert by_formula["100 × not itemised / stated total"] == {f"{100 * gap / 273.45:.1f}%"}
+    assert by_formula["100 × not itemised ÷ stated total"] == {f"{100 * gap / 273.45:.1f}%"}
 
 
 def test_model_headline_equals_an_independent_simulation(executed):
     independent = simulate(SCENARIOS, draws=DRAWS, seed=SEED, with_tiers=False)
     share = np.quantile(independent.headline["investment_share"], [0.05, 0.5, 0.95]) * 100
     hit = np.mean(independent.projections["baseline"]["investment_2013"] >= 472.8)
-    model_texts = [text for prov, _, text in spans(lede(executed.html))
-                   if prov.startswith("model:")]
+    headline = executed.html[executed.html.index('id="memo-headline"'):
+                             executed.html.index('id="memo-policy"')]
+    model_texts = [text for prov, _, text in spans(headline) if prov.startswith("model:")]
     assert f"{share[1]:.1f}%" in model_texts
     assert f"{share[0]:.1f}–{share[2]:.1f}%" in model_texts
     assert f"{hit:.0%}" in model_texts
@@ -139,18 +146,45 @@ def test_every_span_names_its_origin(executed):
         elif kind == "model":
             names = origin.split(";")
             assert set(names) <= set(inputs.parameters)
-            assert title.split("references: ")[1] == "; ".join(
-                memo.parameter_references(names, inputs))
+            assert title.endswith("; ".join(memo.parameter_references(names, inputs)))
         else:
-            assert "inputs:" in title
+            assert "; " in title
 
 
 def test_methods_label_the_panel_synthetic_and_sources_list_checksums(executed):
     methods = executed.html[executed.html.index('id="memo-methods"'):
-                            executed.html.index('id="memo-sources"')]
+                            executed.html.index('id="memo-appendix"')]
     assert "SYNTHETIC" in methods and "judgement" in methods
     for source in memo.default_sources().values():
-        assert source.sha256 in executed.html
+        assert source.sha256[:16] in executed.html and source.sha256[:16] in executed.zh
+
+
+def test_notes_are_numbered_in_reading_order(executed):
+    for html in (executed.html, executed.zh):
+        body = html[:html.index('class="provenance-notes"')]
+        marks = [int(n) for n in re.findall(r'href="#prov-(\d+)">\[\d+\]', body)]
+        first_seen = list(dict.fromkeys(marks))
+        assert first_seen == list(range(1, len(first_seen) + 1))
+
+
+def test_memo_pdfs_in_both_languages(executed):
+    pypdf = pytest.importorskip("pypdf")
+    for name, lang_text, page_word in (("04-policy-memo.pdf", "双百项目", "第 1 页"),
+                                       ("04-policy-memo.en.pdf", "Headline findings", "Page 1 of")):
+        reader = pypdf.PdfReader(executed.out_dir / name)
+        assert 3 <= len(reader.pages) <= 8
+        first = reader.pages[0].extract_text()
+        assert lang_text in first and page_word in first
+        assert "Edition 2013" in first or "评估版本 2013" in first
+        text = "".join(p.extract_text() for p in reader.pages[:2])
+        assert "hover" not in text.lower() and "鼠标" not in text
+        assert reader.metadata.title in ("Policy memo", "政策建议备忘录")
+        fonts = [f for p in reader.pages for f in p["/Resources"]["/Font"].values()]
+        for font in fonts:
+            descendant = font.get_object().get("/DescendantFonts")
+            target = descendant[0].get_object() if descendant else font.get_object()
+            descriptor = target["/FontDescriptor"].get_object()
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
 
 
 # --------------------------------------------------------------------------- the builders
@@ -168,20 +202,25 @@ def texts(html: str) -> list[str]:
 
 def test_required_growth_one_year_and_several_years():
     cite = Citations()
-    one = memo.required_growth(_comparison("plan2013.2012.project_investment",
-                                           "plan2013.2013.project_investment", 2012, 2013), cite)
-    assert texts(one) == ["+1.7%"]  # 472.8 / 465 - 1 = 1.677%
-    three = memo.required_growth(_comparison("plan2013.2012.project_investment",
-                                             "plan2015.2015.project_investment", 2012, 2015), cite)
-    assert texts(three) == [f"{100 * (246.53 / 465 - 1):+.1f}%",
-                            f"{100 * ((246.53 / 465) ** (1 / 3) - 1):+.1f}%"]  # -47.0%, -19.1%
-    assert "in all" in three and "a year" in three
+    one = memo_findings.required_growth(_comparison(
+        "plan2013.2012.project_investment", "plan2013.2013.project_investment", 2012, 2013), cite)
+    assert texts(one["change"]) == ["+1.7%"] and one["cagr"] is None  # 472.8 / 465 - 1
+    three = memo_findings.required_growth(_comparison(
+        "plan2013.2012.project_investment", "plan2015.2015.project_investment", 2012, 2015), cite)
+    assert texts(three["change"] + three["cagr"]) == [
+        f"{100 * (246.53 / 465 - 1):+.1f}%",
+        f"{100 * ((246.53 / 465) ** (1 / 3) - 1):+.1f}%"]  # -47.0%, -19.1%
+    assert "(target ÷ outcome)^(1/3) − 1" in three["cagr"]
 
 
 def test_financing_gap_from_the_financing_mix():
-    html = memo.financing_gap(targets.financing_mix(year=2012), Citations())
+    from evaluation.reports.narrative.targets import financing_gap_spans
+
+    spans_ = financing_gap_spans(targets.financing_mix(year=2012), Citations(lang="zh"))
     share = f"{100 * 50 / 273.45:.1f}%"  # 18.3%
-    assert texts(html) == ["223.45亿元", "273.45亿元", "50.00亿元", share]
+    assert [texts(spans_[k])[0] for k in ("listed", "total", "gap", "share")] == [
+        "223.45亿元", "273.45亿元", "50.00亿元", share]
+    assert "所述总额 − 所列各项之和" in spans_["gap"]
 
 
 def test_non_fiscal_share_is_credit_and_direct_financing_over_the_total():
@@ -214,11 +253,8 @@ def test_instrument_parameters_include_the_shared_chain_once():
     assert "grant_deadweight" not in names
 
 
-def test_interval_level_and_sections():
-    assert texts(memo.interval_level(Citations())) == ["90%"]  # 100 × (0.95 - 0.05)
-    assert "<h2>3. Methods and limitations</h2>" in memo.section("methods", "x")
-    with pytest.raises(ValueError, match="appendix"):
-        memo.section("appendix", "x")
+def test_interval_level():
+    assert texts(memo_findings.interval_level(Citations())) == ["90%"]  # 100 × (0.95 - 0.05)
 
 
 def test_find_fact_and_a_missing_one():

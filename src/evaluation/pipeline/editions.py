@@ -63,7 +63,8 @@ def edition_languages(edition: Edition) -> tuple[str, ...]:
     if (not isinstance(value, list) or not value or len(set(value)) != len(value)
             or any(v not in LANGUAGES for v in value)):
         raise ConfigError(problems=[problem(edition.path, "parameter 'languages'", repr(value),
-                                            f"a list of distinct languages from {list(LANGUAGES)}")])
+                                            "a list of distinct languages from "
+                                            f"{list(LANGUAGES)}")])
     return tuple(value)
 
 

@@ -98,10 +98,12 @@ def write_readme_html(staging: Path) -> Path:
     page = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1.0\">\n"
             "<title>How to reproduce this edition</title>\n<style>body {font-family: system-ui, "
-            "\"Noto Sans CJK SC\", sans-serif; max-width: 50rem; margin: 1.5rem auto; padding: 0 1rem;"
-            " line-height: 1.5; overflow-wrap: anywhere;} pre, table {display: block; "
+            "\"Noto Sans CJK SC\", sans-serif; max-width: 50rem; margin: 1.5rem auto; "
+            "padding: 0 1rem; line-height: 1.5; overflow-wrap: anywhere;} "
+            "pre, table {display: block; "
             "overflow-x: auto; max-width: 100%;} code {font-size: 90%;}</style>\n</head>\n<body>\n"
-            "<p><a href=\"../index.en.html\">All reports</a> · <a href=\"../index.html\">全部报告</a></p>\n"
+            "<p><a href=\"../index.en.html\">All reports</a> · "
+            "<a href=\"../index.html\" lang=\"zh-CN\">全部报告</a></p>\n"
             f"{body}</body>\n</html>\n")
     path = staging / "README.html"
     path.write_text(page, encoding="utf-8")

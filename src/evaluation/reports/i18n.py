@@ -54,7 +54,7 @@ def language_page(html: str, lang: str, *, notebook: str, labels: Labels,
 
     check_language(lang)
     soup = BeautifulSoup(html, "html.parser")
-    for element in soup.find_all(attrs={LANG_ATTR: True}):
+    for element in soup.select(f"[{LANG_ATTR}]"):
         if element.get(LANG_ATTR) != lang and element.parent is not None:
             element.decompose()
     root = soup.find("html")
@@ -135,5 +135,5 @@ def _add_neighbours(soup: Any, lang: str, *, notebook: str, labels: Labels,
                              rel="prev" if j < i else "next")
             a.string = f"{labels.text(word, lang)}: {labels.report_title(order[j], lang)}"
             nav.append(a)
-    body = soup.find("body") or soup
-    body.append(nav)
+    if nav.contents:
+        (soup.find("body") or soup).append(nav)

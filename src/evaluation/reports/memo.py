@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
 
 import numpy as np
 import pandas as pd
@@ -20,9 +19,6 @@ import pandas as pd
 from evaluation import project
 from evaluation.analysis import comparisons as targets
 from evaluation.analysis.audit import (
-    CONSISTENT,
-    INCONSISTENT,
-    QUALIFIER_ONLY,
     load_checks,
     run_audit,
 )
@@ -41,7 +37,6 @@ from evaluation.model.simulate import (
     describe_draws,
     sensitivity,
 )
-from evaluation.reports.narrative import targets as findings
 from evaluation.reports.provenance import Citations
 
 SECTIONS = (("headline", "Headline findings"), ("policy", "What follows for policy"),
@@ -260,6 +255,20 @@ def memo_style() -> str:
     return f"<style>\n{css}</style>"
 
 
+def _markup(value: object) -> object:
+    """The context with every string marked safe: each was escaped (or built from escaped
+    parts and cited spans) by :func:`~evaluation.reports.memo_findings.memo_context`."""
+    from markupsafe import Markup
+
+    if isinstance(value, str):
+        return Markup(value)  # noqa: S704 (escaped by memo_context)
+    if isinstance(value, dict):
+        return {k: _markup(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_markup(v) for v in value]
+    return value
+
+
 def memo_html(data: MemoData, *, draws: int, seed: int, lang: str, date: str) -> str:
     """One language's memo as HTML: title, three sections, the appendix and the notes.
 
@@ -279,9 +288,10 @@ def memo_html(data: MemoData, *, draws: int, seed: int, lang: str, date: str) ->
                                       for n in data.inputs.parameters})
     context = memo_context(data, cite, labels, draws=draws, seed=seed, date=date)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / "memo")),
-                             autoescape=False, undefined=jinja2.StrictUndefined,
+                             autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    body = env.get_template(f"{lang}/memo.html.j2").render(**context)
+    body = env.get_template(f"{lang}/memo.html.j2").render(
+        **{k: _markup(v) for k, v in context.items()})
     notes = cite.footnotes_html(heading=labels.text("notes", lang), documents=False)
     html = body.replace("<!-- notes -->", notes)
     return renumber_notes(f'{memo_style()}<div class="memo" lang="{lang}">\n{html}\n</div>')

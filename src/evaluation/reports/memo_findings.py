@@ -28,7 +28,8 @@ FORMULAS = {
              "zh": "（目标值 ÷ 实际值）^(1/{n}) − 1，共 {n} 年"},
     "attainment": {"en": "outcome ÷ target", "zh": "实际值 ÷ 目标值"},
     "checks": {"en": "number of checks", "zh": "核对项数"},
-    "checks_with": {"en": "number of checks with result “{status}”", "zh": "结论为“{status}”的核对项数"},
+    "checks_with": {"en": "number of checks with result “{status}”",
+                    "zh": "结论为“{status}”的核对项数"},
     "audit_input": {"en": "the audit of the documents' arithmetic (report 00)",
                     "zh": "文件数据自洽性核查（报告00）"},
     "level": {"en": "100 × (upper quantile − lower quantile) of the Monte Carlo draws",
@@ -36,7 +37,8 @@ FORMULAS = {
     "quantiles": {"en": "the model's reported quantiles", "zh": "模型报告的分位数"},
     "facts": {"en": "rows of the curated facts table", "zh": "整理的事实数据表的行数"},
     "documents": {"en": "documents the facts quote", "zh": "事实数据引用的文件数"},
-    "parameters": {"en": "behavioural parameters of the effects model", "zh": "效应模型的行为参数个数"},
+    "parameters": {"en": "behavioural parameters of the effects model",
+                   "zh": "效应模型的行为参数个数"},
     "judged": {"en": "parameters set by judgement", "zh": "依判断设定的参数个数"},
     "mc_se": {"en": "largest Monte Carlo standard error, √(p(1 − p) ÷ draws)",
               "zh": "最大蒙特卡洛标准误，√(p(1 − p) ÷ 抽样次数)"},
@@ -261,5 +263,5 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
 
 
 def _gap_spans(mix: pd.DataFrame, cite: Citations) -> dict[str, str]:
-    """The direct-financing gap's spans (listed sum, stated total, gap, share), worded per language."""
+    """The direct-financing gap's spans (listed sum, stated total, gap, share)."""
     return findings.financing_gap_spans(mix, cite)

@@ -160,11 +160,14 @@ def typst_source(html: str, meta: PaperMeta) -> str:
     page_words = meta.page_words.replace("{page}", "\x00P").replace("{total}", "\x00T")
     page_words = escape_typst(page_words).replace("\x00P", "#counter(page).display()").replace(
         "\x00T", "#counter(page).final().first()")
-    preamble = f"""#set document(title: {_string(meta.title)}, author: {_string(meta.issuer)}, date: none)
+    region = ', region: "cn"' if meta.lang == "zh" else ""
+    title, issuer = _string(meta.title), _string(meta.issuer)
+    preamble = f"""#set document(title: {title}, author: {issuer}, date: none)
 #set page(paper: "a4", margin: (x: 18mm, top: 22mm, bottom: 20mm),
-  header: context [#set text(size: 8pt, fill: luma(90)); {header} #h(1fr) #line(length: 100%, stroke: 0.3pt + luma(150))],
+  header: context [#set text(size: 8pt, fill: luma(90)); {header} #h(1fr)
+    #line(length: 100%, stroke: 0.3pt + luma(150))],
   footer: context [#set text(size: 8pt); #h(1fr) {page_words} #h(1fr)])
-#set text(font: {_string(FONT_FAMILY)}, size: {BODY_PT}pt, lang: {_string(meta.lang)}{', region: "cn"' if meta.lang == "zh" else ''})
+#set text(font: {_string(FONT_FAMILY)}, size: {BODY_PT}pt, lang: {_string(meta.lang)}{region})
 #set par(justify: false, leading: 0.6em, spacing: 0.8em)
 #show heading.where(level: 1): set text(size: 15pt)
 #show heading.where(level: 2): set text(size: 12pt)
@@ -192,7 +195,7 @@ def compile_pdf(source: str, pdf_path: str | Path) -> Path:
     src.write_text(source, encoding="utf-8")
     try:
         data = typst.compile(str(src), font_paths=[str(font_dir())], ignore_system_fonts=True)
-    except Exception as exc:  # typst raises its own error types
+    except (typst.TypstError, RuntimeError) as exc:
         raise RunError(problems=[problem(pdf_path, "Typst", str(exc).splitlines()[0][:300],
                                          "a PDF")]) from None
     finally:

@@ -246,7 +246,8 @@ def _document_note(source: Source, lang: str = "en") -> str:
 
 
 _MARK = re.compile(r'<a href="#(?P<prefix>[\w-]+?)-(?P<n>\d+)">\[(?P=n)\]</a>')
-_ITEM = re.compile(r'<li id="(?P<prefix>[\w-]+?)-(?P<n>\d+)" value="(?P=n)">(?P<body>.*?)</li>', re.S)
+_ITEM = re.compile(r'<li id="(?P<prefix>[\w-]+?)-(?P<n>\d+)" value="(?P=n)">(?P<body>.*?)</li>',
+                   re.S)
 
 
 def renumber_notes(html: str, prefix: str = "prov") -> str:
