@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,8 @@ def _for_reader(edition: dict[str, Any], lang: str, labels: Labels,
         pages = [nb["html"], *nb.get("pages", [])]
         page = next((p for p in pages if p == page_name(nb["name"], lang)), nb["html"])
         figures = [o for o in nb.get("outputs", []) if o.endswith(".png")]
-        own = [f for f in figures if f.endswith(f".{lang}.png")] or figures
+        own = ([f for f in figures if f.endswith(f".{lang}.png")] if lang != LANGUAGES[0] else
+               [f for f in figures if not re.search(r"\.[a-z]{2}\.png$", f)]) or figures
         notebooks.append({
             "name": nb["name"], "status": nb["status"], "executed_at": nb.get("executed_at"),
             "page": page, "title": labels.report_title(nb["name"], lang),

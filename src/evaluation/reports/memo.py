@@ -255,30 +255,14 @@ def memo_style() -> str:
     return f"<style>\n{css}</style>"
 
 
-def _markup(value: object) -> object:
-    """The context with every string marked safe: each was escaped (or built from escaped
-    parts and cited spans) by :func:`~evaluation.reports.memo_findings.memo_context`."""
-    from markupsafe import Markup
-
-    if isinstance(value, str):
-        return Markup(value)  # noqa: S704 (escaped by memo_context)
-    if isinstance(value, dict):
-        return {k: _markup(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_markup(v) for v in value]
-    return value
-
-
 def memo_html(data: MemoData, *, draws: int, seed: int, lang: str, date: str) -> str:
     """One language's memo as HTML: title, three sections, the appendix and the notes.
 
     Notes are numbered in reading order (:func:`~evaluation.reports.provenance.renumber_notes`).
     """
-    import jinja2
-
-    from evaluation.reports import TEMPLATES_DIR
     from evaluation.reports.labels import check_language, default_labels
     from evaluation.reports.memo_findings import memo_context
+    from evaluation.reports.prose import render
     from evaluation.reports.provenance import renumber_notes
 
     check_language(lang)
@@ -287,11 +271,7 @@ def memo_html(data: MemoData, *, draws: int, seed: int, lang: str, date: str) ->
                      parameter_label={n: labels.get("parameters", n, lang)
                                       for n in data.inputs.parameters})
     context = memo_context(data, cite, labels, draws=draws, seed=seed, date=date)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / "memo")),
-                             autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
-    body = env.get_template(f"{lang}/memo.html.j2").render(
-        **{k: _markup(v) for k, v in context.items()})
+    body = render("memo/memo.html.j2", lang, **context)
     notes = cite.footnotes_html(heading=labels.text("notes", lang), documents=False)
     html = body.replace("<!-- notes -->", notes)
     return renumber_notes(f'{memo_style()}<div class="memo" lang="{lang}">\n{html}\n</div>')

@@ -20,6 +20,7 @@ from evaluation.model.simulate import FISCAL_INSTRUMENTS, INSTRUMENTS
 from evaluation.reports import memo as m
 from evaluation.reports.labels import Labels
 from evaluation.reports.narrative import targets as findings
+from evaluation.reports.prose import label
 from evaluation.reports.provenance import Citations
 
 FORMULAS = {
@@ -45,12 +46,6 @@ FORMULAS = {
     "mc_inputs": {"en": "Monte Carlo probabilities and the number of draws",
                   "zh": "蒙特卡洛概率与抽样次数"},
 }
-
-
-def label(text: str) -> str:
-    """A reader's label (an indicator name may hold digits, e.g. 10 bn), exempt from the
-    provenance check: it names a quantity, it is not a figure."""
-    return f'<span data-prov-ignore="label">{escape(text)}</span>'
 
 
 def word(key: str, cite: Citations, **values: Any) -> str:
