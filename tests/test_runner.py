@@ -18,7 +18,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from evaluation import project
 from evaluation.errors import ConfigError, RunError
 from evaluation.pipeline.fingerprint import LIBRARY_DIR
 from evaluation.pipeline.runner import run_edition
