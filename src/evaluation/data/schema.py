@@ -244,9 +244,9 @@ def document_problems(table: pd.DataFrame, *, lines: list[int], path: Path,
     Notes
     -----
     ``value = parse_written_number(value_text) * scale``, where ``scale`` is 1e-4 when 万元 is
-    written and the fact is stored in 亿元 (:func:`evaluation.data.vocabulary.written_scale`); compared
-    with
-    a relative tolerance of 1e-9.
+    written and the fact is stored in 亿元
+    (:func:`evaluation.data.vocabulary.written_scale`); compared with a relative tolerance of
+    1e-9.
     """
 
     texts = {sid: source.text() for sid, source in sources.items()}
