@@ -18,7 +18,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from evaluation import project
 from evaluation.errors import ConfigError, RunError
 from evaluation.pipeline.fingerprint import LIBRARY_DIR
 from evaluation.pipeline.runner import run_edition
@@ -323,19 +322,16 @@ def test_cli_reports_a_bad_edition_without_traceback(tmp_path):
     assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
 
 
-def test_real_notebooks_end_to_end(tmp_path):
-    notebooks = sorted(project.current().notebooks_dir.glob("[0-9][0-9]-*.ipynb"))
-    if not notebooks:
-        pytest.skip("no notebooks in notebooks/ yet")
-    reports = tmp_path / "reports"
-    report = run_edition("2013", reports_dir=reports)
-    edition = reports / "2013"
+def test_real_notebooks_end_to_end(published_edition):
+    published = published_edition
+    notebooks = sorted((published.root / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    report, edition = published.report, published.folder
     assert report.published and not report.failed
     manifest = json.loads((edition / "manifest.json").read_text(encoding="utf-8"))
     assert [n["name"] for n in manifest["notebooks"]] == [nb.stem for nb in notebooks]
     for entry in manifest["inputs"]:
         if entry["role"] in ("data", "notebook", "edition"):
-            path = project.current().root / entry["path"]
+            path = published.root / entry["path"]
             assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"], path
     chinese = False
     for nb in notebooks:
