@@ -137,3 +137,27 @@ def _add_neighbours(soup: Any, lang: str, *, notebook: str, labels: Labels,
             nav.append(a)
     if nav.contents:
         (soup.find("body") or soup).append(nav)
+
+
+IDENTIFIER = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/])|\bNaN\b|<NA>|\bNone\b"
+                        r"|\bplan20\d\d\.\S+")
+"""What a reader must never see: snake_case ids, fact ids, ``NaN``, ``<NA>``, ``None``."""
+
+
+def visible_identifiers(text: str) -> list[str]:
+    """Identifiers in a page's visible text (see :data:`IDENTIFIER`), in order, without repeats.
+
+    File names (``tables/x_y.csv``) and paths are not flagged: a slash or dot before or after
+    the token marks it as a path a reader may need.
+    """
+    return list(dict.fromkeys(m.group(0) for m in IDENTIFIER.finditer(text)))
+
+
+def visible_text(html: str) -> str:
+    """The text a browser shows of ``html`` (no script, style, head or attribute values)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "head", "template", "noscript"]):
+        tag.decompose()
+    return soup.get_text(" ")
