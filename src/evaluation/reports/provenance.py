@@ -122,7 +122,7 @@ class Citations:
         fmt, unit
             Format string and unit code (``yi_yuan``, ``percent``, ``count``) of the value.
         """
-        formula = self.words(formula)
+        formula = formula_in_words(self.words(formula))
         names = [self.words(i) for i in inputs]
         w = self._words
         facts = [i for i in names if i in self._facts.index]
@@ -208,6 +208,23 @@ class Citations:
         shown = _format(_fact_value(row), None, row["unit"], lang=self.lang)
         words = QUALIFIER_WORDS_ZH if self.lang == "zh" else QUALIFIER_WORDS
         return f"“{row['quote']}” ({words[row['qualifier']]}{shown})"
+
+
+_FACT_LIST = re.compile(r"\s*\[[^\]]*plan\d{4}\.[^\]]*\]")
+_SNAKE = re.compile(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b")
+_OPERATORS = ((" ** ", "^"), ("**", "^"), (" * ", " × "), (" / ", " ÷ "), (" - ", " − "))
+
+
+def formula_in_words(formula: str) -> str:
+    """A formula as a reader reads it: ``a ÷ b − 1``, ``(t ÷ b)^(1/3)``, names in words.
+
+    Python operators become ``÷ × − ^``; a bracketed list of fact ids is dropped (the note
+    cites those facts); ``snake_case`` names become words (``loan balance 2012``).
+    """
+    text = _FACT_LIST.sub("", formula)
+    for old, new in _OPERATORS:
+        text = text.replace(old, new)
+    return _SNAKE.sub(lambda m: m.group(1).replace("_", " "), text)
 
 
 def _fact_value(row: pd.Series) -> Value:

@@ -32,11 +32,13 @@ def comparison_findings(comparisons: pd.DataFrame, cite: Citations) -> str:
     for _, row in comparisons.iterrows():
         inputs = [row["base_fact_id"], row["target_fact_id"]]
         n = row["target_year"] - row["base_year"]
-        change = cite.derived(row["change_pct"], formula="target / outcome - 1", inputs=inputs,
-                              fmt="{:+.1f}", unit="percent")
+        change = cite.derived(row["change_pct"],
+                              formula={"en": "target ÷ outcome − 1", "zh": "目标值 ÷ 实际值 − 1"},
+                              inputs=inputs, fmt="{:+.1f}", unit="percent")
         cagr = cite.derived(row["required_cagr_pct"],
-                            formula=f"(target / outcome) ** (1 / {n}) - 1", inputs=inputs,
-                            fmt="{:+.1f}", unit="percent")
+                            formula={"en": f"(target ÷ outcome)^(1/{n}) − 1, over {n} years",
+                                     "zh": f"（目标值 ÷ 实际值）^(1/{n}) − 1，共 {n} 年"},
+                            inputs=inputs, fmt="{:+.1f}", unit="percent")
         text = (f"- **{row['name_en']}** ({row['name_zh']}): {row['base_year']} outcome "
                 f"{cite.fact(row['base_fact_id'])} → {row['target_year']} {row['target_kind']} "
                 f"{cite.fact(row['target_fact_id'])}: {change} in all, {cagr} a year; ")
