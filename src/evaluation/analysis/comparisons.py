@@ -6,7 +6,7 @@ interval (from the facts' precision and qualifiers); every row names the facts i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +14,7 @@ import pandas as pd
 
 from evaluation.data.facts import default_facts, default_indicators
 from evaluation.core.intervals import Interval
-from evaluation.data.vintages import select
+from evaluation.data.resolve import choose_all, resolve_or_none
 
 TARGET_KINDS = ("target", "plan")
 KIND_WORDS = {"actual": "outcome", "target": "target", "plan": "plan", "estimate": "estimate"}
@@ -91,6 +91,11 @@ def definition(row: pd.Series, facts: pd.DataFrame, indicators: pd.DataFrame) ->
 
 def _caveats(base: pd.Series, target: pd.Series, facts: pd.DataFrame, category: str) -> list[str]:
     notes = []
+    for side in (base, target):
+        status = "estimate" if side["kind"] == "estimate" else side.get("status", "final")
+        if status != "final":
+            notes.append(f"{side['year']} figure is {'an' if status == 'estimate' else 'a'} "
+                         f"{status} figure ({side['source_id']})")
     if target["kind"] == "plan":
         notes.append(f"{target['year']} figure is a plan (planned amount), not an outcome target")
     base_scope, base_n, _ = _scope(base, facts, category)
@@ -107,20 +112,28 @@ def _caveats(base: pd.Series, target: pd.Series, facts: pd.DataFrame, category: 
 
 
 # --------------------------------------------------------------------------- comparisons
-def chosen_facts(facts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The facts an analysis uses: one per indicator, year and kind by the vintage rule.
+def chosen_facts(facts: pd.DataFrame | None = None, *, pins: Mapping[str, str] | None = None
+                 ) -> pd.DataFrame:
+    """The full-year facts an analysis uses: one per indicator, year, measure and scope.
 
     Where several documents give the same figure (a preliminary and a final vintage), the rule of
-    :func:`evaluation.data.vintages.select` decides: an actual before an estimate, then the latest
-    document.
+    :mod:`evaluation.data.resolve` decides (a pin, then final before preliminary before estimate,
+    then the latest publication date). Part-year, cumulative and lifetime figures are left out.
     """
-    return select(default_facts() if facts is None else facts)
+    chosen = choose_all(default_facts() if facts is None else facts, pins=pins)
+    if "period" in chosen:
+        chosen = chosen[chosen["period"] == "year"]
+    return chosen
 
 
 def comparisons(facts: pd.DataFrame | None = None, *, base_year: int = 2012,
                 target_years: Sequence[int] = (2013, 2015),
-                indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+                indicators: pd.DataFrame | None = None,
+                pins: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Every indicator with a ``base_year`` outcome and a target or plan in ``target_years``.
+
+    Each side is the figure :func:`evaluation.data.resolve.resolve` picks for the full year and
+    the action's own list (``pins`` are the edition's).
 
     Returns
     -------
@@ -140,15 +153,22 @@ def comparisons(facts: pd.DataFrame | None = None, *, base_year: int = 2012,
     The base year's own growth is ``g`` when stated as a percentage and ``c / (V - c)`` when
     stated as an absolute change ``c`` on the level ``V``.
     """
-    facts = chosen_facts(facts)
+    every = default_facts() if facts is None else facts
+    facts = chosen_facts(every, pins=pins)
     indicators = default_indicators() if indicators is None else indicators
-    bases = facts[(facts["kind"] == "actual") & (facts["year"] == base_year)]
-    goals = facts[facts["kind"].isin(TARGET_KINDS) & facts["year"].isin(list(target_years))]
+    asked = dict(period="year", scope="", pins=pins)
+    outcomes = facts[facts["kind"].isin(["actual", "estimate"]) & (facts["year"] == base_year)]
     rows = []
-    for base in bases.itertuples(index=False):
-        base = pd.Series(base._asdict())
-        for _, target in goals[goals["indicator"] == base["indicator"]].iterrows():
-            rows.append(_comparison_row(base, target, facts, indicators))
+    for indicator in dict.fromkeys(outcomes["indicator"]):
+        base = resolve_or_none(every, indicator=indicator, year=base_year, kind="actual", **asked)
+        if base is None:
+            continue
+        for year in target_years:
+            for kind in TARGET_KINDS:
+                target = resolve_or_none(every, indicator=indicator, year=int(year), kind=kind,
+                                         **asked)
+                if target is not None:  # same-document context: every fact, any period
+                    rows.append(_comparison_row(base, target, every, indicators))
     if not rows:
         return pd.DataFrame(columns=["indicator", "base_year", "target_year"])
     table = pd.DataFrame(rows)

@@ -19,6 +19,15 @@ UNITS = ("yi_yuan", "percent", "count", "kwh_per_t")
 QUALIFIERS = ("exact", "more_than", "at_least", "odd", "nearly", "about", "range")
 COLUMNS = ("fact_id", "source_id", "year", "kind", "indicator", "value", "value_high", "unit",
            "qualifier", "value_text", "quote", "note")
+# Columns a facts table may leave out (or leave empty); a missing cell takes its default, so a
+# table written before the columns existed still means what it meant: a full calendar year, a
+# final figure, the action's own list of projects or firms.
+OPTIONAL_COLUMNS = {"period": "year", "status": "final", "scope": ""}
+STATUSES = ("final", "preliminary", "estimate")
+# A period: the calendar year, a span of its months (``months:1-11``, January to November),
+# cumulative since a month (``since:2011-01``, up to the end of the fact's year or span), or the
+# lifetime of the projects (``lifetime``: a total investment, not a year's spending).
+PERIOD_FORMAT = "year, months:M-N (1 <= M <= N <= 12), since:YYYY-MM or lifetime"
 # 近 ("nearly"): just under the written figure, taken as within 10% below it.
 NEARLY_TOLERANCE = 0.10
 # 约 ("about"): within 5% either side of the written figure.
@@ -117,8 +126,10 @@ def load_facts(path: str | Path | None = None, *, sources: dict[str, Source] | N
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``fact_id`` with the CSV's columns plus ``low``, ``high`` (the interval in the
-        fact's unit), ``decimals`` and ``point`` (the written value; a range's midpoint).
+        Indexed by ``fact_id`` with the CSV's columns (the optional ones, :data:`OPTIONAL_COLUMNS`,
+        filled with their defaults) plus ``low``, ``high`` (the interval in the fact's unit),
+        ``decimals``, ``point`` (the written value; a range's midpoint), and the source's
+        ``published`` date and ``doc_type``.
 
     Raises
     ------
@@ -131,7 +142,7 @@ def load_facts(path: str | Path | None = None, *, sources: dict[str, Source] | N
     sources = default_sources() if sources is None else sources
     indicators = default_indicators() if indicators is None else indicators
     table = validate_facts(path, sources=sources, indicators=indicators)
-    return _with_intervals(table)
+    return with_documents(_with_intervals(table), sources)
 
 
 def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
@@ -149,6 +160,40 @@ def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
     out["point"] = out["value"].where(out["value_high"].isna(),
                                       (out["value"] + out["value_high"]) / 2)
     return out.set_index("fact_id", drop=False)
+
+
+def with_documents(facts: pd.DataFrame, sources: dict[str, Source]) -> pd.DataFrame:
+    """``facts`` plus each source's ``published`` date and ``doc_type`` (what resolution reads)."""
+    return facts.assign(
+        published=facts["source_id"].map({k: s.published for k, s in sources.items()}),
+        doc_type=facts["source_id"].map({k: s.doc_type for k, s in sources.items()}))
+
+
+def period_months(period: str) -> int:
+    """How many months of a year a period covers: 12 for ``year``, 11 for ``months:1-11``.
+
+    A cumulative or lifetime period counts as covering the year (13: more than a year).
+    """
+    if period == "year":
+        return 12
+    if period.startswith("months:"):
+        first, last = period.removeprefix("months:").split("-")
+        return int(last) - int(first) + 1
+    return 13
+
+
+def valid_period(period: str) -> bool:
+    """Whether ``period`` follows :data:`PERIOD_FORMAT`."""
+    import re
+
+    if period in ("year", "lifetime"):
+        return True
+    match = re.fullmatch(r"months:(\d{1,2})-(\d{1,2})", period)
+    if match:
+        first, last = int(match.group(1)), int(match.group(2))
+        return 1 <= first <= last <= 12
+    match = re.fullmatch(r"since:(\d{4})-(\d{2})", period)
+    return bool(match) and 1 <= int(match.group(2)) <= 12
 
 
 @cache

@@ -45,10 +45,14 @@ def validate_facts(path: Path, *, sources: dict[str, Source], indicators: pd.Dat
     DataError
         With one problem per failing cell or row, all at once (pandera ``lazy=True``).
     """
-    from evaluation.data.facts import KINDS, QUALIFIERS, UNITS
+    from evaluation.data.facts import KINDS, OPTIONAL_COLUMNS, QUALIFIERS, UNITS
 
     path = Path(path)
     table, lines = read_facts_csv(path)
+    for column, default in OPTIONAL_COLUMNS.items():
+        if column not in table:
+            table[column] = default
+        table[column] = table[column].fillna("").str.strip().replace("", default)
     schema = facts_schema(sources=sources, indicators=indicators, kinds=KINDS, units=UNITS,
                           qualifiers=QUALIFIERS)
     cells = table.copy()
@@ -112,8 +116,12 @@ def facts_schema(*, sources: dict[str, Source], indicators: pd.DataFrame, kinds:
 
     A check's ``error`` text is what the cell should be: it becomes the "expected" of a problem.
     """
+    from evaluation.data.facts import PERIOD_FORMAT, STATUSES, valid_period
+
     unit_of = indicators["unit"].to_dict()
     text = pa.Check.str_length(min_value=1, error="a non-empty text")
+    period = pa.Check(lambda s: s.map(valid_period), element_wise=False,
+                      error=f"a period: {PERIOD_FORMAT}")
 
     def one_of(values: object, what: str) -> pa.Check:
         names = sorted(values)
@@ -145,6 +153,9 @@ def facts_schema(*, sources: dict[str, Source], indicators: pd.DataFrame, kinds:
         "value_text": pa.Column(str, text),
         "quote": pa.Column(str, text),
         "note": pa.Column(str, required=False),
+        "period": pa.Column(str, period),
+        "status": pa.Column(str, one_of(STATUSES, "a status")),
+        "scope": pa.Column(str),
     }
     checks = [
         pa.Check(unit_matches, name="unit", error=UNIT_CHECK),
