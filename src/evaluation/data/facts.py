@@ -17,12 +17,14 @@ from evaluation.data.sources import Source, default_sources, read_yaml_list
 KINDS = ("actual", "target", "plan", "estimate")
 UNITS = ("yi_yuan", "percent", "count", "kwh_per_t")
 QUALIFIERS = ("exact", "more_than", "at_least", "odd", "nearly", "about", "range")
-COLUMNS = ("fact_id", "source_id", "year", "kind", "indicator", "value", "value_high", "unit",
-           "qualifier", "value_text", "quote", "note")
+REQUIRED_COLUMNS = ("fact_id", "source_id", "year", "kind", "indicator", "value", "value_high",
+                    "unit", "qualifier", "value_text", "quote", "note")
 # Columns a facts table may leave out (or leave empty); a missing cell takes its default, so a
 # table written before the columns existed still means what it meant: a full calendar year, a
 # final figure, the action's own list of projects or firms.
 OPTIONAL_COLUMNS = {"period": "year", "status": "final", "scope": ""}
+COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+"""The columns of ``data/facts.csv``, in order."""
 STATUSES = ("final", "preliminary", "estimate")
 # A period: the calendar year, a span of its months (``months:1-11``, January to November),
 # cumulative since a month (``since:2011-01``, up to the end of the fact's year or span), or the
