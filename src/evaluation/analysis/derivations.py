@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from evaluation import project
+from evaluation.cache import reloaded_on_change
 from evaluation.core.intervals import Interval
 from evaluation.data.facts import KINDS, UNITS, default_facts, default_indicators
 from evaluation.data.resolve import resolve_or_none
@@ -187,8 +188,9 @@ def _entry_problems(entry: dict[str, Any], where: str, path: Path, indicators: p
     return problems
 
 
+@reloaded_on_change(lambda p: [p.data_dir / "derivations.yaml", p.indicators_file])
 def default_derivations() -> list[Derivation]:
-    """The project's derivations (``data/derivations.yaml``)."""
+    """The project's derivations (``data/derivations.yaml``), loaded again when it changes."""
     return load_derivations()
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from evaluation import project
-from evaluation.errors import ConfigError, DataError, problem
 from evaluation.data.resolve import MEASURE, choose_all
 from evaluation.data.sources import Source, default_sources
+from evaluation.errors import ConfigError, DataError, problem
 
 RULES = ("latest",)
 VINTAGE_COLUMNS = ("indicator", "year", "kind", "measure", "period", "scope", "status",
@@ -57,7 +57,8 @@ def disagreements(facts: pd.DataFrame, *, sources: dict[str, Source] | None = No
     """Pairs of facts from different documents that cannot both be right.
 
     Two facts disagree when they share indicator, year and kind, come from different sources,
-    and their intervals (precision and qualifier, see :func:`evaluation.data.facts.written_interval`)
+    and their intervals (precision and qualifier, see
+    :func:`evaluation.data.facts.written_interval`)
     do not overlap.
 
     Returns

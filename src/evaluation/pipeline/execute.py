@@ -19,6 +19,7 @@ from queue import Empty
 from typing import Any
 
 import nbformat
+from jupyter_client import protocol_version_info
 from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
@@ -42,6 +43,9 @@ KILL_TIMEOUT_S = 5
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 ProgressCallback = Callable[[int, int], None]
+
+PROTOCOL_MAJOR = protocol_version_info[0]
+"""Major version of the messaging protocol this jupyter_client speaks."""
 
 
 @dataclass
@@ -95,7 +99,7 @@ def _failure(nb: nbformat.NotebookNode, index: int, exc: Exception) -> CellFailu
                        if str(evalue).strip() else "")
 
 
-class ForkedProvisioner(LocalProvisioner):  # type: ignore[misc]
+class ForkedProvisioner(LocalProvisioner):
     """A local provisioner whose kernel is forked by a :class:`ForkServer`.
 
     Set ``server``, ``log`` (where the kernel's stdout and stderr go) and ``imports`` (the
@@ -114,9 +118,10 @@ class ForkedProvisioner(LocalProvisioner):  # type: ignore[misc]
             return await super().launch_kernel(cmd, **kwargs)
         env = {k: str(v) for k, v in (kwargs.get("env") or os.environ).items()}
         cwd = str(kwargs.get("cwd") or Path.cwd())
-        self.process = await asyncio.to_thread(self.server.fork, argv, env=env, cwd=cwd,
-                                               log=self.log, imports=self.imports)
-        self.pid = self.pgid = self.process.pid
+        forked = await asyncio.to_thread(self.server.fork, argv, env=env, cwd=cwd,
+                                         log=self.log, imports=self.imports)
+        self.process = forked  # type: ignore[assignment]  # the slice of Popen jupyter_client uses
+        self.pid = self.pgid = forked.pid
         self.cwd = cwd
         return self.connection_info
 
@@ -136,7 +141,8 @@ async def execute(nb: nbformat.NotebookNode, *, cwd: Path, output_dir: Path, log
 
     The kernel writes tables and figures under ``output_dir`` and its own stdout/stderr (kernel
     start-up messages, not cell output) to ``log``. With ``server`` it is forked from a process
-    that has already imported the notebooks' stack (:mod:`evaluation.pipeline.kernels.client`), otherwise
+    that has already imported the notebooks' stack
+    (:mod:`evaluation.pipeline.kernels.client`), otherwise
     started from scratch. It is shut down in every case, including cancellation (Ctrl-C,
     SIGTERM).
     """
@@ -198,13 +204,24 @@ async def _connect(client: NotebookClient, km: AsyncKernelManager) -> dict[str, 
             except Empty:
                 pass  # iopub not connected yet: ask again
             else:
-                # the protocol version, as wait_for_ready records it
-                kc._handle_kernel_info_reply(reply)  # noqa: SLF001
+                record_protocol_version(kc, reply)
                 return reply
         if not await km.is_alive():
             raise DeadKernelError("the kernel died before replying to kernel_info")
         if time.monotonic() > deadline:
             raise RuntimeError(f"the kernel did not answer within {STARTUP_TIMEOUT_S} s")
+
+
+def record_protocol_version(kc: Any, reply: dict[str, Any]) -> None:
+    """Adapt the session to the kernel's protocol version, as ``wait_for_ready`` does.
+
+    jupyter_client does this in the private ``KernelClient._handle_kernel_info_reply``; this is
+    the same through public attributes (``tests/test_runner.py`` checks the two agree, so a
+    change upstream fails a test rather than a run).
+    """
+    major = int(reply["content"]["protocol_version"].split(".")[0])
+    if major != PROTOCOL_MAJOR:
+        kc.session.adapt_version = major
 
 
 async def _shutdown(client: NotebookClient, km: AsyncKernelManager) -> None:
@@ -219,6 +236,6 @@ async def _shutdown(client: NotebookClient, km: AsyncKernelManager) -> None:
         await km.provisioner.kill()
         try:
             await asyncio.wait_for(km.provisioner.wait(), timeout=KILL_TIMEOUT_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass  # shutdown_kernel below tries again and logs it
     await km.shutdown_kernel(now=True)
