@@ -63,7 +63,8 @@ def attainment(facts: pd.DataFrame | None = None, *, years: list[int] | None = N
     implied = implied_values(facts, pins=pins) if implied is None else implied
     derived_targets = implied[(implied["indicator"] != "") & (implied["kind"] == "target")]
     outcomes = facts[facts["kind"].map(MEASURE) == "outcome"]
-    keys = sorted({(str(i), int(y)) for i, y in zip(outcomes["indicator"], outcomes["year"])})
+    keys = sorted({(str(i), int(y)) for i, y in zip(outcomes["indicator"], outcomes["year"],
+                                                      strict=True)})
     rows = []
     for indicator, year in keys:
         if years is not None and year not in years:

@@ -73,7 +73,7 @@ def _evaluate(node: ast.AST, values: Mapping[str, float | Interval]) -> Any:
     if isinstance(node, ast.UnaryOp):
         return -_evaluate(node.operand, values)
     if isinstance(node, ast.Constant):
-        return float(node.value)
+        return float(node.value)  # type: ignore[arg-type]  # numbers only (validated)
     if isinstance(node, ast.Name):
         return values[node.id]
     raise ValueError(f"unsupported expression element {type(node).__name__}")
@@ -112,7 +112,8 @@ def load_derivations(path: str | Path | None = None, *,
     indicators = default_indicators() if indicators is None else indicators
     entries = read_yaml_list(path, "derivations", items="derivations")
     problems: list[Problem] = []
-    out, seen = [], set()
+    out: list[Derivation] = []
+    seen: set[str] = set()
     for i, entry in enumerate(entries):
         where = f"derivations[{i}]"
         if not isinstance(entry, dict):
@@ -143,7 +144,8 @@ def _entry_problems(entry: dict[str, Any], where: str, path: Path, indicators: p
         return [problem(path, where, f"missing keys {missing}", f"all of {list(REQUIRED)}")]
     unknown = sorted(set(entry) - KEYS)
     if unknown:
-        problems.append(problem(path, where, f"unknown keys {unknown}", f"keys among {sorted(KEYS)}"))
+        problems.append(problem(path, where, f"unknown keys {unknown}",
+                                f"keys among {sorted(KEYS)}"))
     if entry["id"] in seen:
         problems.append(problem(path, f"{where}.id", f"duplicate id {entry['id']!r}", "unique ids"))
     if entry["unit"] not in UNITS:
@@ -234,8 +236,9 @@ def _occurrences(d: Derivation, facts: pd.DataFrame, pins: Mapping[str, str] | N
     first = d.inputs[names[0]]
     period_col = facts["period"] if "period" in facts else pd.Series("year", index=facts.index)
     stated = facts[facts["indicator"] == first.indicator]
-    out = []
-    keys = sorted({(int(y), p) for y, p in zip(stated["year"], period_col[stated.index])})
+    out: list[dict[str, pd.Series]] = []
+    keys = sorted({(int(y), p) for y, p in zip(stated["year"], period_col[stated.index],
+                                                   strict=True)})
     for year, period in keys:
         wanted = first.period or (None if d.periods == "any" else d.periods)
         if wanted is not None and period != wanted:
@@ -271,14 +274,16 @@ def _row(d: Derivation, found: dict[str, pd.Series]) -> dict[str, object]:
     input_year, kind, period = int(lead["year"]), str(lead["kind"]), str(lead.get("period", "year"))
     year = input_year + d.year_offset
     fields = {"year": year, "input_year": input_year, "period": period}
-    point = d.evaluate({n: float(r["point"]) for n, r in found.items()})
-    iv = d.evaluate({n: Interval(float(r["low"]), float(r["high"])) for n, r in found.items()})
-    iv = iv if isinstance(iv, Interval) else Interval.point(float(iv))
+    value = d.evaluate({n: float(r["point"]) for n, r in found.items()})
+    point = value.mid if isinstance(value, Interval) else float(value)
+    computed = d.evaluate({n: Interval(float(r["low"]), float(r["high"]))
+                           for n, r in found.items()})
+    iv = computed if isinstance(computed, Interval) else Interval.point(float(computed))
     written = " ; ".join(f"{r['fact_id']} = {r['value_text']}" for r in found.values())
     result = d.result or {}
     return {
         "derived_id": f"{d.id}_{year}", "label": _text(d.label, kind, **fields), "year": year,
-        "unit": d.unit, "value": float(point), "low": iv.low, "high": iv.high,
+        "unit": d.unit, "value": point, "low": iv.low, "high": iv.high,
         "formula": f"{_text(d.formula, kind, **fields)}  [{written}]",
         "fact_ids": ";".join(str(r["fact_id"]) for r in found.values()),
         "quotes": " | ".join(f"“{r['quote']}”" for r in found.values()), "derived": True,

@@ -194,8 +194,8 @@ def valid_period(period: str) -> bool:
     if match:
         first, last = int(match.group(1)), int(match.group(2))
         return 1 <= first <= last <= 12
-    match = re.fullmatch(r"since:(\d{4})-(\d{2})", period)
-    return bool(match) and 1 <= int(match.group(2)) <= 12
+    since = re.fullmatch(r"since:(\d{4})-(\d{2})", period)
+    return since is not None and 1 <= int(since.group(2)) <= 12
 
 
 @reloaded_on_change(lambda p: [p.facts_file, p.indicators_file, p.sources_file, p.raw_dir])

@@ -219,5 +219,6 @@ def _held(facts: pd.DataFrame, indicator: str) -> str:
     if same.empty:
         return f"; the facts hold no figure for {indicator}"
     period = same["period"] if "period" in same else pd.Series("year", index=same.index)
-    held = sorted({f"{y} ({k}, {p})" for y, k, p in zip(same["year"], same["kind"], period)})
+    held = sorted({f"{y} ({k}, {p})" for y, k, p in zip(same["year"], same["kind"], period,
+                                                          strict=True)})
     return f"; the facts hold {indicator} for " + ", ".join(held)

@@ -203,10 +203,9 @@ def load_sources(path: str | Path | None = None, *, raw_dir: str | Path | None =
         if bad:
             problems += bad
             continue
-        fields = {k: entry[k] for k in REQUIRED_KEYS}
-        fields["plan_year"] = int(fields["plan_year"])
-        sources[sid] = Source(**{k: (v if k == "plan_year" else str(v))
-                                 for k, v in fields.items()}, path=doc_path, **optional)
+        text_fields = {k: str(entry[k]) for k in REQUIRED_KEYS if k != "plan_year"}
+        sources[sid] = Source(**text_fields, plan_year=int(entry["plan_year"]), path=doc_path,
+                              **optional)
     if problems:
         raise DataError(problems=problems)
     return sources
