@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from evaluation.analysis.derivations import implied_values
-from evaluation.data.facts import default_facts, default_indicators, period_months
+from evaluation.data.facts import default_facts, default_indicators
+from evaluation.data.vocabulary import period_months
 from evaluation.data.resolve import MEASURE, resolve_or_none
 
 COLUMNS = ("indicator", "year", "unit", "actual_value", "actual_low", "actual_high",

@@ -19,7 +19,8 @@ import pandas as pd
 from evaluation import project
 from evaluation.cache import reloaded_on_change
 from evaluation.core.intervals import Interval
-from evaluation.data.facts import KINDS, UNITS, default_facts, default_indicators
+from evaluation.data.facts import default_facts, default_indicators
+from evaluation.data.vocabulary import KINDS, UNITS
 from evaluation.data.resolve import resolve_or_none
 from evaluation.data.sources import read_yaml_list
 from evaluation.errors import DataError, Problem, problem

@@ -11,30 +11,16 @@ from evaluation import project
 from evaluation.cache import reloaded_on_change
 from evaluation.core.intervals import Interval
 from evaluation.core.numbers import parse_written_number
+from evaluation.data.schema import validate_facts
 from evaluation.data.sources import Source, default_sources, read_yaml_list
+from evaluation.data.vocabulary import (
+    ABOUT_TOLERANCE,
+    NEARLY_TOLERANCE,
+    QUALIFIERS,
+    UNIT_UPPER_BOUND,
+    written_scale,
+)
 from evaluation.errors import DataError, problem
-
-KINDS = ("actual", "target", "plan", "estimate")
-UNITS = ("yi_yuan", "percent", "count", "kwh_per_t")
-QUALIFIERS = ("exact", "more_than", "at_least", "odd", "nearly", "about", "range")
-REQUIRED_COLUMNS = ("fact_id", "source_id", "year", "kind", "indicator", "value", "value_high",
-                    "unit", "qualifier", "value_text", "quote", "note")
-# Columns a facts table may leave out (or leave empty); a missing cell takes its default, so a
-# table written before the columns existed still means what it meant: a full calendar year, a
-# final figure, the action's own list of projects or firms.
-OPTIONAL_COLUMNS = {"period": "year", "status": "final", "scope": ""}
-COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
-"""The columns of ``data/facts.csv``, in order."""
-STATUSES = ("final", "preliminary", "estimate")
-# A period: the calendar year, a span of its months (``months:1-11``, January to November),
-# cumulative since a month (``since:2011-01``, up to the end of the fact's year or span), or the
-# lifetime of the projects (``lifetime``: a total investment, not a year's spending).
-PERIOD_FORMAT = "year, months:M-N (1 <= M <= N <= 12), since:YYYY-MM or lifetime"
-# 近 ("nearly"): just under the written figure, taken as within 10% below it.
-NEARLY_TOLERANCE = 0.10
-# 约 ("about"): within 5% either side of the written figure.
-ABOUT_TOLERANCE = 0.05
-UNIT_UPPER_BOUND = {"percent": 100.0}
 
 
 def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
@@ -112,15 +98,6 @@ def _last_digit_place(written: float) -> float:
     return float(place)
 
 
-def written_scale(quote: str, value_text: str, unit: str) -> float:
-    """Factor from the unit written after ``value_text`` in ``quote`` to the fact's unit."""
-    after = quote[quote.find(value_text) + len(value_text):]
-    after = after.lstrip("余多")
-    if unit == "yi_yuan" and after.startswith("万"):
-        return 1e-4
-    return 1.0
-
-
 def load_facts(path: str | Path | None = None, *, sources: dict[str, Source] | None = None,
                indicators: pd.DataFrame | None = None) -> pd.DataFrame:
     """Load and validate ``data/facts.csv``.
@@ -138,7 +115,6 @@ def load_facts(path: str | Path | None = None, *, sources: dict[str, Source] | N
     DataError
         Listing every problem found, one line each.
     """
-    from evaluation.data.schema import validate_facts
 
     path = Path(path or project.current().facts_file)
     sources = default_sources() if sources is None else sources
@@ -169,33 +145,6 @@ def with_documents(facts: pd.DataFrame, sources: dict[str, Source]) -> pd.DataFr
     return facts.assign(
         published=facts["source_id"].map({k: s.published for k, s in sources.items()}),
         doc_type=facts["source_id"].map({k: s.doc_type for k, s in sources.items()}))
-
-
-def period_months(period: str) -> int:
-    """How many months of a year a period covers: 12 for ``year``, 11 for ``months:1-11``.
-
-    A cumulative or lifetime period counts as covering the year (13: more than a year).
-    """
-    if period == "year":
-        return 12
-    if period.startswith("months:"):
-        first, last = period.removeprefix("months:").split("-")
-        return int(last) - int(first) + 1
-    return 13
-
-
-def valid_period(period: str) -> bool:
-    """Whether ``period`` follows :data:`PERIOD_FORMAT`."""
-    import re
-
-    if period in ("year", "lifetime"):
-        return True
-    match = re.fullmatch(r"months:(\d{1,2})-(\d{1,2})", period)
-    if match:
-        first, last = int(match.group(1)), int(match.group(2))
-        return 1 <= first <= last <= 12
-    since = re.fullmatch(r"since:(\d{4})-(\d{2})", period)
-    return since is not None and 1 <= int(since.group(2)) <= 12
 
 
 @reloaded_on_change(lambda p: [p.facts_file, p.indicators_file, p.sources_file, p.raw_dir])

@@ -125,7 +125,7 @@ def select(facts: pd.DataFrame, *, rule: str = "latest",
 def _with_documents(facts: pd.DataFrame, sources: dict[str, Source] | None) -> pd.DataFrame:
     """``facts`` plus each source's ``plan_year``, ``published`` date, the kind's measure, the
     optional columns' defaults and each row's position."""
-    from evaluation.data.facts import OPTIONAL_COLUMNS
+    from evaluation.data.vocabulary import OPTIONAL_COLUMNS
     from evaluation.data.sources import published_key
 
     sources = default_sources() if sources is None else sources
