@@ -16,8 +16,8 @@ import pandas as pd
 
 from evaluation.analysis.derivations import implied_values
 from evaluation.data.facts import default_facts, default_indicators
-from evaluation.data.vocabulary import period_months
 from evaluation.data.resolve import MEASURE, resolve_or_none
+from evaluation.data.vocabulary import period_months
 
 COLUMNS = ("indicator", "year", "unit", "actual_value", "actual_low", "actual_high",
            "actual_period", "actual_status", "target_value", "target_low", "target_high",

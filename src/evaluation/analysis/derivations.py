@@ -20,9 +20,9 @@ from evaluation import project
 from evaluation.cache import reloaded_on_change
 from evaluation.core.intervals import Interval
 from evaluation.data.facts import default_facts, default_indicators
-from evaluation.data.vocabulary import KINDS, UNITS
 from evaluation.data.resolve import resolve_or_none
 from evaluation.data.sources import read_yaml_list
+from evaluation.data.vocabulary import KINDS, UNITS
 from evaluation.errors import DataError, Problem, problem
 
 KEYS = {"id", "label", "formula", "unit", "expression", "inputs", "kinds", "periods",

@@ -149,8 +149,8 @@ def choose_all(facts: pd.DataFrame, *, pins: Mapping[str, str] | None = None) ->
 
 def _prepared(facts: pd.DataFrame) -> pd.DataFrame:
     """``facts`` with the columns the rule sorts on (defaults where a column is missing)."""
-    from evaluation.data.vocabulary import OPTIONAL_COLUMNS, period_months
     from evaluation.data.sources import published_key
+    from evaluation.data.vocabulary import OPTIONAL_COLUMNS, period_months
 
     table = facts.copy()
     for column, default in OPTIONAL_COLUMNS.items():

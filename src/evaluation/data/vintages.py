@@ -125,8 +125,8 @@ def select(facts: pd.DataFrame, *, rule: str = "latest",
 def _with_documents(facts: pd.DataFrame, sources: dict[str, Source] | None) -> pd.DataFrame:
     """``facts`` plus each source's ``plan_year``, ``published`` date, the kind's measure, the
     optional columns' defaults and each row's position."""
-    from evaluation.data.vocabulary import OPTIONAL_COLUMNS
     from evaluation.data.sources import published_key
+    from evaluation.data.vocabulary import OPTIONAL_COLUMNS
 
     sources = default_sources() if sources is None else sources
     unknown = sorted(set(facts["source_id"]) - set(sources))
