@@ -13,8 +13,14 @@ import yaml
 
 from evaluation import project
 from evaluation.reports import prose
-from evaluation.reports.i18n import (bilingual, cells_for, language_page, page_name,
-                                     visible_identifiers, visible_text)
+from evaluation.reports.i18n import (
+    bilingual,
+    cells_for,
+    language_page,
+    page_name,
+    visible_identifiers,
+    visible_text,
+)
 from evaluation.reports.labels import LANGUAGES, default_labels, load_labels, missing_labels
 from evaluation.reports.provenance import Citations, check_provenance, renumber_notes
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # for annotations only: the figures import their modules lazi
     from evaluation.panel.estimators import EventStudyResults
 
 CJK_FONT_CANDIDATES = (
-    "Noto Sans CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
+    "Noto Sans CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans SC",
     "Source Han Sans SC", "SimHei", "Microsoft YaHei",
 )
 PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#5b9bd5", "#a5a5a5"]
@@ -225,8 +225,8 @@ def firm_tiers_figure(tiers: pd.DataFrame, *, lang: str = "en") -> Figure:
     ax.set_ylim(0, top)
     ax.set_xlabel(_t("Annual sales tier", "年销售收入档次", lang))
     ax.set_ylabel(_t("Number of firms", "企业户数", lang))
-    ax.set_title(_t("Key firms by sales tier: outcome and targets", "双百企业按销售收入档次：实际与目标",
-                    lang))
+    ax.set_title(_t("Key firms by sales tier: outcome and targets",
+                    "双百企业按销售收入档次：实际与目标", lang))
     handles, labels = ax.get_legend_handles_labels()
     handles.append(Patch(fill=False, hatch=UNKNOWN_HATCH, edgecolor=PALETTE[6]))
     labels.append(_t("not reported (unknown)", "未报告（未知）", lang))
@@ -328,7 +328,8 @@ def fan_chart(results: EffectsResults, *, scenarios: list[str] | None = None,
         ax.set_title("\n".join(textwrap.wrap(_label("scenarios", name, lang),
                                              12 if lang == "zh" else 24)), fontsize=10)
         ax.set_xlabel(_t("Year", "年份", lang))
-    axes[0][0].set_ylabel(_t("Sales of the key firms (100 m yuan)", "双百企业销售收入（亿元）", lang))
+    axes[0][0].set_ylabel(_t("Sales of the key firms (100 m yuan)", "双百企业销售收入（亿元）",
+                             lang))
     axes[0][0].legend(fontsize=8, frameon=False, loc="upper left")
     fig.suptitle(_t("Projected sales by scenario", "各情景销售收入预测", lang),
                  fontweight=matplotlib.rcParams["axes.titleweight"])
@@ -368,7 +369,8 @@ def tornado_chart(sensitivity: Sensitivity, *, top: int = 12, lang: str = "en") 
     y = range(len(table))
     for column, colour, label in (
             ("at_p5", PALETTE[0], _t("parameter at its 5th percentile", "参数取第5百分位", lang)),
-            ("at_p95", PALETTE[1], _t("parameter at its 95th percentile", "参数取第95百分位", lang))):
+            ("at_p95", PALETTE[1],
+             _t("parameter at its 95th percentile", "参数取第95百分位", lang))):
         ax.barh(list(y), table[column] - sensitivity.central, left=sensitivity.central,
                 color=colour, alpha=0.8, label=label)
     ax.axvline(sensitivity.central, color="black", lw=1)

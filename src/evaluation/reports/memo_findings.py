@@ -158,7 +158,8 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
     ctx["attainment"] = [
         {"name": escape(labels.get("indicators", r["indicator"], lang)), "year": r["year"],
          "value": cite.derived(r["attainment_pct"], formula=word("attainment", cite),
-                               inputs=[r["actual_fact_id"], r["target_fact_id"]],
+                               inputs=[r["actual_fact_id"],
+                                       *str(r["target_fact_id"]).split(";")],
                                fmt="{:.1f}", unit="percent")}
         for _, r in data.attainment.iterrows()]
     # --- attribution
