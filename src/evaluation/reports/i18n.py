@@ -90,7 +90,7 @@ def _add_toc(soup: Any, lang: str, labels: Labels) -> None:
     heading = soup.new_tag("p")
     heading.string = labels.text("contents", lang)
     nav.append(heading)
-    items = soup.new_tag("ol")
+    items = soup.new_tag("ul")
     for h in headings:
         text = h.get_text(" ", strip=True).rstrip("¶").strip()
         if not h.get("id"):
