@@ -16,21 +16,38 @@ import numpy as np
 import pandas as pd
 
 from evaluation import project
-from evaluation.reports.narrative import targets as findings
 from evaluation.analysis import comparisons as targets
-from evaluation.analysis.audit import CONSISTENT, INCONSISTENT, QUALIFIER_ONLY, load_checks, run_audit
-from evaluation.errors import DataError, ParameterError, problem
+from evaluation.analysis.audit import (
+    CONSISTENT,
+    INCONSISTENT,
+    QUALIFIER_ONLY,
+    load_checks,
+    run_audit,
+)
 from evaluation.data.facts import default_facts, default_indicators
-from evaluation.model.effects import FISCAL_INSTRUMENTS, INSTRUMENTS
-from evaluation.model.simulate import (
-    HEADLINE_OUTPUTS, INTERVAL_LEVEL, QUANTILES, EffectsResults, describe_draws, simulate)
-from evaluation.model.sensitivity import break_even, headline_sobol
-from evaluation.model.parameters import ModelInputs, default_inputs
-from evaluation.reports.narrative import model as model_findings
-from evaluation.reports.narrative.model import (  # noqa: F401 - re-exported for callers
-    ModelFindings, estimate, model_number, parameter_references, short_reference)
-from evaluation.reports.provenance import Citations
 from evaluation.data.sources import Source, default_sources
+from evaluation.errors import DataError, ParameterError, problem
+from evaluation.model.effects import INSTRUMENTS
+from evaluation.model.parameters import ModelInputs, default_inputs
+from evaluation.model.sensitivity import break_even, headline_sobol
+from evaluation.model.simulate import (
+    HEADLINE_OUTPUTS,
+    INTERVAL_LEVEL,
+    QUANTILES,
+    EffectsResults,
+    describe_draws,
+    simulate,
+)
+from evaluation.reports.narrative import model as model_findings
+from evaluation.reports.narrative import targets as findings
+from evaluation.reports.narrative.model import (  # noqa: F401 - re-exported for callers
+    ModelFindings,
+    estimate,
+    model_number,
+    parameter_references,
+    short_reference,
+)
+from evaluation.reports.provenance import Citations
 
 SECTIONS = (("headline", "Headline findings"), ("policy", "What follows for policy"),
             ("methods", "Methods and limitations"), ("sources", "Sources"))
@@ -87,7 +104,8 @@ def interval_level(cite: Citations) -> str:
     low, high = QUANTILES[0], QUANTILES[-1]
     return cite.derived(100 * INTERVAL_LEVEL, formula="100 × (upper quantile - lower quantile)",
                         inputs=[f"Monte Carlo quantiles {low:g} and {high:g} "
-                                "(evaluation.model.simulate.QUANTILES)"], fmt="{:.0f}", unit="percent")
+                                "(evaluation.model.simulate.QUANTILES)"],
+                        fmt="{:.0f}", unit="percent")
 
 
 # --------------------------------------------------------------------------- layout
@@ -172,7 +190,8 @@ def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int,
     scenarios = list(scenarios)
     target_years = list(target_years)
     if BASELINE not in scenarios:
-        raise ParameterError(problems=[problem(project.current().scenarios_file, "notebook parameter "
+        raise ParameterError(problems=[problem(project.current().scenarios_file,
+                                               "notebook parameter "
                                                "'scenarios'", repr(scenarios),
                                                f"a list that includes {BASELINE!r}")])
     return MemoData(
