@@ -11,11 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from evaluation.model.flows import (Financing, base_financing, feasible_lending, loan_increase,
-                                    split_debt, tax_forgone)
+from evaluation.model.flows import (
+    Financing,
+    base_financing,
+    feasible_lending,
+    loan_increase,
+    split_debt,
+    tax_forgone,
+)
 
 Array = np.ndarray | float
 
@@ -65,8 +72,7 @@ def _deadweights(p: Mapping[str, Array], rate_pp: Array) -> dict[str, Array]:
     return out
 
 
-def year_effects(flows: Flows, p: Mapping[str, Array], investment: Array
-                 ) -> dict[str, dict[str, Array] | Array]:
+def year_effects(flows: Flows, p: Mapping[str, Array], investment: Array) -> dict[str, Any]:
     """Gross finance, additional investment at three levels and costs per instrument.
 
     Parameters
@@ -110,9 +116,10 @@ def year_effects(flows: Flows, p: Mapping[str, Array], investment: Array
     g_project["special_fund"], g_other["special_fund"] = flows.special_fund, 0.0
     subsidised = flows.subsidised_loans * f / (1 - p["project_capital_ratio"])
     s = p["project_financing_share"]
-    g_project["interest_subsidy"], g_other["interest_subsidy"] = subsidised * s, subsidised * (1 - s)
+    g_project["interest_subsidy"] = subsidised * s
+    g_other["interest_subsidy"] = subsidised * (1 - s)
     dead = _deadweights(p, flows.subsidy_rate_pp)
-    out: dict[str, dict[str, Array]] = {lvl: {} for lvl in ("gross", *LEVELS)}
+    out: dict[str, Any] = {lvl: {} for lvl in ("gross", *LEVELS)}
     for k in INSTRUMENTS:
         disp = p["credit_displacement"] if k in CREDIT_LIKE else p["displacement"]
         out["gross"][k] = g_project[k] + g_other[k]
@@ -151,7 +158,7 @@ def base_flows(doc: Mapping[str, Array], p: Mapping[str, Array]) -> Flows:
 
 
 def headline(p: Mapping[str, Array], doc: Mapping[str, Array], *,
-             effects: Mapping[str, object] | None = None) -> dict[str, Array]:
+             effects: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Base-year attribution: project-level and province-wide, sales, value for money.
 
     Notes
@@ -165,18 +172,24 @@ def headline(p: Mapping[str, Array], doc: Mapping[str, Array], *,
     yuan of cost to all government.
     """
     e = effects if effects is not None else year_effects(base_flows(doc, p), p, doc["investment"])
-    proj, firm, prov = (total(e[lvl]) for lvl in LEVELS)  # type: ignore[arg-type]
+    proj, firm, prov = (total(e[lvl]) for lvl in LEVELS)
     q, r0, r1 = p["prior_policy_ratio"], p["ramp_up_year0"], p["ramp_up_year1"]
     sales = p["output_capital_ratio"] * firm * (r0 + (r1 - r0) * q + (1 - r1) * q * q)
     growth = doc["sales"] * (1 - 1 / (1 + doc["sales_growth_pct"] / 100))
-    fiscal = total(e["province"], FISCAL_INSTRUMENTS)  # type: ignore[arg-type]
+    fiscal = total(e["province"], FISCAL_INSTRUMENTS)
     return {"investment_share": proj / doc["investment"],
             "net_additional_investment": proj,
             "province_net_investment": prov,
             "province_share": prov * doc["investment_share_pct"] / 100 / doc["investment"],
             "sales_growth_share": sales / growth,
-            "net_per_fiscal_yuan": fiscal / total(e["cost_province"]),  # type: ignore[arg-type]
-            "net_per_government_yuan": prov / total(e["cost_government"])}  # type: ignore[arg-type]
+            "net_per_fiscal_yuan": fiscal / total(e["cost_province"]),
+            "net_per_government_yuan": prov / total(e["cost_government"])}
+
+
+def lever(levers: Mapping[str, float | None], name: str) -> float:
+    """A lever's value (levers of the effects model are never null)."""
+    value = levers[name]
+    return 0.0 if value is None else float(value)
 
 
 def scenario_flows(levers: Mapping[str, float | None], doc: Mapping[str, Array],
@@ -195,27 +208,29 @@ def scenario_flows(levers: Mapping[str, float | None], doc: Mapping[str, Array],
     increase = loan_increase(doc)
     province = doc["loan_balance"] / (doc["loan_share_pct"] / 100)
     balance = doc["loan_balance"]
-    flows, balances, caps = [], [], []
+    flows: list[Flows] = []
+    balances: list[Array] = []
+    caps: list[Array] = []
     for t in range(1, horizon + 1):
         cap_base = province * (1 + p["province_loan_growth"]) ** t
-        lending = feasible_lending(balance, levers["matching_scale"] * increase, cap_base,
+        lending = feasible_lending(balance, lever(levers, "matching_scale") * increase, cap_base,
                                    max_share=p["max_loan_share"])
         balance = balance + lending
         balances.append(balance)
         caps.append(np.maximum(p["max_loan_share"] * cap_base, doc["loan_balance"]))
         fin = base_financing(doc, p, loan_increase_amount=lending,
-                             direct_scale=levers["direct_financing_scale"])
-        share = levers["interest_subsidy_loan_share"]
-        flows.append(Flows(doc["special_fund"] * levers["special_fund_scale"],
+                             direct_scale=lever(levers, "direct_financing_scale"))
+        share = lever(levers, "interest_subsidy_loan_share")
+        flows.append(Flows(doc["special_fund"] * lever(levers, "special_fund_scale"),
                            tax_forgone(doc, p), fin,
                            subsidised_loans=fin.loans * share if share else 0.0,
-                           subsidy_rate_pp=levers["interest_subsidy_rate_pp"],
-                           guarantee_volume=levers["guarantee_volume"]))
+                           subsidy_rate_pp=lever(levers, "interest_subsidy_rate_pp"),
+                           guarantee_volume=lever(levers, "guarantee_volume")))
     return flows, balances, caps
 
 
 def project(p: Mapping[str, Array], doc: Mapping[str, Array], levers: Mapping[str, float | None],
-            *, horizon: int, base_project: Array) -> dict[str, object]:
+            *, horizon: int, base_project: Array) -> dict[str, Any]:
     """Effects per year, investment in the first and last years, sales effects, balances.
 
     Notes
@@ -227,8 +242,8 @@ def project(p: Mapping[str, Array], doc: Mapping[str, Array], levers: Mapping[st
     """
     flows, balances, caps = scenario_flows(levers, doc, p, horizon)
     years = [year_effects(fl, p, doc["investment"]) for fl in flows]
-    proj = [total(y["project"]) for y in years]  # type: ignore[arg-type]
-    firm = [total(y["firm"]) for y in years]  # type: ignore[arg-type]
+    proj = [total(y["project"]) for y in years]
+    firm = [total(y["firm"]) for y in years]
     share = base_project / doc["investment"]
     first = (doc["investment"] - base_project) * (1 + p["counterfactual_investment_growth"]) \
         + proj[0]

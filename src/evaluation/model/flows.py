@@ -10,15 +10,15 @@ between the 双百 projects (within their debt capacity) and the firms' other in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from evaluation import project
 from evaluation.core.intervals import Interval
 from evaluation.data.facts import default_facts
 from evaluation.errors import DataError, problem
-from evaluation import project
 
 Array = np.ndarray | float
 
@@ -61,7 +61,7 @@ def _shim_resolve(facts: pd.DataFrame, *, indicator: str, year: int, kind: str =
 
 
 try:  # the resolution contract (data/resolve.py); the shim until it lands
-    from evaluation.data.resolve import resolve  # type: ignore[import-not-found]
+    from evaluation.data.resolve import resolve
 except ImportError:  # pragma: no cover - depends on landing order
     resolve = _shim_resolve
 
@@ -256,8 +256,3 @@ def feasible_lending(balance: Array, wanted: Array, province_balance: Array, *,
     """
     room = np.maximum(max_share * province_balance - balance, 0.0)
     return np.minimum(np.maximum(wanted, 0.0), room)
-
-
-def fields_of(obj: object) -> list[str]:
-    """Field names of a dataclass instance (for tables)."""
-    return [f.name for f in fields(obj)]  # type: ignore[arg-type]

@@ -8,19 +8,19 @@ Every problem found is reported at once as a :class:`~evaluation.errors.Paramete
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
 from evaluation import project
-from evaluation.errors import DataError, ParameterError, Problem, problem
 from evaluation.data.sources import read_yaml
+from evaluation.errors import DataError, ParameterError, Problem, problem
 
 DISTRIBUTIONS = ("pert", "triangular", "uniform", "normal_truncated", "lognormal_truncated")
 PARAMETER_KEYS = {"description", "unit", "central", "distribution", "reference", "judgement",
@@ -180,7 +180,7 @@ class Scenario:
     levers: dict[str, float | None]
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -215,9 +215,10 @@ def _distribution(path: Path, name: str, central: object, spec: object
     scale = 0.0
     if kind in ("normal_truncated", "lognormal_truncated"):
         key = "sd" if kind == "normal_truncated" else "sigma"
-        scale = spec.get(key)
-        if not _is_number(scale) or scale <= 0:
-            return None, [problem(path, f"{where}, {key}", repr(scale), "a positive number")]
+        given = spec.get(key)
+        if not _is_number(given) or given <= 0:
+            return None, [problem(path, f"{where}, {key}", repr(given), "a positive number")]
+        scale = float(given)
         if kind == "lognormal_truncated" and low <= 0:
             return None, [problem(path, f"{where}, low", repr(low), "a positive lower bound")]
     return Distribution(kind, float(central), float(low), float(high), float(scale)), []
@@ -316,7 +317,7 @@ def _read(path: Path) -> Any:
 
 
 def _resolve(path: Path, scenario: str, key: str, value: object, lever: Lever,
-             facts_lookup) -> tuple[float | None, list[Problem]]:
+             facts_lookup: Callable[[str], pd.Series]) -> tuple[float | None, list[Problem]]:
     where = f"scenario {scenario!r}, key {key!r}"
     if isinstance(value, Mapping):
         if set(value) - {"fact", "times"} or "fact" not in value:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from evaluation.model.effects import INSTRUMENTS, base_flows, headline, total, y
 from evaluation.model.flows import Documented
 from evaluation.model.parameters import ModelInputs, default_inputs
 
-Evaluate = Callable[[Mapping[str, np.ndarray]], dict[str, np.ndarray]]
+Evaluate = Callable[[Mapping[str, Any]], dict[str, Any]]
 SOBOL_N = 4096
 CONF_LEVEL = 0.95
 RESAMPLES = 100
@@ -30,7 +31,7 @@ OUTER = (0.05, 0.95)
 
 def headline_function(documented: Documented) -> Evaluate:
     """The headline as a function of parameter arrays, document figures at their midpoints."""
-    def evaluate(p: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def evaluate(p: Mapping[str, Any]) -> dict[str, Any]:
         doc = documented.midpoints(p["tax_relief_excess"])
         return headline(p, doc)
     return evaluate
@@ -148,7 +149,7 @@ def break_even(inputs: ModelInputs, documented: Documented) -> pd.DataFrame:
     central = {k: np.array([v]) for k, v in inputs.central().items()}
     doc = documented.midpoints(central["tax_relief_excess"])
 
-    def at(name: str, deadweight: float) -> dict[str, object]:
+    def at(name: str, deadweight: float) -> dict[str, Any]:
         p = {**central, DEADWEIGHT[name]: np.array([deadweight])}
         return year_effects(base_flows(doc, p), p, doc["investment"])
 
@@ -158,16 +159,16 @@ def break_even(inputs: ModelInputs, documented: Documented) -> pd.DataFrame:
             continue
         d = float(central[DEADWEIGHT[name]][0])
         e = at(name, d)
-        if not np.any(e["gross"][name]):  # type: ignore[index]
+        if not np.any(e["gross"][name]):
             continue
         lo, hi = at(name, min(d + 0.05, 1.0)), at(name, max(d - 0.05, 0.0))
-        step = (_scalar(total(hi["project"])) - _scalar(total(lo["project"]))  # type: ignore
+        step = (_scalar(total(hi["project"])) - _scalar(total(lo["project"]))
                 ) * 0.1 / (min(d + 0.05, 1.0) - max(d - 0.05, 0.0))
 
-        def ratio(a: float) -> float:
+        def ratio(a: float, name: str = name) -> float:
             x = at(name, 1 - a)
-            cost = _scalar(x["cost_government"][name])  # type: ignore[index]
-            return _scalar(x["province"][name]) / cost - 1 if cost > 0 else np.nan  # type: ignore
+            cost = _scalar(x["cost_government"][name])
+            return _scalar(x["province"][name]) / cost - 1 if cost > 0 else np.nan
 
         ends = (ratio(1e-6), ratio(1.0))
         best = ends[1] + 1

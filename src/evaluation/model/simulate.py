@@ -10,12 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from evaluation.model.effects import (FISCAL_INSTRUMENTS, INSTRUMENTS, base_flows, headline,
-                                      project, total, year_effects)
+from evaluation.model.effects import (
+    FISCAL_INSTRUMENTS,
+    INSTRUMENTS,
+    base_flows,
+    headline,
+    project,
+    total,
+    year_effects,
+)
 from evaluation.model.flows import READING_CUT, Documented
 from evaluation.model.parameters import ModelInputs, Scenario, default_inputs, default_scenarios
 from evaluation.model.tiers import Calibration, TierPaths, calibrate, simulate_tiers
@@ -46,11 +54,11 @@ class EffectsResults:
     seed: int
     scenarios: list[Scenario]
     documented: Documented
-    parameters: dict[str, np.ndarray]
-    headline: dict[str, np.ndarray]
-    base: dict[str, object]
-    projections: dict[str, dict[str, object]]
-    baseline: dict[str, object]
+    parameters: dict[str, Any]
+    headline: dict[str, Any]
+    base: dict[str, Any]
+    projections: dict[str, dict[str, Any]]
+    baseline: dict[str, Any]
     tiers: dict[str, TierPaths] = field(default_factory=dict)
     calibration: Calibration | None = None
 
@@ -72,8 +80,8 @@ class EffectsResults:
         invest = self.documented.mid("investment")
         rows = []
         for name in [*INSTRUMENTS, "total"]:
-            pick = (lambda lvl: total(self.base[lvl])) if name == "total" else (  # type: ignore
-                lambda lvl: self.base[lvl][name])  # type: ignore[index]
+            def pick(lvl: str, name: str = name) -> Any:
+                return total(self.base[lvl]) if name == "total" else self.base[lvl][name]
             if name != "total" and not np.any(pick("gross")):
                 continue
             rows.append({"instrument": name, "gross_mean": self._d(pick("gross"))["mean"],
@@ -98,16 +106,16 @@ class EffectsResults:
         e = self.base if scenario is None else self.projections[scenario]["years"][0]
         rows = []
         for k in INSTRUMENTS:
-            gross = np.broadcast_to(e["gross"][k], (self.draws,))  # type: ignore[index]
+            gross = np.broadcast_to(e["gross"][k], (self.draws,))
             if not np.any(gross):
                 continue
-            net = np.broadcast_to(e["province"][k], (self.draws,))  # type: ignore[index]
+            net = np.broadcast_to(e["province"][k], (self.draws,))
             row: dict[str, object] = {"scenario": scenario or "documented", "instrument": k,
                                       "fiscal": k in FISCAL_INSTRUMENTS,
                                       "gross_p50": self._d(gross)["p50"],
                                       **{f"net_{q}": v for q, v in self._d(net).items()}}
             for level in ("province", "government"):
-                cost = np.broadcast_to(e[f"cost_{level}"][k], (self.draws,))  # type: ignore
+                cost = np.broadcast_to(e[f"cost_{level}"][k], (self.draws,))
                 row[f"cost_{level}_p50"] = self._d(cost)["p50"]
                 ratio = (self._d(net / cost) if np.all(cost > 0) else dict.fromkeys(
                     ("mean", "p5", "p50", "p95"), np.nan))
@@ -115,7 +123,7 @@ class EffectsResults:
                     ratio["mean"] = float(np.mean(net) / np.mean(cost))
                 row.update({f"per_{level}_yuan_{q}": v for q, v in ratio.items()})
             row["per_yuan_mobilised_p50"] = self._d(net / gross)["p50"]
-            row["contingent_p50"] = (self._d(e["contingent"])["p50"]  # type: ignore[index]
+            row["contingent_p50"] = (self._d(e["contingent"])["p50"]
                                      if k == "guarantee" else 0.0)
             rows.append(row)
         return pd.DataFrame(rows)
@@ -141,7 +149,7 @@ class EffectsResults:
         rows = []
         for sc in self.scenarios:
             proj = self.projections[sc.name]
-            for year, bal, cap in zip(self.years, proj["balances"], proj["caps"]):  # type: ignore
+            for year, bal, cap in zip(self.years, proj["balances"], proj["caps"], strict=True):
                 rows.append({"scenario": sc.name, "year": year, **{
                     f"balance_{k}": v for k, v in self._d(bal).items()},
                     "cap_p50": self._d(cap)["p50"],
@@ -178,8 +186,8 @@ class EffectsResults:
         """Probability of meeting each target per scenario (first-year investment, firm tiers)."""
         inv = self.investment().dropna(subset=["probability"])[
             ["scenario", "target", "year", "target_value", "probability", "mc_se"]]
-        tiers = [paths.probabilities(self.calibration.facts.targets)  # type: ignore[union-attr]
-                 for paths in self.tiers.values()]
+        tiers = ([paths.probabilities(self.calibration.facts.targets)
+                  for paths in self.tiers.values()] if self.calibration else [])
         tier_table = (pd.concat(tiers)[inv.columns] if tiers else inv.iloc[:0])
         return pd.concat([inv, tier_table], ignore_index=True)
 
@@ -210,8 +218,8 @@ class EffectsResults:
             for key, quantity in (("net", "investment_vs_baseline"),
                                   ("policy_sales", "sales_vs_baseline")):
                 for i, year in enumerate(self.years):
-                    diff = np.asarray(proj[key][i]) - np.asarray(  # type: ignore[index]
-                        self.baseline[key][i])  # type: ignore[index]
+                    diff = np.asarray(proj[key][i]) - np.asarray(
+                        self.baseline[key][i])
                     rows.append({"scenario": sc.name, "quantity": quantity, "year": year,
                                  **self._d(diff)})
         return pd.DataFrame(rows)
@@ -227,7 +235,7 @@ class EffectsResults:
                 for key, quantity in (("net", "net_additional_investment"),
                                       ("policy_sales", "policy_sales_effect")):
                     rows.append({"scenario": sc.name, "quantity": quantity, "year": year,
-                                 **self._d(proj[key][i])})  # type: ignore[index]
+                                 **self._d(proj[key][i])})
         return pd.DataFrame(rows)
 
     def summary(self) -> str:
@@ -276,7 +284,7 @@ def simulate(scenarios: Sequence[str] | None = None, *, base_year: int,
     head = headline(p, doc, effects=base)
     horizon = documented.horizon
 
-    def run(levers: Mapping[str, float | None]) -> dict[str, object]:
+    def run(levers: Mapping[str, float | None]) -> dict[str, Any]:
         return project(p, doc, levers, horizon=horizon,
                        base_project=head["net_additional_investment"])
 
@@ -292,7 +300,7 @@ def simulate(scenarios: Sequence[str] | None = None, *, base_year: int,
         n = draws if tier_draws is None else min(tier_draws, draws)
         shifts = {sc.name: np.column_stack([np.broadcast_to(s - b, (draws,))[:n] for s, b in
                                             zip(projections[sc.name]["policy_sales"],
-                                                baseline["policy_sales"])])  # type: ignore
+                                                baseline["policy_sales"], strict=True)])
                   for sc in chosen}
         results.tiers.update(simulate_tiers(
             calibration, sales_shifts=shifts, long_run_growth=p["long_run_sales_growth"][:n],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ class GroupedLognormal(GenericLikelihoodModel):
     """
 
     def __init__(self, counts: np.ndarray, edges: np.ndarray, *, total: float | None = None,
-                 **kwargs) -> None:
+                 **kwargs: Any) -> None:
         super().__init__(np.asarray(counts, dtype=float), None,
                          extra_params_names=["mu", "log_sigma"], **kwargs)
         self.edges = np.asarray(edges, dtype=float)

@@ -27,7 +27,6 @@ from evaluation.analysis.audit import (
 from evaluation.data.facts import default_facts, default_indicators
 from evaluation.data.sources import Source, default_sources
 from evaluation.errors import DataError, ParameterError, problem
-from evaluation.model.effects import INSTRUMENTS
 from evaluation.model.parameters import ModelInputs, default_inputs
 from evaluation.model.sensitivity import break_even, headline_sobol
 from evaluation.model.simulate import (

@@ -179,8 +179,8 @@ def scenario_value(results: EffectsResults, name: str) -> np.ndarray:
     """Per draw, first projection year: extra province-wide investment per extra provincial
     yuan against the baseline, ``ΔN / ΔC`` (same draws)."""
     first, base = results.projections[name]["years"][0], results.baseline["years"][0]
-    d_net = total(first["province"]) - total(base["province"])  # type: ignore[index]
-    d_cost = total(first["cost_province"]) - total(base["cost_province"])  # type: ignore
+    d_net = total(first["province"]) - total(base["province"])
+    d_cost = total(first["cost_province"]) - total(base["cost_province"])
     return np.broadcast_to(np.asarray(d_net / d_cost, dtype=float), (results.draws,))
 
 
@@ -189,7 +189,7 @@ def costly_scenarios(results: EffectsResults) -> list[str]:
     out = []
     for sc in results.scenarios:
         first, base = results.projections[sc.name]["years"][0], results.baseline["years"][0]
-        d_cost = total(first["cost_province"]) - total(base["cost_province"])  # type: ignore
+        d_cost = total(first["cost_province"]) - total(base["cost_province"])
         if np.all(np.asarray(d_cost) > 0):
             out.append(sc.name)
     return out
@@ -261,7 +261,7 @@ def collect_next_year() -> str:
 
 def instrument_order(f: ModelFindings) -> list[str]:
     """Instruments present in the base year, in model order."""
-    return [k for k in INSTRUMENTS if np.any(f.results.base["gross"][k])]  # type: ignore
+    return [k for k in INSTRUMENTS if np.any(f.results.base["gross"][k])]
 
 
 def fiscal(f: ModelFindings) -> list[str]:
