@@ -31,8 +31,6 @@ from evaluation.model.parameters import ModelInputs, default_inputs
 from evaluation.model.sensitivity import break_even, headline_sobol
 from evaluation.model.simulate import (
     HEADLINE_OUTPUTS,
-    INTERVAL_LEVEL,
-    QUANTILES,
     EffectsResults,
     describe_draws,
     simulate,
@@ -42,6 +40,7 @@ from evaluation.reports.narrative import targets as findings
 from evaluation.reports.narrative.model import (  # noqa: F401 - re-exported for callers
     ModelFindings,
     estimate,
+    interval_level,
     model_number,
     parameter_references,
     short_reference,
@@ -91,20 +90,6 @@ def instrument_parameters(instruments: Sequence[str]) -> list[str]:
     """The parameters behind the net additional investment of ``instruments`` (no repeats)."""
     names = [p for i in instruments for p in INSTRUMENT_PARAMETERS[i]]
     return list(dict.fromkeys([*names, *CHAIN_PARAMETERS]))
-
-
-def interval_level(cite: Citations) -> str:
-    """The intervals' coverage (``90%``) as a derived span from :data:`model.QUANTILES`.
-
-    Notes
-    -----
-    ``100 × (q_high - q_low)`` with the outer quantiles the model reports.
-    """
-    low, high = QUANTILES[0], QUANTILES[-1]
-    return cite.derived(100 * INTERVAL_LEVEL, formula="100 × (upper quantile - lower quantile)",
-                        inputs=[f"Monte Carlo quantiles {low:g} and {high:g} "
-                                "(evaluation.model.simulate.QUANTILES)"],
-                        fmt="{:.0f}", unit="percent")
 
 
 # --------------------------------------------------------------------------- layout
@@ -387,7 +372,7 @@ def odds_table(data: MemoData, cite: Citations) -> str:
         rows.append(f'<tr><td title="{escape(sc.description)}">{escape(sc.name)}</td>'
                     f"{cells}</tr>")
     return ("<p><b>Odds of meeting the targets</b>, per scenario (share of draws; scenario "
-            "descriptions on hover). " + model_findings.probability_note(data.findings) + " "
+            "descriptions on hover). " + model_findings.probability_note(data.findings, cite) + " "
             + model_findings.tier_note() + "</p>\n"
             f'<table class="memo-odds"><thead><tr><th>scenario</th>{header}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")

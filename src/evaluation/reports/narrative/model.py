@@ -20,7 +20,7 @@ from evaluation.errors import ParameterError, problem
 from evaluation.model.effects import DEADWEIGHT, FISCAL_INSTRUMENTS, INSTRUMENTS, total
 from evaluation.model.parameters import ModelInputs
 from evaluation.model.sensitivity import SobolResults
-from evaluation.model.simulate import INTERVAL_LEVEL, EffectsResults, describe_draws
+from evaluation.model.simulate import INTERVAL_LEVEL, QUANTILES, EffectsResults, describe_draws
 from evaluation.reports.provenance import Citations
 
 INSTRUMENT_NAMES = {"special_fund": "special-fund grants",
@@ -74,7 +74,26 @@ def estimate(cite: Citations, row: Mapping[str, float], *, parameters: Sequence[
                        fmt=fmt, unit=unit)
     band = model_number(cite, (scale * row["p5"], scale * row["p95"]), parameters=parameters,
                         inputs=inputs, fmt=fmt, unit=unit)
-    return f"{mid} ({INTERVAL_LEVEL:.0%} interval {band})"
+    return f"{mid} ({interval_level(cite)} interval {band})"
+
+
+def interval_level(cite: Citations) -> str:
+    """The intervals' coverage (``90%``) as a derived span from :data:`model.QUANTILES`.
+
+    Notes
+    -----
+    ``100 × (q_high - q_low)`` with the outer quantiles the model reports.
+    """
+    low, high = QUANTILES[0], QUANTILES[-1]
+    return cite.derived(100 * INTERVAL_LEVEL, formula="100 × (upper quantile - lower quantile)",
+                        inputs=[f"Monte Carlo quantiles {low:g} and {high:g} "
+                                "(evaluation.model.simulate.QUANTILES)"], fmt="{:.0f}",
+                        unit="percent")
+
+
+def ignored(text: str, why: str) -> str:
+    """Wording that contains a number which is not a result (a step, a bound, a label)."""
+    return f'<span data-prov-ignore="{escape(why)}">{escape(text)}</span>'
 
 
 @dataclass(frozen=True)
@@ -120,7 +139,10 @@ def sobol_sentence(f: ModelFindings, cite: Citations, output: str) -> str:
         + " ± " + model_number(cite, row.ST_conf, parameters=[row.parameter], inputs=f.inputs,
                                fmt="{:.2f}") for row in top.itertuples()]
     judged = all(f.inputs.parameters[n].judgement for n in top["parameter"])
-    return (f"Total-order Sobol indices (with {f.sobol.conf_level:.0%} CI half-widths) rank "
+    level = cite.derived(100 * f.sobol.conf_level, formula="confidence level of the bootstrap",
+                         inputs=["SALib Sobol analysis (evaluation.model.sensitivity)"],
+                         fmt="{:.0f}", unit="percent")
+    return (f"Total-order Sobol indices (with {level} CI half-widths) rank "
             f"the drivers of the {OUTPUT_NAMES.get(output, output)}: {'; '.join(parts)}"
             + ("; each is a judgement parameter, so the figure restates those judgements."
                if judged else "."))
@@ -135,7 +157,8 @@ def break_even_sentence(f: ModelFindings, cite: Citations) -> str:
                             fmt="{:.1f}", unit="yi_yuan")
         points = model_number(cite, row.share_points_per_10, parameters=params,
                               inputs=f.inputs, fmt="{:.1f}")
-        text = (f"{INSTRUMENT_NAMES[row.instrument]}: each 10 points of additionality ≈ "
+        text = (f"{INSTRUMENT_NAMES[row.instrument]}: each "
+                f"{ignored('10 points', 'step of the break-even table')} of additionality ≈ "
                 f"{step} ≈ {points} points of the share")
         if np.isfinite(row.break_even_additionality):
             text += (", worth its cost to all government (one yuan of investment per yuan) "
@@ -234,19 +257,27 @@ def risks(f: ModelFindings, cite: Citations) -> str:
             f"{at_cap} of draws by the last year, so more matching only brings lending forward.")
 
 
-def probability_note(f: ModelFindings) -> str:
+def probability_note(f: ModelFindings, cite: Citations) -> str:
     """How the investment probability is built (stated wherever it appears)."""
+    growth = f.inputs.parameters["counterfactual_investment_growth"].distribution
+    params = ["counterfactual_investment_growth"]
+    mean = model_number(cite, 100 * growth.central, parameters=params, inputs=f.inputs,
+                        fmt="{:.0f}", unit="percent")
+    sd = model_number(cite, 100 * growth.scale, parameters=params, inputs=f.inputs,
+                      fmt="{:.0f}", unit="percent")
     return ("The probability of reaching the first-year investment target is the share of "
             "draws at or above it; it mostly reflects the assumed counterfactual growth "
-            "(Normal, mean 0, standard deviation 10%), so the memo leads with expected changes "
-            "in 亿元. No probability is given for the last year's plan: it is realised on "
-            "average by construction.")
+            f"(a truncated normal with mean {mean} and standard deviation {sd}), so the memo "
+            "leads with expected changes in 亿元. No probability is given for the last year's "
+            "plan: it is realised on average by construction.")
 
 
 def tier_note() -> str:
     """The tier simulation's missing base-year counts are drawn."""
-    return ("The base-year counts of firms with sales of 10–50亿 and 1–10亿 are not reported; "
-            "the tier simulation draws them from the calibrated size distribution.")
+    bounds = ignored("10–50亿 and 1–10亿", "tier bounds")
+    return (f"The base-year counts of firms with sales of {bounds} are not reported: the "
+            "tier simulation does not know them, they are drawn from the calibrated size "
+            "distribution.")
 
 
 def collect_next_year() -> str:
