@@ -28,12 +28,10 @@ from evaluation.data.facts import default_facts, default_indicators
 from evaluation.data.sources import Source, default_sources
 from evaluation.errors import DataError, ParameterError, problem
 from evaluation.model.parameters import ModelInputs, default_inputs
-from evaluation.model.sensitivity import break_even, headline_sobol
+from evaluation.model.shared import shared_sensitivity, shared_simulation
 from evaluation.model.simulate import (
-    HEADLINE_OUTPUTS,
     EffectsResults,
     describe_draws,
-    simulate,
 )
 from evaluation.reports.narrative import model as model_findings
 from evaluation.reports.narrative import targets as findings
@@ -185,14 +183,11 @@ def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int,
         attainment=targets.attainment(facts),
         audit=run_audit(load_checks(facts=facts), facts),
         mix=targets.financing_mix(facts, year=base_year),
-        results=(results := simulate(scenarios, base_year=base_year, target_years=target_years,
-                                     draws=draws, seed=seed, inputs=inputs,
-                                     tier_draws=tier_draws)),
+        results=(results := shared_simulation(
+            scenarios, base_year=base_year, target_years=target_years, draws=draws, seed=seed,
+            tier_draws=tier_draws)),
         inputs=inputs, findings=ModelFindings(
-            results, headline_sobol(HEADLINE_OUTPUTS, base_year=base_year,
-                                    target_years=target_years, inputs=inputs,
-                                    documented=results.documented, seed=seed),
-            break_even(inputs, results.documented), inputs),
+            results, *shared_sensitivity(results, seed=seed), inputs),
         sources=default_sources())
 
 
