@@ -274,8 +274,8 @@ def targets_findings(data: MemoData, cite: Citations) -> str:
                      f"outcome for a target year (outcomes for {years} are not yet "
                      "published).</li>")
     for _, r in data.attainment.iterrows():
-        value = cite.derived(r["attainment_pct"], formula="outcome / target",
-                             inputs=[r["actual_fact_id"], r["target_fact_id"]],
+        inputs = [r["actual_fact_id"], *str(r["target_fact_id"]).split(";")]
+        value = cite.derived(r["attainment_pct"], formula="outcome / target", inputs=inputs,
                              fmt="{:.1f}", unit="percent")
         items.append(f"<li><b>Attainment</b> of {escape(r['indicator'])} {r['year']}: "
                      f"{value}.</li>")
