@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evaluation import project
 from evaluation.core.intervals import Interval
 from evaluation.data.facts import default_facts
-from evaluation.errors import DataError, problem
+from evaluation.data.resolve import resolve
+from evaluation.errors import DataError
 
 Array = np.ndarray | float
 
@@ -42,28 +42,6 @@ ITEMISED = ("trust", "leasing", "short_notes", "medium_notes", "placement", "ent
             "corporate_bonds")
 BONDS_AND_NOTES = ("medium_notes", "enterprise_bonds", "corporate_bonds")
 READING_CUT = 0.5
-
-
-def _shim_resolve(facts: pd.DataFrame, *, indicator: str, year: int, kind: str = "actual",
-                  period: str = "year", scope: str | None = None,
-                  pins: Mapping[str, str] | None = None) -> pd.Series:
-    """Stand-in for ``evaluation.data.resolve.resolve`` until it lands (same signature)."""
-    del period, scope
-    if pins and indicator in pins:
-        return facts.loc[pins[indicator]]
-    rows = facts[(facts["indicator"] == indicator) & (facts["year"] == year)
-                 & (facts["kind"] == kind)]
-    if rows.empty:
-        raise DataError(problems=[problem(project.current().facts_file,
-                                          f"indicator {indicator!r}, year {year}, kind {kind!r}",
-                                          "no fact", "one fact for the figure the model needs")])
-    return rows.iloc[0]
-
-
-try:  # the resolution contract (data/resolve.py); the shim until it lands
-    from evaluation.data.resolve import resolve
-except ImportError:  # pragma: no cover - depends on landing order
-    resolve = _shim_resolve
 
 
 def _interval(row: pd.Series) -> Interval:
