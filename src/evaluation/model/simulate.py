@@ -26,7 +26,7 @@ from evaluation.model.effects import (
 )
 from evaluation.model.flows import READING_CUT, Documented
 from evaluation.model.parameters import ModelInputs, Scenario, default_inputs, default_scenarios
-from evaluation.model.tiers import Calibration, TierPaths, calibrate, simulate_tiers
+from evaluation.model.tiers import Calibration, TierPaths, calibrate, simulate_tiers, tier_facts
 
 DEFAULT_DRAWS = 100_000
 DEFAULT_SEED = 20130101
@@ -193,13 +193,12 @@ class EffectsResults:
 
     def fan(self) -> pd.DataFrame:
         """Aggregate sales quantiles per scenario and year (fan chart data)."""
-        from evaluation.model.tiers import YEARS
-
         qs = (0.05, 0.25, 0.5, 0.75, 0.95)
         rows = []
         for name, paths in self.tiers.items():
             quant = np.quantile(paths.totals, qs, axis=0)
-            for j, year in enumerate(YEARS):
+            years = self.calibration.facts.years if self.calibration else ()
+            for j, year in enumerate(years):
                 rows.append({"scenario": name, "year": year,
                              **{f"p{int(q * 100)}": float(quant[i, j]) for i, q in enumerate(qs)}})
         return pd.DataFrame(rows)
@@ -295,7 +294,8 @@ def simulate(scenarios: Sequence[str] | None = None, *, base_year: int,
     results = EffectsResults(draws, seed, chosen, documented, p, head, base, projections,
                              baseline)
     if with_tiers:
-        calibration = calibrate()
+        calibration = calibrate(tier_facts(base_year=documented.base_year,
+                                           target_years=documented.target_years))
         tier_seed = int(rng.integers(2 ** 32))
         n = draws if tier_draws is None else min(tier_draws, draws)
         shifts = {sc.name: np.column_stack([np.broadcast_to(s - b, (draws,))[:n] for s, b in
