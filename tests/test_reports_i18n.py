@@ -122,7 +122,8 @@ def test_notes_are_renumbered_in_reading_order():
 def memo_data():
     from evaluation.reports import memo
 
-    return memo.gather(edition="2013", scenarios=["baseline", "no_special_fund", "no_measures"],
+    return memo.gather(edition="2013", scenarios=["baseline", "no_special_fund",
+                                                  "no_provincial_measures"],
                        draws=1500, seed=3, tier_draws=400)
 
 
@@ -135,7 +136,7 @@ def _render_all(memo_data) -> dict[tuple[str, str], str]:
     facts = default_facts()
     audit = run_audit(load_checks(facts=facts), facts)
     builders = {
-        "memo/memo.html.j2": lambda lang: memo.memo_html(memo_data, draws=1500, seed=3,
+        "memo/memo.html.j2": lambda lang: memo.memo_page(memo_data, draws=1500, seed=3,
                                                           lang=lang, date="2026-01-01"),
         "narrative/audit.html.j2": lambda lang: prose.render(
             "narrative/audit.html.j2", lang,

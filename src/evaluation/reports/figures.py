@@ -19,7 +19,8 @@ if TYPE_CHECKING:  # for annotations only: the figures import their modules lazi
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from evaluation.model.simulate import EffectsResults, Sensitivity
+    from evaluation.model.sensitivity import Sensitivity
+    from evaluation.model.simulate import EffectsResults
     from evaluation.panel.estimators import EventStudyResults
 
 CJK_FONT_CANDIDATES = (
@@ -376,8 +377,8 @@ def tornado_chart(sensitivity: Sensitivity, *, top: int = 12, lang: str = "en") 
     ax.axvline(sensitivity.central, color="black", lw=1)
     ax.set_yticks(list(y), [_label("parameters", p, lang) for p in table["parameter"]])
     quantity = _label("quantities", sensitivity.quantity, lang)
-    ax.set_xlabel(_t(f"{quantity} (all parameters central: {sensitivity.central:.3g})",
-                     f"{quantity}（全部参数取中心值：{sensitivity.central:.3g}）", lang))
+    ax.set_xlabel(_t(f"{quantity} (centred on the Monte Carlo median {sensitivity.central:.3g})",
+                     f"{quantity}（以蒙特卡洛中位数 {sensitivity.central:.3g} 为中心）", lang))
     ax.set_title(_t("Sensitivity: which parameters move the result most",
                     "敏感性分析：哪些参数对结果影响最大", lang))
     ax.legend(fontsize=8, frameon=False)
