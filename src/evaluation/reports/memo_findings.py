@@ -80,7 +80,7 @@ def interval_level(cite: Citations) -> str:
 
 
 def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: int,
-                 seed: int, date: str, model_block: str) -> dict[str, Any]:
+                 seed: int, date: str, model_block: dict[str, str]) -> dict[str, Any]:
     """Every value the memo template words, in ``cite.lang``.
 
     ``model_block`` is the effects model's findings as cited HTML
