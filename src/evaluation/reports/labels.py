@@ -149,14 +149,19 @@ def with_indicators(labels: Labels, indicators: pd.DataFrame) -> Labels:
     return Labels(entries={**labels.entries, "indicators": section}, path=labels.path)
 
 
-@cache
 def default_labels() -> Labels:
-    """The project's labels with indicator names (read once per process)."""
+    """The current project's labels with its indicator names (read again when a file changes)."""
+    indicators_file = project.current().indicators_file
+    stamp = indicators_file.stat().st_mtime_ns if indicators_file.is_file() else None
+    return _labels(str(indicators_file), stamp, LABELS_FILE.stat().st_mtime_ns)
+
+
+@cache
+def _labels(indicators_file: str, stamp: int | None, labels_stamp: int) -> Labels:
     from evaluation.data.facts import load_indicators
 
     labels = load_labels()
-    indicators_file = project.current().indicators_file
-    if not indicators_file.is_file():
+    if stamp is None:
         return labels
     return with_indicators(labels, load_indicators(indicators_file))
 
