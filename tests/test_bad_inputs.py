@@ -75,7 +75,7 @@ CASES = [
     ("malformed_indicators.yaml", load_indicators, ["line 3", "malformed YAML"]),
     ("duplicate_indicator.yaml", load_indicators, ["id 'projects'", "duplicate"]),
     ("indicators_not_a_list.yaml", load_indicators,
-     ["indicators", "found dict", "a list of indicators under the key 'indicators'"]),
+     ["indicators", "found a mapping", "a list of indicators under the key 'indicators'"]),
     ("stale_ignore_entry.yaml", _ignored,
      ["ignored[0] (source plan2015)", "建设60万吨电解铝项目", "matches no number"]),
     ("ignore_entry_without_reason.yaml", _ignored, ["ignored[0].reason", "None"]),

@@ -24,7 +24,7 @@ from evaluation import project
 from evaluation.errors import DataError, Problem, problem
 from evaluation.data.facts import default_facts, written_interval, written_scale
 from evaluation.core.intervals import Interval
-from evaluation.data.sources import read_yaml_list
+from evaluation.io import read_yaml_list
 
 CONSISTENT = "consistent"
 QUALIFIER_ONLY = "consistent only within the qualifiers"

@@ -13,7 +13,8 @@ import pandera.pandas as pa
 
 from evaluation.errors import DataError, Problem, problem
 from evaluation.core.numbers import normalise, parse_written_number
-from evaluation.data.sources import Source, read_text
+from evaluation.data.sources import Source
+from evaluation.io import read_text
 
 YEAR_RANGE = (2000, 2030)
 # Allowed values are listed in a message only when there are this few of them.

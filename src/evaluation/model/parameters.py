@@ -20,7 +20,7 @@ from scipy import special, stats
 
 from evaluation import project
 from evaluation.errors import DataError, ParameterError, Problem, problem
-from evaluation.data.sources import read_yaml
+from evaluation.io import read_yaml
 
 DISTRIBUTIONS = ("pert", "triangular", "uniform", "normal_truncated", "lognormal_truncated")
 PARAMETER_KEYS = {"description", "unit", "central", "distribution", "reference", "judgement",

@@ -6,6 +6,8 @@ import math
 
 import pandas as pd
 
+from evaluation.reports.escape import markdown as md
+from evaluation.reports.escape import markdown_code as md_code
 from evaluation.project import display_path
 from evaluation.panel.estimators import (
     CI_LEVEL,
@@ -46,16 +48,16 @@ def _row(result: PanelResults) -> pd.Series:
 
 def _effect_words(estimate: float, outcome: str) -> str:
     if outcome.startswith("log_"):
-        return (f"{estimate:+.3f} log points, i.e. {outcome.removeprefix('log_')} about "
+        return (f"{estimate:+.3f} log points, i.e. {md(outcome.removeprefix('log_'))} about "
                 f"{100 * math.expm1(estimate):+.1f}%")
-    return f"{estimate:+.4g} in {outcome}"
+    return f"{estimate:+.4g} in {md(outcome)}"
 
 
 def data_note(panel: pd.DataFrame, *, source: str, edition: str) -> str:
     """What the panel is, with a SYNTHETIC banner when any row is simulated."""
     path = display_path(source) if source else display_path(synthetic_panel_file())
     years = panel["year"]
-    text = (f"Edition {edition}. Panel `{path}`: {panel['firm_id'].nunique()} firms, "
+    text = (f"Edition {md(edition)}. Panel {md_code(path)}: {panel['firm_id'].nunique()} firms, "
             f"{years.min()}-{years.max()}, {len(panel)} firm-years.")
     if panel["synthetic"].any():
         text = ("**SYNTHETIC DATA — not real firms.** Simulated by `evaluation.panel.synthetic` "
@@ -71,7 +73,7 @@ def effect_note(analysis: PanelAnalysis) -> str:
     naive, *robust = analysis.estimates
     first = robust[0]
     lines = [f"Pooled OLS puts the difference between firm-years with and without "
-             f"`{first.treatment}` at {_effect_words(_row(naive)['estimate'], first.outcome)}. "
+             f"{md_code(first.treatment)} at {_effect_words(_row(naive)['estimate'], first.outcome)}. "
              "That compares different firms, so it mixes the effect with whatever made firms "
              "receive the treatment."]
     for result in robust:
@@ -95,7 +97,7 @@ def event_study_note(event: EventStudyResults) -> str:
     """The pre-trend test and the post-adoption path in words."""
     table = event.event_table.set_index("event_time")
     after = table.loc[table.index >= 0, "estimate"]
-    text = (f"Each point is the {event.outcome} of adopters relative to their own level one year "
+    text = (f"Each point is the {md(event.outcome)} of adopters relative to their own level one year "
             f"before adoption, net of year effects; bars are {CI_LEVEL:.0%} intervals. After "
             f"adoption the coefficients range from {after.min():.3f} to {after.max():.3f}.")
     if event.pretrend is None:
