@@ -45,7 +45,7 @@ class _Refused(yaml.YAMLError):
         self.problem_mark = node.start_mark
 
 
-class StrictLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+class StrictLoader(_BASE_LOADER):
     """PyYAML's safe loader that refuses aliases and duplicate mapping keys."""
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:

@@ -21,9 +21,9 @@ from typing import Any
 import pandas as pd
 
 from evaluation import project
-from evaluation.errors import DataError, Problem, problem
-from evaluation.data.facts import default_facts, written_interval, written_scale
 from evaluation.core.intervals import Interval
+from evaluation.data.facts import default_facts, written_interval, written_scale
+from evaluation.errors import DataError, Problem, problem
 from evaluation.io import read_yaml_list
 
 CONSISTENT = "consistent"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation import project
-from evaluation.errors import DataError, problem
 from evaluation.core.intervals import Interval
 from evaluation.core.numbers import parse_written_number
 from evaluation.data.sources import Source, default_sources
+from evaluation.errors import DataError, problem
 from evaluation.io import read_yaml_list
 
 KINDS = ("actual", "target", "plan", "estimate")

@@ -11,10 +11,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from evaluation.reports import TEMPLATES_DIR
 from evaluation.pipeline.manifest import read_manifest
 from evaluation.pipeline.publish import FAILED_SUFFIX, STAGING
 from evaluation.pipeline.sanitize import sanitize_document
+from evaluation.reports import TEMPLATES_DIR
 
 INDEX_NAME = "index.html"
 FAILURE_NAME = "failure.json"

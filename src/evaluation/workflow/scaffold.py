@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 from evaluation import project
-from evaluation.pipeline.editions import check_edition_name, load_edition
 from evaluation.errors import ConfigError, problem
+from evaluation.pipeline.editions import check_edition_name, load_edition
 
 _EDITION_LINE = re.compile(r"^edition:[ \t]*(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^#\s]+)"
                            r"(?P<rest>[ \t]*(?:#.*)?)$", re.MULTILINE)

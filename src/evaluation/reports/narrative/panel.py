@@ -6,9 +6,6 @@ import math
 
 import pandas as pd
 
-from evaluation.reports.escape import markdown as md
-from evaluation.reports.escape import markdown_code as md_code
-from evaluation.project import display_path
 from evaluation.panel.estimators import (
     CI_LEVEL,
     SIGNIFICANCE,
@@ -16,14 +13,17 @@ from evaluation.panel.estimators import (
     PanelAnalysis,
     PanelResults,
 )
-from evaluation.panel.schema import synthetic_panel_file
 from evaluation.panel.recovery import (
     COVERAGE_RANGE,
     FULL_STUDY_PANELS,
     MAX_RELATIVE_BIAS,
     RecoveryStudy,
 )
+from evaluation.panel.schema import synthetic_panel_file
 from evaluation.panel.synthetic import PLANTED_EFFECT, SEED
+from evaluation.project import display_path
+from evaluation.reports.escape import markdown as md
+from evaluation.reports.escape import markdown_code as md_code
 
 # Design flaws no estimate in the panel can reveal; always listed.
 STANDING_CAVEATS = (
@@ -73,7 +73,8 @@ def effect_note(analysis: PanelAnalysis) -> str:
     naive, *robust = analysis.estimates
     first = robust[0]
     lines = [f"Pooled OLS puts the difference between firm-years with and without "
-             f"{md_code(first.treatment)} at {_effect_words(_row(naive)['estimate'], first.outcome)}. "
+             f"{md_code(first.treatment)} at "
+             f"{_effect_words(_row(naive)['estimate'], first.outcome)}. "
              "That compares different firms, so it mixes the effect with whatever made firms "
              "receive the treatment."]
     for result in robust:
@@ -97,8 +98,8 @@ def event_study_note(event: EventStudyResults) -> str:
     """The pre-trend test and the post-adoption path in words."""
     table = event.event_table.set_index("event_time")
     after = table.loc[table.index >= 0, "estimate"]
-    text = (f"Each point is the {md(event.outcome)} of adopters relative to their own level one year "
-            f"before adoption, net of year effects; bars are {CI_LEVEL:.0%} intervals. After "
+    text = (f"Each point is the {md(event.outcome)} of adopters relative to their own level one "
+            f"year before adoption, net of year effects; bars are {CI_LEVEL:.0%} intervals. After "
             f"adoption the coefficients range from {after.min():.3f} to {after.max():.3f}.")
     if event.pretrend is None:
         return text + " There are no earlier years to test pre-trends with."
@@ -141,7 +142,8 @@ def recovery_note(study: RecoveryStudy) -> str:
         lines.append(f"- {name}: mean estimate {row['mean_estimate']:.4f}, bias "
                      f"{row['relative_bias']:+.1%} of the effect (Monte Carlo error "
                      f"{row['bias_mc_se'] / study.planted_effect:.1%}), {CI_LEVEL:.0%} "
-                     f"interval coverage {row['coverage']:.2f} (Monte Carlo error {coverage_se:.2f}): {verdict}.")
+                     f"interval coverage {row['coverage']:.2f} "
+                     f"(Monte Carlo error {coverage_se:.2f}): {verdict}.")
     lines.append(f"\nThe generator selects bigger firms into treatment, which fixed effects remove "
                  f"and pooled OLS does not. `bench/panel.py` runs the full {FULL_STUDY_PANELS}-"
                  f"panel study against the criteria |bias| < {MAX_RELATIVE_BIAS:.0%} of the "

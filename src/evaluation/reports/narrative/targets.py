@@ -12,10 +12,10 @@ import math
 import pandas as pd
 
 from evaluation.analysis.audit import CONSISTENT, INCONSISTENT, QUALIFIER_ONLY, STATUSES
+from evaluation.analysis.comparisons import NOT_REPORTED
 from evaluation.reports.escape import markdown as md
 from evaluation.reports.escape import markdown_code as md_code
 from evaluation.reports.provenance import Citations
-from evaluation.analysis.comparisons import NOT_REPORTED
 
 GAP_UNITS = {"percentage_points": "pp", "yi_yuan": "yi_yuan", "count": "count",
              "percent": "percent"}
