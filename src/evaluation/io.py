@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import reprlib
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,11 @@ MAX_YAML_BYTES = 2_000_000
 """Largest YAML input accepted (the project's largest is about 30 kB)."""
 MAX_TEXT_BYTES = 50_000_000
 """Largest text or CSV input accepted."""
+MAX_YAML_DEPTH = 40
+"""Deepest nesting of lists and mappings accepted (the project's files nest four levels)."""
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxstring = 3, 8, 30
 
 _BASE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -82,6 +88,9 @@ def describe(value: Any) -> str:
     if isinstance(value, float):
         return f"a number {value!r}"
     if isinstance(value, list):
+        shown = _SHORT.repr(value)
+        if len(shown) <= 80:
+            return f"the list {shown}"
         return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
     if isinstance(value, dict):
         return "a mapping"
@@ -141,11 +150,33 @@ def sha256_file(path: str | Path) -> str:
     return hashlib.sha256(read_bytes(path, expected="a document file")).hexdigest()
 
 
+def _check_depth(root: Node) -> None:
+    """Refuse a document nested deeper than :data:`MAX_YAML_DEPTH` (walked without recursion)."""
+    stack: list[tuple[Node, int]] = [(root, 1)]
+    seen: set[int] = set()
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_YAML_DEPTH:
+            raise _Refused(f"nesting deeper than {MAX_YAML_DEPTH} levels", node)
+        if id(node) in seen:
+            raise _Refused("an alias (*name) reusing an anchored value; aliases are not "
+                           "accepted, write the value out", node)
+        seen.add(id(node))
+        if isinstance(node.value, list):
+            for item in node.value:
+                children = item if isinstance(item, tuple) else (item,)
+                stack.extend((child, depth + 1) for child in children)
+
+
 def parse_yaml(text: str, path: str | Path) -> Any:
     """Parse YAML ``text`` read from ``path`` with :class:`StrictLoader`."""
     loader = StrictLoader(text)
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_depth(node)
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -60,7 +60,7 @@ def load_sources(path: str | Path | None = None, *, raw_dir: str | Path | None =
     for i, entry in enumerate(entries):
         where = f"sources[{i}]"
         if not isinstance(entry, dict):
-            problems.append(problem(path, where, repr(entry), "a mapping"))
+            problems.append(problem(path, where, describe(entry), "a mapping"))
             continue
         missing = [k for k in REQUIRED_KEYS if k not in entry]
         if missing:
@@ -76,7 +76,7 @@ def load_sources(path: str | Path | None = None, *, raw_dir: str | Path | None =
             problems += bad
             continue
         doc_path = raw_dir / str(entry["file"])
-        if not doc_path.exists():
+        if not doc_path.exists() and not doc_path.is_symlink():
             problems.append(problem(path, f"{where}.file ({sid})", f"{entry['file']!r} missing "
                                     f"from {project.display_path(raw_dir)}", "an existing file"))
             continue

@@ -142,7 +142,7 @@ def load_edition(name: str, *, editions_dir: str | Path | None = None) -> Editio
     The file must be a flat mapping whose ``edition`` key equals ``name`` (so a plain
     papermill run with ``-f`` selects the same edition).
     """
-    from evaluation.io import read_yaml  # yaml: imported only when needed
+    from evaluation.io import describe, read_yaml  # yaml: imported only when needed
 
     check_edition_name(name)
     editions_dir = Path(editions_dir or project.current().editions_dir)
@@ -154,7 +154,7 @@ def load_edition(name: str, *, editions_dir: str | Path | None = None) -> Editio
         raise ConfigError(problems=[problem(path, "", "no such edition file", expected)])
     doc = read_yaml(path)
     if not isinstance(doc, dict):
-        raise ConfigError(problems=[problem(path, "", type(doc).__name__,
+        raise ConfigError(problems=[problem(path, "top level", describe(doc),
                                             "a mapping of parameter names to values")])
     problems = [problem(path, f"key {key!r}", type(key).__name__, "a parameter name (text)")
                 for key in doc if not isinstance(key, str)]
@@ -241,7 +241,9 @@ def validate_edition(edition: Edition, notebooks: list[Path]) -> dict[Path, dict
     """Check the edition against every notebook; return the parameters to pass to each.
 
     Every notebook must declare ``edition``; every edition key must be declared by at least one
-    notebook (``seed`` excepted); a value must fit the type each declaring notebook gives it.
+    notebook (``seed`` excepted); a value must fit the type each declaring notebook gives it and
+    mean something (:mod:`evaluation.pipeline.edition_values`: draws, seed, years, scenarios,
+    paths).
     Each notebook receives only the parameters it declares.
 
     Raises
@@ -282,6 +284,11 @@ def validate_edition(edition: Edition, notebooks: list[Path]) -> dict[Path, dict
                     f"{type(value).__name__} {value!r}",
                     f"{param.describe_type()} as declared in {project.display_path(nb)} "
                     f"(`{key}: {param.type_name} = {param.default}`)"))
+    from evaluation.pipeline.edition_values import value_problems
+
+    mistyped = {p.location for p in problems}
+    problems += [p for p in value_problems(edition.parameters, path=edition.path)
+                 if p.location not in mistyped]
     if problems:
         raise ConfigError(problems=problems)
     return {nb: {k: v for k, v in edition.parameters.items() if k in params}
