@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from evaluation import project
+from evaluation.cache import reloaded_on_change
 from evaluation.core.intervals import Interval
 from evaluation.core.numbers import parse_written_number
 from evaluation.data.sources import Source, default_sources
@@ -77,9 +77,9 @@ def indicator_problems(entries: list[Any], path: Path) -> list[Problem]:
     return found
 
 
-@cache
+@reloaded_on_change(lambda p: [p.indicators_file])
 def default_indicators() -> pd.DataFrame:
-    """The project's indicators (``data/indicators.yaml``), loaded once per process."""
+    """The project's indicators (``data/indicators.yaml``), loaded again when it changes."""
     return load_indicators()
 
 
@@ -190,9 +190,9 @@ def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
     return out.set_index("fact_id", drop=False)
 
 
-@cache
+@reloaded_on_change(lambda p: [p.facts_file, p.indicators_file, p.sources_file, p.raw_dir])
 def default_facts() -> pd.DataFrame:
-    """The project's facts, loaded and validated once per process."""
+    """The project's facts, validated; loaded again when a data file changes."""
     return load_facts()
 
 

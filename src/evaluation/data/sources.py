@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from evaluation import project
+from evaluation.cache import reloaded_on_change
 from evaluation.errors import DataError, Problem, problem
 from evaluation.io import describe, read_text, read_yaml, read_yaml_list, sha256_file
 
@@ -116,7 +116,7 @@ def _entry_problems(entry: dict[str, Any], path: Path, where: str) -> list[Probl
     return found
 
 
-@cache
+@reloaded_on_change(lambda p: [p.sources_file, p.raw_dir])
 def default_sources() -> dict[str, Source]:
-    """The project's registry, loaded once per process."""
+    """The project's registry, loaded again when it or a document changes."""
     return load_sources()
