@@ -22,7 +22,8 @@ import pandas as pd
 
 from evaluation import project
 from evaluation.core.intervals import Interval
-from evaluation.data.facts import default_facts, written_interval, written_scale
+from evaluation.data.facts import default_facts, written_interval
+from evaluation.data.vocabulary import written_scale
 from evaluation.errors import DataError, Problem, problem
 from evaluation.io import describe as describe_value
 from evaluation.io import read_yaml_list

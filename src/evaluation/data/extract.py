@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation.core.numbers import NumberMention, find_numbers, normalise
-from evaluation.data.facts import COLUMNS, default_facts, default_indicators
+from evaluation.data.facts import default_facts, default_indicators
 from evaluation.data.sources import Source, default_sources
+from evaluation.data.vocabulary import COLUMNS
 from evaluation.io import read_text, sha256_file
 
 # Written unit -> (fact unit, factor from the written unit to the fact unit).
@@ -189,6 +190,7 @@ def _candidate(mention: NumberMention, doc: _Document) -> dict:
         "indicator": indicator, "value": value, "value_high": high, "unit": unit,
         "qualifier": qualifier, "value_text": mention.text,
         "quote": doc.text[clause_start:clause_end].strip(" \u3000"), "note": "",
+        "period": "year", "status": "final", "scope": "",
         "curated": bool(fact_id), "match": match, "suggested_fact_id": suggested,
         "unit_text": doc.text[mention.end:mention.end + len(_written_unit(mention, norm))],
         "qualifier_words": " ".join(words), "sentence": mention.sentence,

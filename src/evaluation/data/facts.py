@@ -12,20 +12,19 @@ from evaluation import project
 from evaluation.cache import reloaded_on_change
 from evaluation.core.intervals import Interval
 from evaluation.core.numbers import parse_written_number
+from evaluation.data.schema import validate_facts
 from evaluation.data.sources import Source, default_sources
+from evaluation.data.vocabulary import (
+    ABOUT_TOLERANCE,
+    NEARLY_TOLERANCE,
+    QUALIFIERS,
+    UNIT_UPPER_BOUND,
+    UNITS,
+    written_scale,
+)
 from evaluation.errors import DataError, Problem, problem
 from evaluation.io import describe, read_yaml_list
 
-KINDS = ("actual", "target", "plan", "estimate")
-UNITS = ("yi_yuan", "percent", "count", "kwh_per_t")
-QUALIFIERS = ("exact", "more_than", "at_least", "odd", "nearly", "about", "range")
-COLUMNS = ("fact_id", "source_id", "year", "kind", "indicator", "value", "value_high", "unit",
-           "qualifier", "value_text", "quote", "note")
-# 近 ("nearly"): just under the written figure, taken as within 10% below it.
-NEARLY_TOLERANCE = 0.10
-# 约 ("about"): within 5% either side of the written figure.
-ABOUT_TOLERANCE = 0.05
-UNIT_UPPER_BOUND = {"percent": 100.0}
 INDICATOR_KEYS = ("id", "name_zh", "name_en", "unit", "category")
 
 
@@ -140,15 +139,6 @@ def _last_digit_place(written: float) -> float:
     return float(place)
 
 
-def written_scale(quote: str, value_text: str, unit: str) -> float:
-    """Factor from the unit written after ``value_text`` in ``quote`` to the fact's unit."""
-    after = quote[quote.find(value_text) + len(value_text):]
-    after = after.lstrip("余多")
-    if unit == "yi_yuan" and after.startswith("万"):
-        return 1e-4
-    return 1.0
-
-
 def load_facts(path: str | Path | None = None, *, sources: dict[str, Source] | None = None,
                indicators: pd.DataFrame | None = None) -> pd.DataFrame:
     """Load and validate ``data/facts.csv``.
@@ -156,21 +146,22 @@ def load_facts(path: str | Path | None = None, *, sources: dict[str, Source] | N
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``fact_id`` with the CSV's columns plus ``low``, ``high`` (the interval in the
-        fact's unit), ``decimals`` and ``point`` (the written value; a range's midpoint).
+        Indexed by ``fact_id`` with the CSV's columns (the optional ones, :data:`OPTIONAL_COLUMNS`,
+        filled with their defaults) plus ``low``, ``high`` (the interval in the fact's unit),
+        ``decimals``, ``point`` (the written value; a range's midpoint), and the source's
+        ``published`` date and ``doc_type``.
 
     Raises
     ------
     DataError
         Listing every problem found, one line each.
     """
-    from evaluation.data.schema import validate_facts
 
     path = Path(path or project.current().facts_file)
     sources = default_sources() if sources is None else sources
     indicators = default_indicators() if indicators is None else indicators
     table = validate_facts(path, sources=sources, indicators=indicators)
-    return _with_intervals(table)
+    return with_documents(_with_intervals(table), sources)
 
 
 def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
@@ -188,6 +179,13 @@ def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
     out["point"] = out["value"].where(out["value_high"].isna(),
                                       (out["value"] + out["value_high"]) / 2)
     return out.set_index("fact_id", drop=False)
+
+
+def with_documents(facts: pd.DataFrame, sources: dict[str, Source]) -> pd.DataFrame:
+    """``facts`` plus each source's ``published`` date and ``doc_type`` (what resolution reads)."""
+    return facts.assign(
+        published=facts["source_id"].map({k: s.published for k, s in sources.items()}),
+        doc_type=facts["source_id"].map({k: s.doc_type for k, s in sources.items()}))
 
 
 @reloaded_on_change(lambda p: [p.facts_file, p.indicators_file, p.sources_file, p.raw_dir])

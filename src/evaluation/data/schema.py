@@ -14,6 +14,16 @@ import pandera.pandas as pa
 
 from evaluation.core.numbers import normalise, parse_written_number
 from evaluation.data.sources import Source
+from evaluation.data.vocabulary import (
+    KINDS,
+    OPTIONAL_COLUMNS,
+    PERIOD_FORMAT,
+    QUALIFIERS,
+    STATUSES,
+    UNITS,
+    valid_period,
+    written_scale,
+)
 from evaluation.errors import DataError, Problem, problem
 from evaluation.io import read_text
 
@@ -47,10 +57,13 @@ def validate_facts(path: Path, *, sources: dict[str, Source], indicators: pd.Dat
     DataError
         With one problem per failing cell or row, all at once (pandera ``lazy=True``).
     """
-    from evaluation.data.facts import KINDS, QUALIFIERS, UNITS
 
     path = Path(path)
     table, lines = read_facts_csv(path)
+    for column, default in OPTIONAL_COLUMNS.items():
+        if column not in table:
+            table[column] = default
+        table[column] = table[column].fillna("").str.strip().replace("", default)
     schema = facts_schema(sources=sources, indicators=indicators, kinds=KINDS, units=UNITS,
                           qualifiers=QUALIFIERS)
     cells = table.copy()
@@ -127,6 +140,8 @@ def facts_schema(*, sources: dict[str, Source], indicators: pd.DataFrame, kinds:
     """
     unit_of = indicators["unit"].to_dict()
     text = pa.Check.str_length(min_value=1, error="a non-empty text")
+    period = pa.Check(lambda s: s.map(valid_period), element_wise=False,
+                      error=f"a period: {PERIOD_FORMAT}")
 
     def one_of(values: Iterable[str], what: str) -> pa.Check:
         names = sorted(values)
@@ -158,6 +173,9 @@ def facts_schema(*, sources: dict[str, Source], indicators: pd.DataFrame, kinds:
         "value_text": pa.Column(str, text),
         "quote": pa.Column(str, text),
         "note": pa.Column(str, required=False),
+        "period": pa.Column(str, period),
+        "status": pa.Column(str, one_of(STATUSES, "a status")),
+        "scope": pa.Column(str),
     }
     checks = [
         pa.Check(unit_matches, name="unit", error=UNIT_CHECK),
@@ -288,11 +306,10 @@ def document_problems(table: pd.DataFrame, *, lines: list[int], path: Path,
     Notes
     -----
     ``value = parse_written_number(value_text) * scale``, where ``scale`` is 1e-4 when 万元 is
-    written and the fact is stored in 亿元 (:func:`evaluation.data.facts.written_scale`); compared
-    with
-    a relative tolerance of 1e-9.
+    written and the fact is stored in 亿元
+    (:func:`evaluation.data.vocabulary.written_scale`); compared with a relative tolerance of
+    1e-9.
     """
-    from evaluation.data.facts import written_scale
 
     texts = {sid: source.text() for sid, source in sources.items()}
     problems = []

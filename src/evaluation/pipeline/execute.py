@@ -28,6 +28,7 @@ from nbclient.exceptions import CellExecutionError, DeadKernelError
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
+from evaluation.errors import KernelError
 from evaluation.pipeline.kernels.client import (
     ForkedProcess,
     ForkServer,
@@ -209,7 +210,7 @@ async def _connect(client: NotebookClient, km: AsyncKernelManager) -> dict[str, 
         if not await km.is_alive():
             raise DeadKernelError("the kernel died before replying to kernel_info")
         if time.monotonic() > deadline:
-            raise RuntimeError(f"the kernel did not answer within {STARTUP_TIMEOUT_S} s")
+            raise KernelError(f"the kernel did not answer within {STARTUP_TIMEOUT_S} s")
 
 
 def record_protocol_version(kc: Any, reply: dict[str, Any]) -> None:
