@@ -32,7 +32,7 @@ PAYLOAD = ("<img src=x onerror=alert(document.domain)><script>alert(document.coo
 FACT = "plan2013.2012.sales_revenue"
 CHECK_ID = "projects_2012_split"
 INDICATOR = "sales_revenue"
-PARAMETER = "loan_fixed_investment_share"
+PARAMETER = "loan_long_term_share"
 SCENARIO = "no_special_fund"
 CLI = str(Path(sys.executable).parent / "evaluation")
 

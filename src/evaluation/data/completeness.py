@@ -55,9 +55,10 @@ class IgnoreEntry:
                     "a simple pattern (no nested repetition such as (.|.)*), or a 'context' "
                     "snippet")]) from None
             return [n for n in mentions if any(a <= n.start and n.end <= b for a, b in spans)]
-        spans = [(m.start(), m.start() + len(self.context))
-                 for m in re.finditer(re.escape(self.context), text)]
-        wanted = normalise(self.number)
+        context, number = self.context or "", self.number or ""
+        spans = [(m.start(), m.start() + len(context))
+                 for m in re.finditer(re.escape(context), text)]
+        wanted = normalise(number)
         return [n for n in mentions if normalise(n.text) == wanted
                 and any(a <= n.start and n.end <= b for a, b in spans)]
 
@@ -155,7 +156,9 @@ def coverage(source: Source, *, facts: pd.DataFrame, ignored: list[IgnoreEntry])
         offset = locate_value_text(row.quote, row.value_text)
         if at >= 0 and offset >= 0 and at + offset in starts:
             by_fact[at + offset] = row.fact_id
-    by_entry, unused, overlaps = {}, [], []
+    by_entry: dict[int, str] = {}
+    unused: list[IgnoreEntry] = []
+    overlaps: list[tuple[IgnoreEntry, str]] = []
     for entry in (e for e in ignored if e.source == source.id):
         covered = entry.covers(text, mentions)
         if not covered:
