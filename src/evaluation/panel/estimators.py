@@ -57,6 +57,9 @@ class WaldTest:
     p_value: float
 
     def __str__(self) -> str:
+        if self.df_denom == 0:  # no finite denominator: chi-square(q) / q
+            return (f"chi2({self.df_num}) = {self.statistic * self.df_num:.3f}, "
+                    f"p = {self.p_value:.3f}")
         return (f"F({self.df_num}, {self.df_denom}) = {self.statistic:.3f}, "
                 f"p = {self.p_value:.3f}")
 
