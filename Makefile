@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EDITION ?= 2013
 
-.PHONY: report test test-all check bench lab lock clean
+.PHONY: report test lint test-all check bench lab lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,9 +19,14 @@ report: $(STAMP)
 	$(BIN)/evaluation check
 	$(BIN)/evaluation run --edition $(EDITION)
 
-## test: the whole test suite (slow recovery studies excluded; `make test-all` runs them)
+## test: the test suite (slow recovery studies excluded; `make test-all` runs them)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+## lint: ruff (rules in pyproject.toml) and mypy on src/
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -12,8 +12,8 @@ import time
 
 import numpy as np
 
-from evaluation.model.simulate import Documented, headline_2012, project, simulate
 from evaluation.model.parameters import default_inputs, default_scenarios
+from evaluation.model.simulate import Documented, headline_2012, project, simulate
 
 MILLION = 1_000_000
 LOOP_DRAWS = 5_000

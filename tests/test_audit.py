@@ -14,8 +14,8 @@ from evaluation.analysis.audit import (
     load_checks,
     run_audit,
 )
-from evaluation.errors import DataError
 from evaluation.data.facts import written_interval
+from evaluation.errors import DataError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit"
 

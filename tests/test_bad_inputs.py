@@ -12,9 +12,9 @@ import pytest
 
 from evaluation import project
 from evaluation.data.completeness import completeness_problems, coverage, load_ignored
-from evaluation.errors import DataError
 from evaluation.data.facts import default_facts, load_facts, load_indicators
 from evaluation.data.sources import default_sources, load_sources
+from evaluation.errors import DataError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad_inputs"
 SALES = "line 3 (fact_id plan2013.2012.sales_revenue)"

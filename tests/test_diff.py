@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evaluation.workflow.diff import attribute, compare_tables, diff_editions, key_columns
 from evaluation.errors import DataError
+from evaluation.workflow.diff import attribute, compare_tables, diff_editions, key_columns
 
 CLI = str(Path(sys.executable).parent / "evaluation")
 INPUTS = {"data/facts.csv": ("data", "f1"), "data/model/parameters.yaml": ("data", "p1"),

@@ -7,10 +7,10 @@ import time
 
 import pytest
 from openpyxl import load_workbook
+from test_runner import make_project, run, snapshot
 
 from evaluation.pipeline.extras import MEMO_PDF
 from evaluation.reports.pdf import find_chromium, unavailable_message
-from test_runner import make_project, run, snapshot
 
 needs_chromium = pytest.mark.skipif(find_chromium() is None, reason="no headless Chromium")
 

@@ -35,9 +35,9 @@ def _pyproject() -> dict:
 
 
 def test_pyproject_and_environment_yml_pin_the_same_versions():
-    project = _pyproject()
-    declared = list(project["dependencies"])
-    for extra in project["optional-dependencies"].values():
+    metadata = _pyproject()
+    declared = list(metadata["dependencies"])
+    for extra in metadata["optional-dependencies"].values():
         declared += extra
     pyproject = _pins(declared, "pyproject.toml")
     env = yaml.safe_load((project.current().root / "environment.yml").read_text(encoding="utf-8"))
@@ -48,10 +48,10 @@ def test_pyproject_and_environment_yml_pin_the_same_versions():
 
 
 def test_requirements_lock_pins_every_direct_dependency_at_the_same_version():
-    project = _pyproject()
-    direct = list(project["dependencies"])
+    metadata = _pyproject()
+    direct = list(metadata["dependencies"])
     for extra in LOCKED_EXTRAS:
-        direct += project["optional-dependencies"][extra]
+        direct += metadata["optional-dependencies"][extra]
     lines = (project.current().root / "requirements.lock").read_text(encoding="utf-8").splitlines()
     locked = _pins([ln for ln in lines if ln.strip() and not ln.startswith("#")],
                    "requirements.lock")

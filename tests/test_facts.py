@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from evaluation.errors import DataError
 from evaluation.data.facts import default_facts, interval, lookup
 from evaluation.data.sources import default_sources
+from evaluation.errors import DataError
 
 INF = math.inf
 

@@ -8,18 +8,18 @@ from types import SimpleNamespace
 
 import nbformat
 import numpy as np
-import papermill as pm
 import pandas as pd
+import papermill as pm
 import pytest
 
 from evaluation import project
-from evaluation.reports import memo
 from evaluation.analysis import comparisons as targets
-from evaluation.errors import DataError, ParameterError
 from evaluation.data.facts import default_facts
-from evaluation.pipeline.render import notebook_html
-from evaluation.model.simulate import simulate
+from evaluation.errors import DataError, ParameterError
 from evaluation.model.parameters import default_inputs
+from evaluation.model.simulate import simulate
+from evaluation.pipeline.render import notebook_html
+from evaluation.reports import memo
 from evaluation.reports.provenance import Citations, check_provenance
 
 NOTEBOOK = project.current().notebooks_dir / "04-policy-memo.ipynb"

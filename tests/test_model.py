@@ -5,10 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evaluation.model.simulate import (
-    INSTRUMENTS, Documented, Flows, additionality, flows_2012, headline_2012, project,
-    scenario_flows, sensitivity, simulate, year_effects)
 from evaluation.model.parameters import default_inputs, default_scenarios
+from evaluation.model.simulate import (
+    INSTRUMENTS,
+    Documented,
+    Flows,
+    additionality,
+    flows_2012,
+    headline_2012,
+    project,
+    scenario_flows,
+    sensitivity,
+    simulate,
+    year_effects,
+)
 
 # Fixed parameter values for hand-checked arithmetic.
 FIXED = {

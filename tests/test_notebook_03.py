@@ -13,7 +13,7 @@ import pytest
 
 from evaluation import project
 from evaluation.panel.estimators import fit_twfe
-from evaluation.panel.schema import synthetic_panel_file, load_panel
+from evaluation.panel.schema import load_panel, synthetic_panel_file
 
 NOTEBOOK = project.current().notebooks_dir / "03-firm-panel.ipynb"
 BAD_PANELS = Path(__file__).parent / "fixtures" / "bad_panels"

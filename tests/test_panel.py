@@ -20,7 +20,7 @@ from evaluation.panel.estimators import (
     fit_pooled_ols,
     fit_twfe,
 )
-from evaluation.panel.schema import COLUMN_NAMES, synthetic_panel_file, load_panel
+from evaluation.panel.schema import COLUMN_NAMES, load_panel, synthetic_panel_file
 
 BAD_PANELS = Path(__file__).parent / "fixtures" / "bad_panels"
 

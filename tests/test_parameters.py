@@ -9,7 +9,11 @@ import pytest
 
 from evaluation.errors import ParameterError
 from evaluation.model.parameters import (
-    Distribution, load_parameters, load_scenarios, select_scenarios)
+    Distribution,
+    load_parameters,
+    load_scenarios,
+    select_scenarios,
+)
 
 BAD = Path(__file__).parent / "fixtures" / "bad_parameters"
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from evaluation.data.sources import default_sources
 from evaluation.errors import DataError
 from evaluation.pipeline.replication import replication_readme, write_replication_readme
-from evaluation.data.sources import default_sources
 
 RAW_2013 = "data/raw/2013-plan_shuangbai-implementation-plan.txt"
 

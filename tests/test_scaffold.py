@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.pipeline.editions import load_edition
 from evaluation.errors import ConfigError
+from evaluation.pipeline.editions import load_edition
 from evaluation.workflow.scaffold import new_edition
 
 CLI = str(Path(sys.executable).parent / "evaluation")

@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from evaluation import project
-from evaluation.errors import DataError
 from evaluation.data.sources import load_sources
+from evaluation.errors import DataError
 
 SEEDS = project.current().root.parent / "shared" / "seeds"
 
@@ -41,7 +41,7 @@ def test_a_changed_document_fails_its_checksum(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(project.current().raw_dir, raw)
     doc = raw / "2015-plan_shuangbai-implementation-plan.txt"
-    doc.write_bytes(doc.read_bytes().replace("1320".encode(), "1230".encode()))
+    doc.write_bytes(doc.read_bytes().replace(b"1320", b"1230"))
     with pytest.raises(DataError) as caught:
         load_sources(project.current().sources_file, raw_dir=raw)
     (only,) = caught.value.problems

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from evaluation.data.facts import interval, lookup
-from evaluation.panel.schema import synthetic_panel_file, load_panel
+from evaluation.panel.schema import load_panel, synthetic_panel_file
 from evaluation.panel.synthetic import (
     CALIBRATION_YEAR,
     PLANTED_EFFECT,

@@ -7,9 +7,6 @@ import math
 import pandas as pd
 import pytest
 
-from evaluation.data.facts import default_facts
-from evaluation.reports.narrative.targets import comparison_findings
-from evaluation.reports.provenance import Citations
 from evaluation.analysis.comparisons import (
     attainment,
     comparisons,
@@ -17,6 +14,9 @@ from evaluation.analysis.comparisons import (
     firm_tiers,
     implied_values,
 )
+from evaluation.data.facts import default_facts
+from evaluation.reports.narrative.targets import comparison_findings
+from evaluation.reports.provenance import Citations
 
 
 @pytest.fixture(scope="module")

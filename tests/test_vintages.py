@@ -7,10 +7,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from evaluation.errors import ConfigError, DataError
 from evaluation.data.facts import COLUMNS, load_facts, load_indicators
 from evaluation.data.sources import load_sources, sha256_file
 from evaluation.data.vintages import disagreements, select, vintages
+from evaluation.errors import ConfigError, DataError
 
 PLAN_2014 = ("2013年，工业“双百”行动100户企业累计实现销售收入1720．3亿元，"
              "同比增长9．5％。经核实，2012年“双百”企业销售收入为1580．2亿元，"

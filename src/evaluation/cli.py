@@ -13,7 +13,8 @@ from evaluation.errors import EvaluationError
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", "project_dir", type=click.Path(path_type=Path), default=None,
-              help="Project folder (default: EVALUATION_ROOT, else the working folder or a parent).")
+              help="Project folder (default: EVALUATION_ROOT, else the working folder "
+                   "or a parent).")
 def cli(project_dir: Path | None) -> None:
     """Evaluate Qinghai's industrial 双百 action: data checks, reports, extraction."""
     from evaluation.project import ROOT_ENV, Project

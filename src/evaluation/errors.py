@@ -1,4 +1,4 @@
-"""One small exception hierarchy; every message names where, what was found and what was expected."""
+"""One small exception hierarchy; every message names where, what was found, what was expected."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ class ProjectNotFoundError(ConfigError):
 
 
 def display_path(path: str | Path) -> str:
-    """Return ``path`` relative to the project root (``EVALUATION_ROOT``, else the working folder)."""
+    """Return ``path`` relative to the project root (``EVALUATION_ROOT``, else the working
+    folder)."""
     p = Path(path)
     base = Path(os.environ.get("EVALUATION_ROOT") or Path.cwd())
     try:

@@ -21,10 +21,10 @@ from typing import Any
 import pandas as pd
 
 from evaluation import project
-from evaluation.errors import DataError, Problem, problem
-from evaluation.data.facts import default_facts, written_interval, written_scale
 from evaluation.core.intervals import Interval
+from evaluation.data.facts import default_facts, written_interval, written_scale
 from evaluation.data.sources import read_yaml_list
+from evaluation.errors import DataError, Problem, problem
 
 CONSISTENT = "consistent"
 QUALIFIER_ONLY = "consistent only within the qualifiers"

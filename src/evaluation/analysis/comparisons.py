@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evaluation.data.facts import default_facts, default_indicators
 from evaluation.core.intervals import Interval
+from evaluation.data.facts import default_facts, default_indicators
 from evaluation.data.vintages import select
 
 TARGET_KINDS = ("target", "plan")

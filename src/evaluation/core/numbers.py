@@ -1,4 +1,4 @@
-"""Reading numbers as the documents write them: full-width digits, ．/％, Chinese numerals, ranges."""
+"""Reading numbers as documents write them: full-width digits, ．/％, Chinese numerals, ranges."""
 
 from __future__ import annotations
 

@@ -10,9 +10,9 @@ import pandas as pd
 
 from evaluation import project
 from evaluation.data.completeness import Coverage, completeness_problems, coverage, load_ignored
-from evaluation.errors import DataError, problem
 from evaluation.data.facts import load_facts, load_indicators
 from evaluation.data.sources import Source, load_sources
+from evaluation.errors import DataError, problem
 
 FACT_COLUMNS = ("fact_id", "year", "kind", "indicator", "value", "unit", "qualifier", "interval",
                 "quote")
@@ -83,7 +83,8 @@ def select_facts(facts: pd.DataFrame, *, indicators: pd.DataFrame, year: int | N
         When ``indicator`` or ``source`` names nothing known.
     """
     if indicator is not None and indicator not in indicators.index:
-        raise DataError(problems=[problem(project.current().indicators_file, "--indicator", repr(indicator),
+        raise DataError(problems=[problem(project.current().indicators_file, "--indicator",
+                                          repr(indicator),
                                           "an indicator id from data/indicators.yaml")])
     known_sources = set(facts["source_id"])
     if source is not None and source not in known_sources:
@@ -96,7 +97,7 @@ def select_facts(facts: pd.DataFrame, *, indicators: pd.DataFrame, year: int | N
             mask &= facts[column] == wanted
     chosen = facts[mask]
     return chosen.assign(interval=[format_interval(lo, hi)
-                                   for lo, hi in zip(chosen["low"], chosen["high"])],
+                                   for lo, hi in zip(chosen["low"], chosen["high"], strict=True)],
                          value=chosen["value"].map(_number))[list(FACT_COLUMNS)]
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation import project
-from evaluation.errors import DataError, Problem, problem
 from evaluation.core.numbers import NumberMention, find_numbers, normalise
-from evaluation.data.sources import Source, default_sources, read_yaml_list
 from evaluation.data.schema import locate_value_text
+from evaluation.data.sources import Source, default_sources, read_yaml_list
+from evaluation.errors import DataError, Problem, problem
 
 # Characters of text shown either side of an uncovered number.
 SNIPPET = 12

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation import project
-from evaluation.errors import DataError, problem
 from evaluation.core.intervals import Interval
 from evaluation.core.numbers import parse_written_number
 from evaluation.data.sources import Source, default_sources, read_yaml_list
+from evaluation.errors import DataError, problem
 
 KINDS = ("actual", "target", "plan", "estimate")
 UNITS = ("yi_yuan", "percent", "count", "kwh_per_t")

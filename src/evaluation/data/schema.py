@@ -6,14 +6,15 @@ import csv
 import io
 import math
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
-from evaluation.errors import DataError, Problem, problem
 from evaluation.core.numbers import normalise, parse_written_number
 from evaluation.data.sources import Source, read_text
+from evaluation.errors import DataError, Problem, problem
 
 YEAR_RANGE = (2000, 2030)
 # Allowed values are listed in a message only when there are this few of them.
@@ -115,7 +116,7 @@ def facts_schema(*, sources: dict[str, Source], indicators: pd.DataFrame, kinds:
     unit_of = indicators["unit"].to_dict()
     text = pa.Check.str_length(min_value=1, error="a non-empty text")
 
-    def one_of(values: object, what: str) -> pa.Check:
+    def one_of(values: Iterable[str], what: str) -> pa.Check:
         names = sorted(values)
         listed = f" (one of {', '.join(names)})" if len(names) <= MAX_LISTED else ""
         return pa.Check.isin(names, error=f"{what}{listed}")
@@ -243,7 +244,8 @@ def document_problems(table: pd.DataFrame, *, lines: list[int], path: Path,
     Notes
     -----
     ``value = parse_written_number(value_text) * scale``, where ``scale`` is 1e-4 when 万元 is
-    written and the fact is stored in 亿元 (:func:`evaluation.data.facts.written_scale`); compared with
+    written and the fact is stored in 亿元 (:func:`evaluation.data.facts.written_scale`); compared
+    with
     a relative tolerance of 1e-9.
     """
     from evaluation.data.facts import written_scale

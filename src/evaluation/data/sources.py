@@ -150,10 +150,8 @@ def load_sources(path: str | Path | None = None, *, raw_dir: str | Path | None =
                                     f"{entry['sha256']} as registered in "
                                     f"{project.display_path(path)}"))
             continue
-        fields = {k: entry[k] for k in REQUIRED_KEYS}
-        fields["plan_year"] = int(fields["plan_year"])
-        sources[sid] = Source(**{k: (v if k == "plan_year" else str(v))
-                                 for k, v in fields.items()}, path=doc_path)
+        text_fields = {k: str(entry[k]) for k in REQUIRED_KEYS if k != "plan_year"}
+        sources[sid] = Source(**text_fields, plan_year=int(entry["plan_year"]), path=doc_path)
     if problems:
         raise DataError(problems=problems)
     return sources

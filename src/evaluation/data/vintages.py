@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from evaluation import project
-from evaluation.errors import ConfigError, DataError, problem
 from evaluation.data.sources import Source, default_sources
+from evaluation.errors import ConfigError, DataError, problem
 
 # Which kinds measure the same thing: an estimate and an actual are both the outcome.
 MEASURE = {"actual": "outcome", "estimate": "outcome", "target": "target", "plan": "plan"}
@@ -57,7 +57,8 @@ def disagreements(facts: pd.DataFrame, *, sources: dict[str, Source] | None = No
     """Pairs of facts from different documents that cannot both be right.
 
     Two facts disagree when they share indicator, year and kind, come from different sources,
-    and their intervals (precision and qualifier, see :func:`evaluation.data.facts.written_interval`)
+    and their intervals (precision and qualifier, see
+    :func:`evaluation.data.facts.written_interval`)
     do not overlap.
 
     Returns

@@ -79,13 +79,12 @@ class Parameter:
         if match:
             name, optional = match.group(1), True
         base = name.split("[", 1)[0].lower()
+        types: tuple[type, ...] | None = None
         if base in _SIMPLE_TYPES:
             types = _SIMPLE_TYPES[base]
         elif base == "none" and name == "None":
             types = _literal_type(self.default)
-            if types is None:
-                return None
-        else:
+        if types is None:
             return None
         return (*types, type(None)) if optional else types
 

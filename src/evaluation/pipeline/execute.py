@@ -95,7 +95,7 @@ def _failure(nb: nbformat.NotebookNode, index: int, exc: Exception) -> CellFailu
                        if str(evalue).strip() else "")
 
 
-class ForkedProvisioner(LocalProvisioner):  # type: ignore[misc]
+class ForkedProvisioner(LocalProvisioner):
     """A local provisioner whose kernel is forked by a :class:`ForkServer`.
 
     Set ``server``, ``log`` (where the kernel's stdout and stderr go) and ``imports`` (the
@@ -114,9 +114,10 @@ class ForkedProvisioner(LocalProvisioner):  # type: ignore[misc]
             return await super().launch_kernel(cmd, **kwargs)
         env = {k: str(v) for k, v in (kwargs.get("env") or os.environ).items()}
         cwd = str(kwargs.get("cwd") or Path.cwd())
-        self.process = await asyncio.to_thread(self.server.fork, argv, env=env, cwd=cwd,
-                                               log=self.log, imports=self.imports)
-        self.pid = self.pgid = self.process.pid
+        forked = await asyncio.to_thread(self.server.fork, argv, env=env, cwd=cwd,
+                                         log=self.log, imports=self.imports)
+        self.process = forked  # type: ignore[assignment]  # the slice of Popen jupyter_client uses
+        self.pid = self.pgid = forked.pid
         self.cwd = cwd
         return self.connection_info
 
@@ -136,7 +137,8 @@ async def execute(nb: nbformat.NotebookNode, *, cwd: Path, output_dir: Path, log
 
     The kernel writes tables and figures under ``output_dir`` and its own stdout/stderr (kernel
     start-up messages, not cell output) to ``log``. With ``server`` it is forked from a process
-    that has already imported the notebooks' stack (:mod:`evaluation.pipeline.kernels.client`), otherwise
+    that has already imported the notebooks' stack
+    (:mod:`evaluation.pipeline.kernels.client`), otherwise
     started from scratch. It is shut down in every case, including cancellation (Ctrl-C,
     SIGTERM).
     """
@@ -219,6 +221,6 @@ async def _shutdown(client: NotebookClient, km: AsyncKernelManager) -> None:
         await km.provisioner.kill()
         try:
             await asyncio.wait_for(km.provisioner.wait(), timeout=KILL_TIMEOUT_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass  # shutdown_kernel below tries again and logs it
     await km.shutdown_kernel(now=True)

@@ -78,8 +78,8 @@ def build_edition_files(staging: Path, *, records: list[NotebookRecord],
 
 def write_readme(staging: Path, *, data_dir: Path) -> None:
     """Write the replication ``README.md`` from the manifest already in ``staging``."""
-    from evaluation.pipeline.replication import write_replication_readme
     from evaluation.data.sources import load_sources
+    from evaluation.pipeline.replication import write_replication_readme
 
     registry = data_dir / "sources.yaml"
     sources = load_sources(registry, raw_dir=data_dir / "raw") if registry.is_file() else {}

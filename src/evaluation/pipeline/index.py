@@ -11,9 +11,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from evaluation.reports import TEMPLATES_DIR
 from evaluation.pipeline.manifest import read_manifest
 from evaluation.pipeline.publish import FAILED_SUFFIX, STAGING
+from evaluation.reports import TEMPLATES_DIR
 
 INDEX_NAME = "index.html"
 FAILURE_NAME = "failure.json"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from functools import cache
-from pathlib import Path
 
 import nbformat
 

@@ -13,10 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from evaluation.data.sources import Source, default_sources
 from evaluation.errors import DataError, problem
 from evaluation.pipeline.manifest import MANIFEST_NAME, read_manifest
 from evaluation.reports.outputs import SYNTHETIC_LABEL
-from evaluation.data.sources import Source, default_sources
 
 README_NAME = "README.md"
 KEY_PACKAGES = ("python", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn",

@@ -32,16 +32,22 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from evaluation import project
-from evaluation.pipeline import extras as edition_files
-from evaluation.pipeline.editions import code_size, discover_notebooks, load_edition, validate_edition
 from evaluation.errors import ConfigError, RunError, problem
+from evaluation.pipeline import extras as edition_files
+from evaluation.pipeline.editions import (
+    code_size,
+    discover_notebooks,
+    load_edition,
+    validate_edition,
+)
 from evaluation.pipeline.fingerprint import LIBRARY_DIR, cache_key, collect_inputs
 from evaluation.pipeline.index import FAILURE_NAME, INDEX_NAME, write_index
+from evaluation.pipeline.kernels.client import ForkServer, start_fork_server
 from evaluation.pipeline.manifest import (
     MANIFEST_NAME,
     NotebookRecord,
@@ -58,7 +64,6 @@ from evaluation.pipeline.publish import (
     recover,
     swap_in,
 )
-from evaluation.pipeline.kernels.client import ForkServer, start_fork_server
 
 if TYPE_CHECKING:
     import asyncio
@@ -100,7 +105,7 @@ class _Outcome:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @contextmanager
@@ -149,7 +154,8 @@ def run_edition(edition: str = "2013", *, only: tuple[str, ...] = (), force: boo
         without them is rebuilt (reusing every notebook) even when nothing else changed.
     warm_kernels
         Fork each kernel from one process that has imported the notebooks' stack
-        (:mod:`evaluation.pipeline.kernels.client`, Linux); ``False`` starts every kernel from scratch.
+        (:mod:`evaluation.pipeline.kernels.client`, Linux); ``False`` starts every kernel from
+        scratch.
 
     Raises
     ------
@@ -260,7 +266,7 @@ def _plan(notebooks: list[Path], *, selected: list[Path], keys: dict[str, str],
         if nb not in selected:
             if record is not None:
                 reused[nb.stem] = record
-        elif not force and _still_valid(record, keys[nb.stem], target):
+        elif record is not None and not force and _still_valid(record, keys[nb.stem], target):
             reused[nb.stem] = record
         else:
             to_run.append(nb)
@@ -297,7 +303,7 @@ def _execute_all(notebooks: list[Path], *, parameters: dict[Path, dict[str, Any]
         previous = {signum: signal.getsignal(signum) for signum in INTERRUPTS}
 
         def cancel_once() -> None:  # a second Ctrl-C must not cut the kernels' shutdown short
-            if not task.cancelling():
+            if task is not None and not task.cancelling():
                 task.cancel()
 
         handled = []
@@ -364,7 +370,7 @@ async def _execute_one(nb_path: Path, *, parameters: dict[str, Any], key: str, s
                                    server=server)
             failure = result.failure.summary(nb_path.name) if result.failure else None
             duration, nb = result.duration_s, result.notebook
-        except Exception as exc:  # the kernel could not start or died: report, do not crash
+        except Exception as exc:  # noqa: BLE001 - a kernel that cannot start or dies is reported
             failure = f"Notebook {nb_path.name} could not be run: {type(exc).__name__}: {exc}"
             duration, nb = 0.0, None
     status = "failed" if failure else "ok"

@@ -100,7 +100,8 @@ UNKNOWN_HATCH = "///"
 def outcome_target_figure(comparisons: pd.DataFrame) -> Figure:
     """One panel per indicator: the base-year outcome and each target or plan, as bars.
 
-    ``comparisons`` is :func:`evaluation.analysis.comparisons.comparisons`. A target whose definition differs
+    ``comparisons`` is :func:`evaluation.analysis.comparisons.comparisons`. A target whose
+    definition differs
     from the outcome's (``like_for_like`` False) is hatched. Returns the matplotlib Figure.
     """
     import textwrap
@@ -153,10 +154,12 @@ def outcome_target_figure(comparisons: pd.DataFrame) -> Figure:
 def firm_tiers_figure(tiers: pd.DataFrame) -> Figure:
     """Firms per sales tier and year; a tier a document does not report is drawn as unknown.
 
-    ``tiers`` is :func:`evaluation.analysis.comparisons.firm_tiers`. Unknown tiers appear as hatched,
+    ``tiers`` is :func:`evaluation.analysis.comparisons.firm_tiers`. Unknown tiers appear as
+    hatched,
     unfilled full-height placeholders labelled "not reported", never as zero bars.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.container import BarContainer
     from matplotlib.patches import Patch, Rectangle
 
     use_house_style()
@@ -177,7 +180,8 @@ def firm_tiers_figure(tiers: pd.DataFrame) -> Figure:
         ax.text(x + width / 2, top * 0.45, f"{row['year']}: not reported", rotation=90,
                 ha="center", va="center", fontsize=8, color="#404040")
     for container in ax.containers:
-        ax.bar_label(container, fmt="%g", fontsize=8)
+        if isinstance(container, BarContainer):
+            ax.bar_label(container, fmt="%g", fontsize=8)
     ax.set_ylim(0, top)
     ax.set_xlabel(bilingual("Annual sales tier", "年销售收入档次"))
     ax.set_ylabel(bilingual("Number of firms", "企业户数"))
@@ -196,6 +200,7 @@ def financing_mix_figure(mix: pd.DataFrame) -> Figure:
     ``mix`` is :func:`evaluation.analysis.comparisons.financing_mix`.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
 
     use_house_style()
     names = [bilingual(en, zh) for en, zh in zip(mix["name_en"], mix["name_zh"], strict=True)]
@@ -207,7 +212,8 @@ def financing_mix_figure(mix: pd.DataFrame) -> Figure:
         if derived:
             patch.set_hatch(UNKNOWN_HATCH)
             patch.set_edgecolor("white")
-    for patch, (_, row) in zip(ax.patches, data.iterrows(), strict=False):
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    for patch, (_, row) in zip(bars, data.iterrows(), strict=False):
         ax.annotate(f"{row['value']:g} ({row['share_of_stated_total_pct']:.1f}%)",
                     (patch.get_width(), patch.get_y() + patch.get_height() / 2),
                     xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
@@ -248,14 +254,14 @@ def audit_figure(results: pd.DataFrame) -> Figure:
 # --- Effects model charts (issue 5): each reads a results object from evaluation.model.simulate ---
 
 def fan_chart(results: EffectsResults, *, scenarios: list[str] | None = None) -> Figure:
-    """Fan charts of aggregate 双百 firm sales, one panel per scenario: median, 50% and 90% bands."""
+    """Fan charts of aggregate 双百 firm sales, one panel per scenario: median, 50%, 90% bands."""
     import matplotlib.pyplot as plt
 
     fan = results.fan()
     names = scenarios or list(dict.fromkeys(fan["scenario"]))
     fig, axes = plt.subplots(1, len(names), figsize=(3.0 * len(names) + 1.2, 4.2), sharey=True,
                              squeeze=False)
-    for ax, colour, name in zip(axes[0], PALETTE * 3, names):
+    for ax, colour, name in zip(axes[0], PALETTE * 3, names, strict=False):
         part = fan[fan["scenario"] == name]
         ax.fill_between(part["year"], part["p5"], part["p95"], color=colour, alpha=0.15,
                         label="90%")

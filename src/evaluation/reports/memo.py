@@ -16,17 +16,31 @@ import numpy as np
 import pandas as pd
 
 from evaluation import project
-from evaluation.reports.narrative import targets as findings
 from evaluation.analysis import comparisons as targets
-from evaluation.analysis.audit import CONSISTENT, INCONSISTENT, QUALIFIER_ONLY, load_checks, run_audit
-from evaluation.errors import DataError, ParameterError, problem
+from evaluation.analysis.audit import (
+    CONSISTENT,
+    INCONSISTENT,
+    QUALIFIER_ONLY,
+    load_checks,
+    run_audit,
+)
 from evaluation.data.facts import default_facts, default_indicators
-from evaluation.model.simulate import (
-    FISCAL_INSTRUMENTS, INSTRUMENTS, INTERVAL_LEVEL, QUANTILES, EffectsResults, Sensitivity,
-    describe_draws, sensitivity, simulate)
-from evaluation.model.parameters import ModelInputs, default_inputs
-from evaluation.reports.provenance import Citations
 from evaluation.data.sources import Source, default_sources
+from evaluation.errors import DataError, ParameterError, problem
+from evaluation.model.parameters import ModelInputs, default_inputs
+from evaluation.model.simulate import (
+    FISCAL_INSTRUMENTS,
+    INSTRUMENTS,
+    INTERVAL_LEVEL,
+    QUANTILES,
+    EffectsResults,
+    Sensitivity,
+    describe_draws,
+    sensitivity,
+    simulate,
+)
+from evaluation.reports.narrative import targets as findings
+from evaluation.reports.provenance import Citations
 
 SECTIONS = (("headline", "Headline findings"), ("policy", "What follows for policy"),
             ("methods", "Methods and limitations"), ("sources", "Sources"))
@@ -129,7 +143,8 @@ def interval_level(cite: Citations) -> str:
     low, high = QUANTILES[0], QUANTILES[-1]
     return cite.derived(100 * INTERVAL_LEVEL, formula="100 × (upper quantile - lower quantile)",
                         inputs=[f"Monte Carlo quantiles {low:g} and {high:g} "
-                                "(evaluation.model.simulate.QUANTILES)"], fmt="{:.0f}", unit="percent")
+                                "(evaluation.model.simulate.QUANTILES)"],
+                        fmt="{:.0f}", unit="percent")
 
 
 # --------------------------------------------------------------------------- layout
@@ -213,7 +228,8 @@ def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int,
     inputs = default_inputs()
     scenarios = list(scenarios)
     if BASELINE not in scenarios:
-        raise ParameterError(problems=[problem(project.current().scenarios_file, "notebook parameter "
+        raise ParameterError(problems=[problem(project.current().scenarios_file,
+                                               "notebook parameter "
                                                "'scenarios'", repr(scenarios),
                                                f"a list that includes {BASELINE!r}")])
     return MemoData(

@@ -23,9 +23,12 @@ def output_dir(override: str | Path | None = None) -> Path:
     """Return the folder a notebook writes into.
 
     The runner sets ``EVALUATION_OUTPUT_DIR`` to the edition's staging folder; a notebook run by
-    hand (plain papermill or JupyterLab) writes to ``reports/_scratch`` unless ``override`` is given.
+    hand (plain papermill or JupyterLab) writes to ``reports/_scratch`` unless ``override`` is
+    given.
     """
-    chosen = override or os.environ.get(OUTPUT_DIR_ENV) or project.current().reports_dir / "_scratch"
+    chosen = override or os.environ.get(OUTPUT_DIR_ENV)
+    if not chosen:
+        chosen = project.current().reports_dir / "_scratch"
     path = Path(chosen)
     path.mkdir(parents=True, exist_ok=True)
     return path

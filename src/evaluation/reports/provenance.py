@@ -18,8 +18,8 @@ from html.parser import HTMLParser
 
 import pandas as pd
 
-from evaluation.data.facts import default_facts, lookup
 from evaluation.core.numbers import normalise
+from evaluation.data.facts import default_facts, lookup
 from evaluation.data.sources import Source, default_sources
 
 QUALIFIER_WORDS = {"exact": "", "more_than": "more than ", "at_least": "at least ",

@@ -193,7 +193,7 @@ def attribute(manifest_a: dict[str, Any], manifest_b: dict[str, Any], *,
     inputs_a, inputs_b = _inputs(manifest_a), _inputs(manifest_b)
     changed = sorted(p for p in set(inputs_a) | set(inputs_b)
                      if inputs_a.get(p, ("", None))[1] != inputs_b.get(p, ("", None))[1])
-    role = {p: (inputs_a.get(p) or inputs_b.get(p))[0] for p in changed}
+    role = {p: (inputs_a.get(p) or inputs_b.get(p) or ("", None))[0] for p in changed}
     data = [f"{p} ({_change(p, inputs_a, inputs_b)})" for p in changed
             if role[p] == "data" and not p.startswith(PARAMETER_DATA)]
     parameters = [f"{p} ({_change(p, inputs_a, inputs_b)})" for p in changed
@@ -218,7 +218,7 @@ def _parameter_changes(manifest_a: dict[str, Any], manifest_b: dict[str, Any],
         params_a, params_b = (m.get("parameters") or {} for m in (manifest_a, manifest_b))
     else:
         params_a, params_b = (_notebook_parameters(m, n) for m, n in
-                              zip((manifest_a, manifest_b), notebooks))
+                              zip((manifest_a, manifest_b), notebooks, strict=True))
     return [f"{key}: {params_a.get(key, 'absent')!r} -> {params_b.get(key, 'absent')!r}"
             for key in sorted(set(params_a) | set(params_b))
             if params_a.get(key) != params_b.get(key)]
@@ -280,7 +280,7 @@ def _long(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         return pd.DataFrame({"key": pd.Series(dtype=str), "column": pd.Series(dtype=str),
                              "value": pd.Series(dtype=float)})
     text = table[keys].astype(str).where(table[keys].notna(), "")
-    key = pd.Series("; ".join(f"{c}={v}" for c, v in zip(keys, row))
+    key = pd.Series("; ".join(f"{c}={v}" for c, v in zip(keys, row, strict=True))
                     for row in text.itertuples(index=False)) if keys else \
         pd.Series("", index=range(len(table)))
     occurrence = key.groupby(key).cumcount()

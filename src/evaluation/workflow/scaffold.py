@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 from evaluation import project
-from evaluation.pipeline.editions import load_edition
 from evaluation.errors import ConfigError, problem
+from evaluation.pipeline.editions import load_edition
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _EDITION_LINE = re.compile(r"^edition:[ \t]*(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^#\s]+)"

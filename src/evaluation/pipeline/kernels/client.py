@@ -2,7 +2,8 @@
 
 Starting a kernel and importing pandas, statsmodels, seaborn and the library costs about 1.5 s,
 and a run pays it once per notebook. A :class:`ForkServer` pays it once per run: it starts
-:mod:`evaluation.pipeline.kernels.server`, which runs the notebooks' import statements and then forks one
+:mod:`evaluation.pipeline.kernels.server`, which runs the notebooks' import statements and then
+forks one
 ipykernel per notebook. Each notebook still gets its own process, started from the same freshly
 imported state, so notebooks share nothing at run time.
 
@@ -29,8 +30,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from evaluation.project import OUTPUT_DIR_ENV
 from evaluation.pipeline.kernels.server import READY
+from evaluation.project import OUTPUT_DIR_ENV
 
 KERNEL_MODULE = "ipykernel_launcher"
 ALWAYS_PRELOADED = (
@@ -150,7 +151,7 @@ class ForkServer:
             if self._ready is None:
                 stdout = self.process.stdout
                 answered = select.select([stdout], [], [], READY_TIMEOUT_S)[0] if stdout else []
-                self._ready = bool(answered) and stdout.readline() == READY
+                self._ready = bool(answered) and stdout is not None and stdout.readline() == READY
                 if not answered:
                     self.process.kill()
                     with open(self.log, "a", encoding="utf-8") as log:

@@ -1,6 +1,7 @@
 """A process that imports the notebooks' stack once, then forks one kernel per notebook.
 
-Started by :mod:`evaluation.pipeline.kernels.client` as ``python -m evaluation.pipeline.kernels.server SOCKET STATEMENTS``
+Started by :mod:`evaluation.pipeline.kernels.client` as
+``python -m evaluation.pipeline.kernels.server SOCKET STATEMENTS``
 where ``STATEMENTS`` is a JSON list of import statements every kernel needs. It runs them (a
 failing one is skipped: the notebook reports it in its own cell), then serves requests on the
 Unix socket ``SOCKET``. A request is one JSON line ``{"argv": [...], "env": {...}, "cwd": "...",
@@ -53,7 +54,7 @@ def preload(statements: list[str]) -> None:
     for statement in statements:
         try:
             exec(compile(statement, "<preload>", "exec"), {})  # noqa: S102 - the notebooks' imports
-        except Exception:  # noqa: BLE001 - the kernel will raise it where the notebook imports
+        except Exception:  # noqa: BLE001, S110 - the kernel raises it where the notebook imports
             pass
 
 
@@ -91,7 +92,7 @@ def _become_kernel(request: dict[str, Any], *, conn: socket.socket, server_fds: 
         sys.argv = ["ipykernel_launcher", *argv]
         from ipykernel.kernelapp import IPKernelApp
 
-        class ForkedKernelApp(IPKernelApp):  # type: ignore[misc]
+        class ForkedKernelApp(IPKernelApp):
             def initialize(self, argv: list[str] | None = None) -> None:
                 super().initialize(argv)
                 _send(conn, {"pid": os.getpid()})
@@ -107,7 +108,7 @@ def _become_kernel(request: dict[str, Any], *, conn: socket.socket, server_fds: 
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
-            except Exception:  # noqa: BLE001 - exiting anyway
+            except Exception:  # noqa: BLE001, S110 - exiting anyway
                 pass
         os._exit(code)
 
@@ -201,7 +202,8 @@ class _Server:
                 elif key.data == "stdin":
                     running = False
                 else:  # a client hung up (or spoke out of turn): its kernel goes
-                    if not key.fileobj.recv(4096):
+                    conn = key.fileobj
+                    if not isinstance(conn, socket.socket) or not conn.recv(4096):
                         _kill(key.data)
                         self.selector.unregister(key.fileobj)
             if running and self.waiting:

@@ -6,7 +6,6 @@ import math
 
 import pandas as pd
 
-from evaluation.project import display_path
 from evaluation.panel.estimators import (
     CI_LEVEL,
     SIGNIFICANCE,
@@ -14,14 +13,15 @@ from evaluation.panel.estimators import (
     PanelAnalysis,
     PanelResults,
 )
-from evaluation.panel.schema import synthetic_panel_file
 from evaluation.panel.recovery import (
     COVERAGE_RANGE,
     FULL_STUDY_PANELS,
     MAX_RELATIVE_BIAS,
     RecoveryStudy,
 )
+from evaluation.panel.schema import synthetic_panel_file
 from evaluation.panel.synthetic import PLANTED_EFFECT, SEED
+from evaluation.project import display_path
 
 # Design flaws no estimate in the panel can reveal; always listed.
 STANDING_CAVEATS = (
@@ -139,7 +139,8 @@ def recovery_note(study: RecoveryStudy) -> str:
         lines.append(f"- {name}: mean estimate {row['mean_estimate']:.4f}, bias "
                      f"{row['relative_bias']:+.1%} of the effect (Monte Carlo error "
                      f"{row['bias_mc_se'] / study.planted_effect:.1%}), {CI_LEVEL:.0%} "
-                     f"interval coverage {row['coverage']:.2f} (Monte Carlo error {coverage_se:.2f}): {verdict}.")
+                     f"interval coverage {row['coverage']:.2f} "
+                     f"(Monte Carlo error {coverage_se:.2f}): {verdict}.")
     lines.append(f"\nThe generator selects bigger firms into treatment, which fixed effects remove "
                  f"and pooled OLS does not. `bench/panel.py` runs the full {FULL_STUDY_PANELS}-"
                  f"panel study against the criteria |bias| < {MAX_RELATIVE_BIAS:.0%} of the "

@@ -12,8 +12,8 @@ import math
 import pandas as pd
 
 from evaluation.analysis.audit import CONSISTENT, INCONSISTENT, QUALIFIER_ONLY, STATUSES
-from evaluation.reports.provenance import Citations
 from evaluation.analysis.comparisons import NOT_REPORTED
+from evaluation.reports.provenance import Citations
 
 GAP_UNITS = {"percentage_points": "pp", "yi_yuan": "yi_yuan", "count": "count",
              "percent": "percent"}
