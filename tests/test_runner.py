@@ -22,6 +22,7 @@ from evaluation import project
 from evaluation.errors import ConfigError, RunError
 from evaluation.pipeline.fingerprint import LIBRARY_DIR
 from evaluation.pipeline.runner import run_edition
+from evaluation.project import Project
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOTEBOOKS = FIXTURES / "notebooks"
@@ -44,9 +45,7 @@ def make_project(tmp_path: Path, notebooks: dict[str, str], edition: str | None 
 
 
 def run(root: Path, **options):
-    return run_edition("test", root=root, notebooks_dir=root / "notebooks",
-                       reports_dir=root / "reports", editions_dir=root / "data" / "editions",
-                       data_dir=root / "data", library_dir=root / "library", **options)
+    return run_edition("test", project=Project(root), library_dir=root / "library", **options)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -302,8 +301,7 @@ def test_bad_edition_is_a_config_error(tmp_path, case):
                         edition=text)
     with pytest.raises(ConfigError) as caught:
         if text is None:
-            run_edition("missing", root=root, notebooks_dir=root / "notebooks",
-                        reports_dir=root / "reports", editions_dir=root / "data" / "editions")
+            run_edition("missing", project=Project(root))
         else:
             run(root)
     for fragment in expected:

@@ -10,6 +10,8 @@ error says where it looked.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,6 +120,20 @@ class Project:
     @property
     def reports_dir(self) -> Path:
         return self.root / "reports"
+
+    @contextmanager
+    def activated(self) -> Iterator[Project]:
+        """Make this the current project (``EVALUATION_ROOT``) for the block: kernels and
+        library calls started inside it find the same project."""
+        previous = os.environ.get(ROOT_ENV)
+        os.environ[ROOT_ENV] = str(self.root)
+        try:
+            yield self
+        finally:
+            if previous is None:
+                os.environ.pop(ROOT_ENV, None)
+            else:
+                os.environ[ROOT_ENV] = previous
 
     def display_path(self, path: str | Path) -> str:
         """Return ``path`` relative to the root when it lies inside it."""

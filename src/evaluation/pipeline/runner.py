@@ -36,7 +36,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from evaluation import project
 from evaluation.errors import ConfigError, RunError, problem
 from evaluation.pipeline import extras as edition_files
 from evaluation.pipeline.editions import (
@@ -64,6 +63,7 @@ from evaluation.pipeline.publish import (
     recover,
     swap_in,
 )
+from evaluation.project import Project, display_path
 
 if TYPE_CHECKING:
     import asyncio
@@ -89,7 +89,7 @@ class RunReport:
 
     def summary(self, reports_dir: Path) -> str:
         """One line for the terminal."""
-        where = project.display_path(reports_dir / self.edition)
+        where = display_path(reports_dir / self.edition)
         counts = f"{len(self.executed)} executed, {len(self.reused)} unchanged"
         if self.published:
             return f"published {where} ({counts}) in {self.duration_s:.1f} s"
@@ -125,10 +125,8 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def run_edition(edition: str = "2013", *, only: tuple[str, ...] = (), force: bool = False,
-                jobs: int | None = None, root: Path | None = None,
-                notebooks_dir: Path | None = None, reports_dir: Path | None = None,
-                editions_dir: Path | None = None, data_dir: Path | None = None,
+def run_edition(edition: str, *, project: Project | None = None, only: tuple[str, ...] = (),
+                force: bool = False, jobs: int | None = None, reports_dir: Path | None = None,
                 library_dir: Path | None = None, stream: TextIO | None = None,
                 extras: bool = False, warm_kernels: bool = True) -> RunReport:
     """Run ``edition`` and publish it to ``reports_dir/<edition>/`` (see the module docstring).
@@ -144,9 +142,13 @@ def run_edition(edition: str = "2013", *, only: tuple[str, ...] = (), force: boo
         Execute the selected notebooks even when their inputs are unchanged.
     jobs
         Kernels running at once; default ``os.cpu_count()``.
-    root, notebooks_dir, reports_dir, editions_dir, data_dir, library_dir
-        Override the project's folders (tests, benchmarks); ``library_dir`` only changes which
-        source files the cache key covers, not the code the kernels import.
+    project
+        The project whose data, notebooks and editions are used (default: found from the
+        working folder or ``EVALUATION_ROOT``); its kernels see the same project.
+    reports_dir
+        Publish under this folder instead of the project's ``reports/`` (tests, benchmarks).
+    library_dir
+        Which source files the cache key covers (benchmarks), not the code the kernels import.
     stream
         Where progress is drawn (only if it is a terminal); default stderr.
     extras
@@ -164,12 +166,20 @@ def run_edition(edition: str = "2013", *, only: tuple[str, ...] = (), force: boo
     RunError
         A notebook failed; the published edition is unchanged.
     """
+    here = project or Project.find()
+    with here.activated():
+        return _run(edition, here=here, reports_dir=Path(reports_dir or here.reports_dir),
+                    only=only, force=force, jobs=jobs, library_dir=library_dir, stream=stream,
+                    extras=extras, warm_kernels=warm_kernels)
+
+
+def _run(edition: str, *, here: Project, reports_dir: Path, only: tuple[str, ...], force: bool,
+         jobs: int | None, library_dir: Path | None, stream: TextIO | None, extras: bool,
+         warm_kernels: bool) -> RunReport:
+    """:func:`run_edition` for a resolved project."""
     started_clock, started = time.perf_counter(), _now()
-    root = Path(root or project.current().root)
-    notebooks_dir = Path(notebooks_dir or project.current().notebooks_dir)
-    reports_dir = Path(reports_dir or project.current().reports_dir)
-    editions_dir = Path(editions_dir or project.current().editions_dir)
-    data_dir = Path(data_dir or project.current().data_dir)
+    root, notebooks_dir = here.root, here.notebooks_dir
+    editions_dir, data_dir = here.editions_dir, here.data_dir
 
     ed = load_edition(edition, editions_dir=editions_dir)
     notebooks = discover_notebooks(notebooks_dir)
@@ -217,14 +227,14 @@ def run_edition(edition: str = "2013", *, only: tuple[str, ...] = (), force: boo
                                     edition=edition)
                     write_index(reports_dir)
                     raise RunError("\n".join(o.summary for o in outcomes if o.summary) +
-                                   f"\nthe published edition {project.display_path(target)} is "
+                                   f"\nthe published edition {display_path(target)} is "
                                    f"unchanged; details in "
-                                   f"{project.display_path(failed_dir(reports_dir, edition))}")
+                                   f"{display_path(failed_dir(reports_dir, edition))}")
                 records = _assemble(outcomes, reused=reused, published_dir=target, staging=staging)
                 made = (edition_files.build_edition_files(staging, records=records,
                                                           published_dir=target) if extras else None)
                 manifest = build_manifest(
-                    edition=edition, edition_file=project.display_path(ed.path),
+                    edition=edition, edition_file=display_path(ed.path),
                     parameters=ed.parameters, seed=ed.seed, inputs=inputs, root=root,
                     started=started, finished=_now(), notebooks=records)
                 if made is not None:

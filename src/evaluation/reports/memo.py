@@ -28,6 +28,7 @@ from evaluation.data.facts import default_facts, default_indicators
 from evaluation.data.sources import Source, default_sources
 from evaluation.errors import DataError, ParameterError, problem
 from evaluation.model.parameters import ModelInputs, default_inputs
+from evaluation.model.shared import shared_simulation
 from evaluation.model.simulate import (
     FISCAL_INSTRUMENTS,
     INSTRUMENTS,
@@ -37,7 +38,6 @@ from evaluation.model.simulate import (
     Sensitivity,
     describe_draws,
     sensitivity,
-    simulate,
 )
 from evaluation.reports.narrative import targets as findings
 from evaluation.reports.provenance import Citations
@@ -239,8 +239,7 @@ def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int,
         attainment=targets.attainment(facts),
         audit=run_audit(load_checks(facts=facts), facts),
         mix=targets.financing_mix(facts, year=base_year),
-        results=simulate(scenarios, draws=draws, seed=seed, inputs=inputs,
-                         tier_draws=tier_draws),
+        results=shared_simulation(scenarios, draws=draws, seed=seed, tier_draws=tier_draws),
         inputs=inputs, sensitivity=sensitivity("investment_share", inputs=inputs),
         sources=default_sources())
 
