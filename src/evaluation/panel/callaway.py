@@ -119,7 +119,10 @@ def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
     counts = {g: int((cohort == g).sum()) for g in t.cohorts}
     pg = np.array([counts[g] / n for g in g_of])
     member = (cohort[:, None] == g_of[None, :]).astype(float)
-    names, values, infs, weight_rows = [], [], [], []
+    names: list[str] = []
+    values: list[float] = []
+    infs: list[np.ndarray] = []
+    weight_rows: list[dict[str, float | int | str]] = []
 
     def add(term: str, keep: np.ndarray) -> None:
         value, psi = _aggregate(att_a, inf_a, keep, pg, member)
@@ -138,7 +141,6 @@ def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
     estimates = pd.Series(values, index=names)
     path_terms = [k for k in names if k != ATT_TERM]
     path_idx = [names.index(k) for k in path_terms]
-    pre = [k for k in path_terms if int(k.removeprefix("e=")) < 0]
     gt_cov = inf_a.T @ inf_a / n**2
     pre_cells = e_of < 0
     pretrend = wald([f"ATT({g},{tt})" for g, tt in np.asarray(cells)[pre_cells]],

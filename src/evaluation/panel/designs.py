@@ -28,7 +28,7 @@ from evaluation.panel.synthetic import (
 )
 
 try:  # the one resolution rule (data/resolve.py); a same-signature stand-in until it lands
-    from evaluation.data.resolve import resolve  # type: ignore[import-not-found]
+    from evaluation.data.resolve import resolve
 except ImportError:  # pragma: no cover - removed once data/resolve.py is on main
     def resolve(facts: pd.DataFrame, *, indicator: str, year: int, kind: str = "actual",
                 period: str = "year", scope: str | None = None,

@@ -465,6 +465,7 @@ def fit_event_study(panel: pd.DataFrame, *, outcome: str = "log_sales",
                   cautions=_design_cautions(design, staggered=EVENT_STUDY_STAGGERED_CAUTION),
                   result_type=EventStudyResults,
                   event_times={names[k]: k for k in window if names[k] in present})
+    assert isinstance(result, EventStudyResults)
     lead_terms = tuple(t for t in present if t.startswith("lead_"))
     if not lead_terms:
         return result

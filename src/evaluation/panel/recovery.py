@@ -47,8 +47,8 @@ class RecoveryStudy:
         out["bias"] = out["mean_estimate"] - beta
         out["relative_bias"] = out["bias"] / beta
         out["bias_mc_se"] = out["sd_estimate"] / np.sqrt(out["panels"])
-        out["rmse"] = grouped.apply(lambda g: float(np.sqrt(((g["estimate"] - beta) ** 2).mean())),
-                                    include_groups=False)
+        squared = (self.estimates["estimate"] - beta) ** 2
+        out["rmse"] = np.sqrt(squared.groupby(self.estimates["estimator"], sort=False).mean())
         out.insert(0, "planted_effect", beta)
         return out.reset_index()
 
@@ -77,10 +77,10 @@ def run_recovery_study(*, n_panels: int, seed: int = SEED,
                                                    targets=targets))
         for name, fit in ESTIMATORS.items():
             res = fit(panel, outcome=outcome, treatment=treatment)
-            ci = res.conf_int().loc[treatment]
+            ci = res.conf_int().loc[treatment].astype(float)
             rows.append({"panel": r, "seed": seed + r, "estimator": name,
                          "estimate": float(res.params[treatment]),
                          "std_error": float(res.std_errors[treatment]),
-                         "ci_low": float(ci["ci_low"]), "ci_high": float(ci["ci_high"]),
+                         "ci_low": ci["ci_low"], "ci_high": ci["ci_high"],
                          "covers": bool(ci["ci_low"] <= planted_effect <= ci["ci_high"])})
     return RecoveryStudy(planted_effect=planted_effect, estimates=pd.DataFrame(rows))

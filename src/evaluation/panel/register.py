@@ -64,7 +64,8 @@ def _c(name: str, kind: str, description: str, *, required: bool = True,
 TABLES: dict[str, tuple[RegisterColumn, ...]] = {
     "projects": (
         _c("project_id", "text", "stable project id, never reused (项目编号)"),
-        _c("firm_id", "code", "unified social credit code of the firm running it (统一社会信用代码)"),
+        _c("firm_id", "code",
+           "unified social credit code of the firm running it (统一社会信用代码)"),
         _c("project_name", "text", "project name (项目名称)", required=False),
         _c("list_year_entry", "year", "year the project entered the 双百 list (列入年份)"),
         _c("list_year_exit", "year", "year it left the list; empty if still listed",
@@ -153,8 +154,8 @@ def _examples() -> dict[str, list[dict[str, object]]]:
                         "tax_relief": 0.3, "employment": 2400, "listed": 1},
                        {"firm_id": b, "year": EXAMPLE_YEAR, "sales": 6.1, "investment": 0.8,
                         "tax_relief": 0.0, "employment": 310, "listed": 0}],
-        "loans": [{"firm_id": a, "year": EXAMPLE_YEAR, "source": "policy_bank", "maturity": "medium_long",
-                   "amount": 5.0}],
+        "loans": [{"firm_id": a, "year": EXAMPLE_YEAR, "source": "policy_bank",
+                   "maturity": "medium_long", "amount": 5.0}],
         "direct_financing": [{"firm_id": a, "year": EXAMPLE_YEAR, "instrument": "enterprise_bond",
                               "amount": 8.0}],
         "subsidies": [{"firm_id": a, "date": f"{EXAMPLE_YEAR}-06-30", "type": "interest_subsidy",
@@ -170,8 +171,8 @@ def template_frames() -> dict[str, pd.DataFrame]:
         names = [c.name for c in columns] + [ROW_TYPE]
         description = [f"{DESCRIPTION_MARK} {columns[0].description}; {columns[0].expected}",
                        *[f"{c.description}; {c.expected}" for c in columns[1:]],
-                       "empty for real data; 'example' marks an example row (skipped); 'synthetic' marks a "
-                       "simulated row (kept, labelled SYNTHETIC)"]
+                       "empty for real data; 'example' marks an example row (skipped); "
+                       "'synthetic' marks a simulated row (kept, labelled SYNTHETIC)"]
         rows = [[str(r.get(n, "")) for n in names[:-1]] + [EXAMPLE] for r in examples[table]]
         frames[table] = pd.DataFrame([description, *rows], columns=names)
     return frames

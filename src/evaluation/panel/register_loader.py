@@ -179,7 +179,7 @@ def build_panel(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     panel = fy.join(firms[["sector", "ownership"]], on="firm_id")
     key = ["firm_id", "year"]
     loans = tables["loans"]
-    sums = [loans.groupby(key)["amount"].sum().rename("loans")]
+    sums: list[pd.Series | pd.DataFrame] = [loans.groupby(key)["amount"].sum().rename("loans")]
     for by in ("source", "maturity"):
         wide = loans.pivot_table(index=key, columns=by, values="amount", aggfunc="sum")
         sums.append(wide.add_prefix("loans_"))

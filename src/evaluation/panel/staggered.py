@@ -228,8 +228,8 @@ class StaggeredResults:
         """The event-time rows of :attr:`table`, the omitted reference added as 0."""
         path = self.table[self.table["term"] != ATT_TERM]
         if self.reference is not None and self.reference not in set(path["event_time"]):
-            ref = {c: 0.0 for c in ("estimate", "std_error", "ci_low", "ci_high", "band_low",
-                                    "band_high")}
+            ref: dict[str, object] = {c: 0.0 for c in ("estimate", "std_error", "ci_low",
+                                                        "ci_high", "band_low", "band_high")}
             ref.update(estimator=self.estimator, term=f"e={self.reference}",
                        event_time=self.reference)
             path = pd.concat([path, pd.DataFrame([ref])], ignore_index=True)

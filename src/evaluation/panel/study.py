@@ -70,12 +70,12 @@ def term_rows(result: PanelResults | StaggeredResults, cells: pd.Series,
                              "w": weights["weight"]}).groupby("term")[["wt", "w"]].sum()
     truth_of = (weighted["wt"] / weighted["w"]).to_dict()
     rows = []
-    for r in result.table.itertuples():
-        event = np.nan if r.term == ATT_TERM else float(r.event_time)
-        truth = truth_of.get(r.term, 0.0 if event < 0 else np.nan)
-        rows.append({"term": r.term, "event_time": event, "estimate": r.estimate,
-                     "truth": truth, "ci_low": r.ci_low, "ci_high": r.ci_high,
-                     "band_low": r.band_low, "band_high": r.band_high})
+    for r in result.table.to_dict("records"):
+        event = np.nan if r["term"] == ATT_TERM else float(r["event_time"])
+        truth = truth_of.get(r["term"], 0.0 if event < 0 else np.nan)
+        rows.append({"term": r["term"], "event_time": event, "estimate": r["estimate"],
+                     "truth": truth, "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                     "band_low": r["band_low"], "band_high": r["band_high"]})
     return rows
 
 

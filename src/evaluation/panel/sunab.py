@@ -67,8 +67,9 @@ def fit_sun_abraham(panel: pd.DataFrame, *, outcome: str = "log_sales",
     w_matrix = np.zeros((len(terms), len(names)))
     index = {(int(g), int(e)): k for k, (g, e) in
              enumerate(zip(cells["cohort"], cells["event_time"], strict=True))}
-    for row in weights.itertuples():
-        w_matrix[terms.index(row.term), index[(int(row.cohort), int(row.event_time))]] = row.weight
+    for term, g, e, w in zip(weights["term"], weights["cohort"], weights["event_time"],
+                             weights["weight"], strict=True):
+        w_matrix[terms.index(str(term)), index[(int(g), int(e))]] = float(w)
     b = w_matrix @ fit.params.to_numpy()
     cov = w_matrix @ fit.cov.to_numpy() @ w_matrix.T
     return _results(NAME, t, terms, b, cov, weights, fit.df_inference, n_clusters=fit.n_clusters,

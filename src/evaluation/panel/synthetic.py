@@ -75,7 +75,7 @@ def calibration_targets(facts: pd.DataFrame | None = None) -> CalibrationTargets
     facts = default_facts() if facts is None else facts
 
     def value(indicator: str) -> float:
-        return float(facts.loc[f"plan2013.{CALIBRATION_YEAR}.{indicator}", "value"])
+        return float(facts.loc[f"plan2013.{CALIBRATION_YEAR}.{indicator}", "value"])  # type: ignore[arg-type]
 
     return CalibrationTargets(
         firms=int(value("firms")), sales_total=value("sales_revenue"),
@@ -165,8 +165,9 @@ def _firm_sizes(rng: np.random.Generator, targets: CalibrationTargets) -> np.nda
     """Latent 2012 log sales: a few giants, a second tier, and a long tail of small firms."""
     n_top, n_second = targets.firms_sales_over_100, targets.firms_sales_50_100
     n_rest = targets.firms - n_top - n_second
-    top = rng.uniform(*np.log(TOP_TIER_RANGE), n_top)
-    second = rng.uniform(*np.log(SECOND_TIER_RANGE), n_second)
+    top = rng.uniform(float(np.log(TOP_TIER_RANGE[0])), float(np.log(TOP_TIER_RANGE[1])), n_top)
+    second = rng.uniform(float(np.log(SECOND_TIER_RANGE[0])),
+                         float(np.log(SECOND_TIER_RANGE[1])), n_second)
     rest = np.minimum(rng.normal(np.log(SMALL_FIRM_MEDIAN), SMALL_FIRM_SPREAD, n_rest),
                       np.log(SMALL_FIRM_CAP))
     return rng.permutation(np.concatenate([top, second, rest]))

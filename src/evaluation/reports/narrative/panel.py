@@ -41,7 +41,9 @@ STANDING_CAVEATS = (
 
 
 def _row(result: PanelResults) -> pd.Series:
-    return result.table.set_index("term").loc[result.treatment]
+    row = result.table.set_index("term").loc[result.treatment]
+    assert isinstance(row, pd.Series)
+    return row
 
 
 def _effect_words(estimate: float, outcome: str) -> str:
