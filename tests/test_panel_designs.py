@@ -7,19 +7,14 @@ import pandas as pd
 import pytest
 
 from evaluation.data.facts import default_facts
-from evaluation.panel.designs import (
-    CONSTANT_EFFECT,
-    DESIGNS,
-    calibration_year,
-    design_targets,
-    simulate_design,
-)
+from evaluation.panel.calibration import calibration_targets, calibration_year
+from evaluation.panel.compare import NAIVE
+from evaluation.panel.designs import CONSTANT_EFFECT, DESIGNS, simulate_design
 from evaluation.panel.sensitivity import relative_magnitude_bounds, wild_cluster_bootstrap
 from evaluation.panel.study import (
     COVERAGE_RANGE,
     FULL_STUDY_PANELS,
     MAX_RELATIVE_BIAS,
-    NAIVE,
     run_design_study,
 )
 from evaluation.panel.sunab import fit_sun_abraham
@@ -72,8 +67,8 @@ def test_selection_design_lists_firms_after_a_good_year():
 
 
 def test_calibration_reads_figures_by_meaning(facts):
-    year, targets = design_targets(facts)
-    assert year == calibration_year(facts)
+    targets = calibration_targets(facts)
+    assert targets.year == calibration_year(facts)
     assert targets.sales_total == published(facts, "sales_revenue")
 
 

@@ -15,31 +15,16 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from evaluation.data.facts import default_facts
 from evaluation.errors import DataError, problem
+from evaluation.panel.calibration import CalibrationTargets, calibration_targets
 from evaluation.panel.synthetic import (
     ADOPTION_INTERCEPT,
     ADOPTION_SIZE_SLOPE,
     COHORT_SIZE_SLOPE,
     COMMON_GROWTH,
     NOISE_SD,
-    CalibrationTargets,
     _firm_sizes,
 )
-
-try:  # the one resolution rule (data/resolve.py); a same-signature stand-in until it lands
-    from evaluation.data.resolve import resolve
-except ImportError:  # pragma: no cover - removed once data/resolve.py is on main
-    def resolve(facts: pd.DataFrame, *, indicator: str, year: int, kind: str = "actual",
-                period: str = "year", scope: str | None = None,
-                pins: dict[str, str] | None = None) -> pd.Series:
-        """Stand-in for :func:`evaluation.data.resolve.resolve` (latest matching row)."""
-        rows = facts[(facts["indicator"] == indicator) & (facts["year"] == year)
-                     & (facts["kind"] == kind)]
-        if rows.empty:
-            raise DataError(problems=[problem("facts", f"{indicator} {kind} {year}",
-                                              "no matching fact", "a curated figure")])
-        return rows.iloc[-1]
 
 YEARS_BEFORE, YEARS_AFTER = 4, 3  # panel spans calibration year - 4 .. + 3
 COHORT_OFFSETS = (-2, -1, 0, 1)  # list-entry cohorts relative to the calibration year
@@ -81,35 +66,8 @@ DESIGNS = {
 }
 
 
-def calibration_year(facts: pd.DataFrame) -> int:
-    """The latest year with a published actual firm count."""
-    rows = facts[(facts["indicator"] == "firms") & (facts["kind"] == "actual")]
-    if rows.empty:
-        raise DataError(problems=[problem("facts", "indicator firms", "no actual firm count",
-                                          "a published count of listed firms")])
-    return int(rows["year"].max())
-
-
-def design_targets(facts: pd.DataFrame | None = None) -> tuple[int, CalibrationTargets]:
-    """The calibration year and the published aggregates the designs match."""
-    facts = default_facts() if facts is None else facts
-    year = calibration_year(facts)
-
-    def value(indicator: str) -> float:
-        return float(resolve(facts, indicator=indicator, year=year, kind="actual")["value"])
-
-    nan = float("nan")
-    return year, CalibrationTargets(
-        firms=int(value("firms")), sales_total=value("sales_revenue"),
-        sales_growth=value("sales_growth"),
-        firms_sales_over_100=int(value("firms_sales_over_100")),
-        firms_sales_50_100=int(value("firms_sales_50_100")), firms_growth_over_20pct=0,
-        firms_growth_over_50pct=0, subsidy_total=nan, loans_total=nan, investment_total=nan,
-        tax_relief_firms=0)
-
-
 def simulate_design(design: str, *, seed: int | np.random.SeedSequence,
-                    targets: tuple[int, CalibrationTargets] | None = None,
+                    targets: CalibrationTargets | None = None,
                     firms_scale: int = 1) -> pd.DataFrame:
     """One SYNTHETIC panel under ``design`` (a key of :data:`DESIGNS`).
 
@@ -132,7 +90,8 @@ def simulate_design(design: str, *, seed: int | np.random.SeedSequence,
         raise DataError(problems=[problem("designs", "design", repr(design),
                                           "one of " + ", ".join(DESIGNS))])
     spec = DESIGNS[design]
-    base, tg = design_targets() if targets is None else targets
+    tg = calibration_targets() if targets is None else targets
+    base = tg.year
     rng = np.random.default_rng(seed)
     size = np.concatenate([_firm_sizes(rng, tg) for _ in range(firms_scale)])
     n = size.size

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evaluation.panel.calibration import calibration_targets
 from evaluation.panel.estimators import PanelResults, fit_did, fit_pooled_ols, fit_twfe
 from evaluation.panel.schema import add_derived_columns
-from evaluation.panel.synthetic import PLANTED_EFFECT, SEED, calibration_targets, simulate_panel
+from evaluation.panel.synthetic import PLANTED_EFFECT, SEED, simulate_panel
 
 ESTIMATORS: dict[str, Callable[..., PanelResults]] = {
     "Pooled OLS (naive)": fit_pooled_ols,
@@ -67,7 +68,8 @@ def run_recovery_study(*, n_panels: int, seed: int = SEED,
                        ) -> RecoveryStudy:
     """Simulate ``n_panels`` SYNTHETIC panels (seeds ``seed, seed+1, ...``) and fit each estimator.
 
-    Every panel goes through the full generator, calibration to the 2012 aggregates included, so
+    Every panel goes through the full generator, calibration to the published aggregates
+    included, so
     the study measures the estimators on the data they will actually be shown.
     """
     targets = calibration_targets()

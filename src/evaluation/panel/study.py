@@ -8,7 +8,6 @@ depend on which executor (:mod:`evaluation.panel.executor`) runs the tasks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,14 +15,12 @@ import numpy as np
 import pandas as pd
 
 from evaluation.errors import ParameterError
-from evaluation.panel.callaway import fit_callaway_santanna
-from evaluation.panel.designs import DESIGNS, design_targets, simulate_design
-from evaluation.panel.estimators import PanelResults, fit_pooled_ols, fit_twfe
+from evaluation.panel.calibration import calibration_targets
+from evaluation.panel.compare import estimator_fits
+from evaluation.panel.designs import DESIGNS, simulate_design
+from evaluation.panel.estimators import PanelResults
 from evaluation.panel.executor import Progress, run_tasks
-from evaluation.panel.imputation import fit_imputation
-from evaluation.panel.stacked import fit_stacked
 from evaluation.panel.staggered import ATT_TERM, StaggeredResults
-from evaluation.panel.sunab import fit_event_study_twfe, fit_sun_abraham
 
 MAX_RELATIVE_BIAS = 0.10  # robust estimators: |bias| under 10% of the true ATT
 COVERAGE_RANGE = (0.90, 0.98)  # 95% intervals cover the truth this often
@@ -31,20 +28,7 @@ FULL_STUDY_PANELS = 200  # panels per design in the full (slow) study
 STUDY_SEED = 2024  # default seed of the study (any integer)
 OUTCOME, TREATMENT = "log_sales", "listed"
 
-FITS: dict[str, Callable[[pd.DataFrame], PanelResults | StaggeredResults]] = {
-    "Pooled OLS (naive)": lambda p: fit_pooled_ols(p, outcome=OUTCOME, treatment=TREATMENT),
-    "Two-way fixed effects (naive)": lambda p: fit_twfe(p, outcome=OUTCOME, treatment=TREATMENT),
-    "TWFE event study (naive)": lambda p: fit_event_study_twfe(p, outcome=OUTCOME,
-                                                               treatment=TREATMENT),
-    "Callaway-Sant'Anna, never-treated": lambda p: fit_callaway_santanna(
-        p, outcome=OUTCOME, treatment=TREATMENT, control="never_treated"),
-    "Callaway-Sant'Anna, not-yet-treated": lambda p: fit_callaway_santanna(
-        p, outcome=OUTCOME, treatment=TREATMENT, control="not_yet_treated"),
-    "Sun-Abraham": lambda p: fit_sun_abraham(p, outcome=OUTCOME, treatment=TREATMENT),
-    "Imputation (BJS)": lambda p: fit_imputation(p, outcome=OUTCOME, treatment=TREATMENT),
-    "Stacked DiD (weighted)": lambda p: fit_stacked(p, outcome=OUTCOME, treatment=TREATMENT),
-}
-NAIVE = ("Pooled OLS (naive)", "Two-way fixed effects (naive)", "TWFE event study (naive)")
+FITS = estimator_fits(outcome=OUTCOME, treatment=TREATMENT)
 
 
 def true_cells(panel: pd.DataFrame) -> pd.Series:
@@ -170,7 +154,7 @@ def run_design_study(*, n_panels: int, seed: int = STUDY_SEED,
         a Dask cluster when ``scheduler`` is its address.
     """
     tasks = [(d, r, seed, firms_scale) for d in designs for r in range(n_panels)]
-    _TARGETS["t"] = design_targets()
+    _TARGETS["t"] = calibration_targets()
     rows = run_tasks(study_task, tasks, scheduler=scheduler, workers=workers, progress=progress)
     terms = pd.DataFrame([row for chunk in rows for row in chunk])
     for column in ("estimate", "truth", "ci_low", "ci_high", "band_low", "band_high"):
