@@ -1,4 +1,5 @@
-"""Shared test set-up: a non-interactive matplotlib backend and the project's paths."""
+"""Shared test set-up: a non-interactive matplotlib backend, the project, and one published
+edition that every test reading published reports shares (it is run once per session)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,69 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import shutil  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 import pytest  # noqa: E402
+import yaml  # noqa: E402
 
 from evaluation import project  # noqa: E402
+
+SMALL_DRAWS = {"draws": 4000, "tier_draws": 1000}
+"""Edition values that keep the shared run fast; every other value is the shipped edition's."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """The shared published edition: a copy of the project and its run."""
+
+    root: Path
+    edition: str
+    report: object
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def folder(self) -> Path:
+        return self.reports / self.edition
 
 
 @pytest.fixture(scope="session")
 def root():
     """The project root."""
     return project.current().root
+
+
+@pytest.fixture(scope="session")
+def published_edition(tmp_path_factory) -> Published:
+    """The shipped default edition (small draws) published once, in a copy of the project.
+
+    Tests that read published HTML, tables, figures, the workbook or the memo use this instead
+    of running the notebooks again. The copy holds data/ and notebooks/; reports/ is its own.
+    """
+    from evaluation.pipeline.runner import run_edition
+    from evaluation.project import Project
+
+    source = project.current()
+    root = tmp_path_factory.mktemp("published") / "project"
+    for folder in ("data", "notebooks"):
+        shutil.copytree(source.root / folder, root / folder,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    edition = default_edition(source.root)
+    path = root / "data" / "editions" / f"{edition}.yaml"
+    values = yaml.safe_load(path.read_text(encoding="utf-8"))
+    values.update({k: v for k, v in SMALL_DRAWS.items() if k in values})
+    path.write_text(yaml.safe_dump(values, allow_unicode=True), encoding="utf-8")
+    report = run_edition(edition, project=Project(root), extras=True)
+    return Published(root=root, edition=edition, report=report)
+
+
+def default_edition(root: Path) -> str:
+    """The edition ``make report`` publishes (the Makefile's ``EDITION``)."""
+    for line in (root / "Makefile").read_text(encoding="utf-8").splitlines():
+        if line.startswith("EDITION ?="):
+            return line.split("=", 1)[1].strip()
+    raise AssertionError("Makefile has no `EDITION ?=` line")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from evaluation.data.extract import CANDIDATE_COLUMNS, extract
-from evaluation.data.facts import COLUMNS, default_facts
+from evaluation.data.facts import default_facts
+from evaluation.data.vocabulary import COLUMNS
 from evaluation.errors import DataError
 
 PLAN_2013 = "data/raw/2013-plan_shuangbai-implementation-plan.txt"

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from IPython import display as ipython_display
 
+from evaluation.errors import ConfigError
 from evaluation.reports.outputs import save_table, show_figure
 
 
@@ -19,7 +20,7 @@ def test_synthetic_table_is_labelled_in_name_and_column(tmp_path):
 
 @pytest.mark.parametrize("name", ["Has Space", "../escape", "", "UPPER"])
 def test_output_names_are_checked(tmp_path, name):
-    with pytest.raises(ValueError, match="output name"):
+    with pytest.raises(ConfigError, match="output name"):
         save_table(pd.DataFrame({"x": [1]}), name, out=tmp_path)
 
 

@@ -18,7 +18,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from evaluation import project
 from evaluation.errors import ConfigError, RunError
 from evaluation.pipeline.fingerprint import LIBRARY_DIR
 from evaluation.pipeline.runner import run_edition
@@ -318,19 +317,16 @@ def test_cli_reports_a_bad_edition_without_traceback(tmp_path):
     assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
 
 
-def test_real_notebooks_end_to_end(tmp_path):
-    notebooks = sorted(project.current().notebooks_dir.glob("[0-9][0-9]-*.ipynb"))
-    if not notebooks:
-        pytest.skip("no notebooks in notebooks/ yet")
-    reports = tmp_path / "reports"
-    report = run_edition("2013", reports_dir=reports)
-    edition = reports / "2013"
+def test_real_notebooks_end_to_end(published_edition):
+    published = published_edition
+    notebooks = sorted((published.root / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    report, edition = published.report, published.folder
     assert report.published and not report.failed
     manifest = json.loads((edition / "manifest.json").read_text(encoding="utf-8"))
     assert [n["name"] for n in manifest["notebooks"]] == [nb.stem for nb in notebooks]
     for entry in manifest["inputs"]:
         if entry["role"] in ("data", "notebook", "edition"):
-            path = project.current().root / entry["path"]
+            path = published.root / entry["path"]
             assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"], path
     chinese = False
     for nb in notebooks:
@@ -381,3 +377,18 @@ def test_plan_runs_the_longest_notebooks_first(tmp_path):
     # never run: by code size (markdown does not count); then by last run time
     assert [nb.stem for nb in to_run] == ["02-b", "05-e", "03-c", "04-d", "01-a"]
     assert reused == {}
+
+
+@pytest.mark.parametrize("version", ["5.4", "5.3", "4.1", "6.0"])
+def test_protocol_adaptation_matches_jupyter_client(version):
+    """execute.record_protocol_version does what jupyter_client's private handler does; this
+    fails when upstream changes what kernel_info adapts."""
+    from jupyter_client import KernelClient
+
+    from evaluation.pipeline.execute import record_protocol_version
+
+    reply = {"content": {"protocol_version": version}}
+    ours, theirs = KernelClient(), KernelClient()
+    record_protocol_version(ours, reply)
+    theirs._handle_kernel_info_reply(reply)  # the private API we replace
+    assert ours.session.adapt_version == theirs.session.adapt_version

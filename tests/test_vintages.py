@@ -7,9 +7,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from evaluation.data.facts import COLUMNS, load_facts, load_indicators
+from evaluation.data.facts import load_facts, load_indicators
 from evaluation.data.sources import load_sources, sha256_file
 from evaluation.data.vintages import disagreements, select, vintages
+from evaluation.data.vocabulary import COLUMNS
 from evaluation.errors import ConfigError, DataError
 
 PLAN_2014 = ("2013年，工业“双百”行动100户企业累计实现销售收入1720．3亿元，"

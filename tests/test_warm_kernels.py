@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from evaluation.errors import KernelError
 from evaluation.pipeline.execute import execute, prepare
 from evaluation.pipeline.kernels.client import (
     ForkServer,
@@ -94,7 +95,7 @@ def test_a_kernel_that_cannot_start_is_reported_with_its_log(tmp_path):
     broken = tmp_path / "connection.json"
     broken.write_text("{not json", encoding="utf-8")
     with ForkServer([], env=kernel_environment()) as server:
-        with pytest.raises(RuntimeError, match=r"exited with code 1 while starting.*kernel\.log"):
+        with pytest.raises(KernelError, match=r"exited with code 1 while starting.*kernel\.log"):
             server.fork(["-f", str(broken)],
                         env=dict(os.environ), cwd=str(tmp_path), log=str(tmp_path / "kernel.log"))
         assert "JSONDecodeError" in (tmp_path / "kernel.log").read_text(encoding="utf-8")
@@ -111,7 +112,7 @@ def test_a_server_that_cannot_start_says_why(tmp_path):
     (tmp_path / "evaluation" / "__init__.py").write_text("raise ImportError('shadowed')\n")
     with ForkServer([], env=env) as server:
         assert not server.ready()
-        with pytest.raises(RuntimeError,
+        with pytest.raises(KernelError,
                            match="fork server failed .*: ImportError: shadowed .*--fresh-kernels"):
             server.fork([], env=env, cwd=str(tmp_path), log=str(tmp_path / "kernel.log"))
 
@@ -151,7 +152,7 @@ def test_a_server_that_hangs_while_importing_is_stopped(tmp_path, monkeypatch):
     server = ForkServer(["import time; time.sleep(30)"], env=kernel_environment())
     try:
         assert not server.ready()
-        with pytest.raises(RuntimeError, match="no answer within 0.5 s"):
+        with pytest.raises(KernelError, match="no answer within 0.5 s"):
             server.fork([], env=kernel_environment(), cwd=str(tmp_path),
                         log=str(tmp_path / "kernel.log"))
         assert server.process.wait(timeout=5) != 0  # killed, not left importing

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from evaluation import project as evaluation_project
-from evaluation.data.facts import COLUMNS
+from evaluation.data.vocabulary import COLUMNS
 
 CLI = str(Path(sys.executable).parent / "evaluation")
 DOCUMENT = "2014-plan_test-implementation-plan.txt"

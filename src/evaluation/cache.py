@@ -10,12 +10,15 @@ live in ``reports/.cache/`` (never published, removed by ``make clean``).
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import os
 import pickle
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TypeVar
+
+import pandas as pd
 
 from evaluation import project
 
@@ -73,3 +76,39 @@ def computed_once(name: str, compute: Callable[[], T], *, key: str,
                           reverse=True)[KEPT_PER_NAME:]:
             old.unlink(missing_ok=True)
         return result
+
+
+def reloaded_on_change(files: Callable[[project.Project], Iterable[Path]]
+                       ) -> Callable[[Callable[[], T]], Callable[[], T]]:
+    """Cache a project loader until one of its files changes; hand out copies.
+
+    The loader is called again when the current project or the bytes of any of ``files(project)``
+    differ from the last call (edit ``facts.csv`` in JupyterLab and the next call sees it), and a
+    DataFrame or dict is returned as a copy, so no caller can change what the next one gets.
+    """
+    def decorate(load: Callable[[], T]) -> Callable[[], T]:
+        stored: dict[tuple[object, ...], T] = {}
+
+        @functools.wraps(load)
+        def cached() -> T:
+            here = project.current()
+            key = (here.root, *(_fingerprint(p) for p in files(here)))
+            if key not in stored:
+                stored.clear()
+                stored[key] = load()
+            value = stored[key]
+            if isinstance(value, pd.DataFrame | dict):
+                return value.copy()  # type: ignore[return-value]
+            return value
+
+        return cached
+    return decorate
+
+
+def _fingerprint(path: Path) -> tuple[str, bytes]:
+    paths = sorted(path.rglob("*")) if path.is_dir() else [path]
+    digest = hashlib.sha256()
+    for p in paths:
+        if p.is_file():
+            digest.update(p.name.encode() + b"\0" + p.read_bytes())
+    return str(path), digest.digest()

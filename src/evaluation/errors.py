@@ -50,6 +50,10 @@ class RunError(EvaluationError):
     """A notebook failed to execute or the report could not be published."""
 
 
+class KernelError(RunError):
+    """A notebook's kernel could not be started or stopped answering."""
+
+
 class ProjectNotFoundError(ConfigError):
     """No project root could be found from the working folder, ``--project`` or the environment."""
 

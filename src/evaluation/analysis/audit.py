@@ -22,8 +22,9 @@ import pandas as pd
 
 from evaluation import project
 from evaluation.core.intervals import Interval
-from evaluation.data.facts import default_facts, written_interval, written_scale
+from evaluation.data.facts import default_facts, written_interval
 from evaluation.data.sources import read_yaml_list
+from evaluation.data.vocabulary import written_scale
 from evaluation.errors import DataError, Problem, problem
 
 CONSISTENT = "consistent"

@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation.core.numbers import NumberMention, find_numbers, normalise
-from evaluation.data.facts import COLUMNS, default_facts, default_indicators
+from evaluation.data.facts import default_facts, default_indicators
 from evaluation.data.sources import Source, default_sources, read_text, sha256_file
+from evaluation.data.vocabulary import COLUMNS
 from evaluation.errors import DataError, problem
 
 # Written unit -> (fact unit, factor from the written unit to the fact unit).

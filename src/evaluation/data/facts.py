@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import math
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from evaluation import project
+from evaluation.cache import reloaded_on_change
 from evaluation.core.intervals import Interval
 from evaluation.core.numbers import parse_written_number
+from evaluation.data.schema import validate_facts
 from evaluation.data.sources import Source, default_sources, read_yaml_list
+from evaluation.data.vocabulary import (
+    ABOUT_TOLERANCE,
+    NEARLY_TOLERANCE,
+    QUALIFIERS,
+    UNIT_UPPER_BOUND,
+    written_scale,
+)
 from evaluation.errors import DataError, problem
-
-KINDS = ("actual", "target", "plan", "estimate")
-UNITS = ("yi_yuan", "percent", "count", "kwh_per_t")
-QUALIFIERS = ("exact", "more_than", "at_least", "odd", "nearly", "about", "range")
-COLUMNS = ("fact_id", "source_id", "year", "kind", "indicator", "value", "value_high", "unit",
-           "qualifier", "value_text", "quote", "note")
-# 近 ("nearly"): just under the written figure, taken as within 10% below it.
-NEARLY_TOLERANCE = 0.10
-# 约 ("about"): within 5% either side of the written figure.
-ABOUT_TOLERANCE = 0.05
-UNIT_UPPER_BOUND = {"percent": 100.0}
 
 
 def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
@@ -38,9 +35,9 @@ def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
     return table.set_index("id")
 
 
-@cache
+@reloaded_on_change(lambda p: [p.indicators_file])
 def default_indicators() -> pd.DataFrame:
-    """The project's indicators (``data/indicators.yaml``), loaded once per process."""
+    """The project's indicators (``data/indicators.yaml``), loaded again when it changes."""
     return load_indicators()
 
 
@@ -101,15 +98,6 @@ def _last_digit_place(written: float) -> float:
     return float(place)
 
 
-def written_scale(quote: str, value_text: str, unit: str) -> float:
-    """Factor from the unit written after ``value_text`` in ``quote`` to the fact's unit."""
-    after = quote[quote.find(value_text) + len(value_text):]
-    after = after.lstrip("余多")
-    if unit == "yi_yuan" and after.startswith("万"):
-        return 1e-4
-    return 1.0
-
-
 def load_facts(path: str | Path | None = None, *, sources: dict[str, Source] | None = None,
                indicators: pd.DataFrame | None = None) -> pd.DataFrame:
     """Load and validate ``data/facts.csv``.
@@ -125,7 +113,6 @@ def load_facts(path: str | Path | None = None, *, sources: dict[str, Source] | N
     DataError
         Listing every problem found, one line each.
     """
-    from evaluation.data.schema import validate_facts
 
     path = Path(path or project.current().facts_file)
     sources = default_sources() if sources is None else sources
@@ -151,9 +138,9 @@ def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
     return out.set_index("fact_id", drop=False)
 
 
-@cache
+@reloaded_on_change(lambda p: [p.facts_file, p.indicators_file, p.sources_file, p.raw_dir])
 def default_facts() -> pd.DataFrame:
-    """The project's facts, loaded and validated once per process."""
+    """The project's facts, validated; loaded again when a data file changes."""
     return load_facts()
 
 

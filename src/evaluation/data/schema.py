@@ -14,6 +14,7 @@ import pandera.pandas as pa
 
 from evaluation.core.numbers import normalise, parse_written_number
 from evaluation.data.sources import Source, read_text
+from evaluation.data.vocabulary import KINDS, QUALIFIERS, UNITS, written_scale
 from evaluation.errors import DataError, Problem, problem
 
 YEAR_RANGE = (2000, 2030)
@@ -46,7 +47,6 @@ def validate_facts(path: Path, *, sources: dict[str, Source], indicators: pd.Dat
     DataError
         With one problem per failing cell or row, all at once (pandera ``lazy=True``).
     """
-    from evaluation.data.facts import KINDS, QUALIFIERS, UNITS
 
     path = Path(path)
     table, lines = read_facts_csv(path)
@@ -244,11 +244,10 @@ def document_problems(table: pd.DataFrame, *, lines: list[int], path: Path,
     Notes
     -----
     ``value = parse_written_number(value_text) * scale``, where ``scale`` is 1e-4 when 万元 is
-    written and the fact is stored in 亿元 (:func:`evaluation.data.facts.written_scale`); compared
-    with
-    a relative tolerance of 1e-9.
+    written and the fact is stored in 亿元
+    (:func:`evaluation.data.vocabulary.written_scale`); compared with a relative tolerance of
+    1e-9.
     """
-    from evaluation.data.facts import written_scale
 
     texts = {sid: source.text() for sid, source in sources.items()}
     problems = []

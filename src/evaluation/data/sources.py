@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from evaluation import project
+from evaluation.cache import reloaded_on_change
 from evaluation.errors import DataError, problem
 
 REQUIRED_KEYS = ("id", "title_zh", "title_en", "issuer", "plan_year", "language", "file",
@@ -157,7 +157,7 @@ def load_sources(path: str | Path | None = None, *, raw_dir: str | Path | None =
     return sources
 
 
-@cache
+@reloaded_on_change(lambda p: [p.sources_file, p.raw_dir])
 def default_sources() -> dict[str, Source]:
-    """The project's registry, loaded once per process."""
+    """The project's registry, loaded again when it or a document changes."""
     return load_sources()

@@ -19,8 +19,9 @@ import pandas as pd
 from scipy import special, stats
 
 from evaluation import project
-from evaluation.errors import DataError, ParameterError, Problem, problem
+from evaluation.cache import reloaded_on_change
 from evaluation.data.sources import read_yaml
+from evaluation.errors import DataError, ParameterError, Problem, problem
 
 DISTRIBUTIONS = ("pert", "triangular", "uniform", "normal_truncated", "lognormal_truncated")
 PARAMETER_KEYS = {"description", "unit", "central", "distribution", "reference", "judgement",
@@ -390,15 +391,16 @@ def select_scenarios(names: list[str], scenarios: dict[str, Scenario]) -> list[S
     return [scenarios[n] for n in names]
 
 
-@cache
+@reloaded_on_change(lambda p: [p.parameters_file])
 def default_inputs() -> ModelInputs:
-    """The project's parameters, loaded once per process."""
+    """The project's parameters, loaded again when the file changes."""
     return load_parameters()
 
 
-@cache
+@reloaded_on_change(lambda p: [p.scenarios_file, p.parameters_file, p.facts_file,
+                               p.indicators_file, p.sources_file, p.raw_dir])
 def default_scenarios() -> dict[str, Scenario]:
-    """The project's scenarios, loaded once per process."""
+    """The project's scenarios, loaded again when an input file changes."""
     return load_scenarios()
 
 

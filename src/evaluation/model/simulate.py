@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from evaluation.data.facts import default_facts, interval
 from evaluation.core.intervals import Interval
+from evaluation.data.facts import default_facts, interval
 from evaluation.model.parameters import ModelInputs, Scenario, default_inputs, default_scenarios
 from evaluation.model.tiers import Calibration, TierPaths, calibrate, simulate_tiers
 

@@ -188,7 +188,7 @@ def notebook_parameters(path: str | Path) -> dict[str, Parameter]:
     """
     import logging
 
-    from papermill.inspection import _infer_parameters
+    from papermill import inspect_notebook
     from papermill.iorw import load_notebook_node
     from papermill.utils import find_first_tagged_cell_index
 
@@ -202,8 +202,8 @@ def notebook_parameters(path: str | Path) -> dict[str, Parameter]:
     level = papermill_log.level
     papermill_log.setLevel(logging.ERROR)  # its "Unable to parse line" warning: reported below
     try:
-        found = {p.name: Parameter(p.name, p.inferred_type_name, p.default, p.help)
-                 for p in _infer_parameters(nb)}
+        found = {name: Parameter(name, p["inferred_type_name"], p["default"], p["help"])
+                 for name, p in inspect_notebook(str(path)).items()}
     finally:
         papermill_log.setLevel(level)
     for number, line in enumerate(nb.cells[index].source.splitlines(), start=1):

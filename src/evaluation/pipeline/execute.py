@@ -19,6 +19,7 @@ from queue import Empty
 from typing import Any
 
 import nbformat
+from jupyter_client import protocol_version_info
 from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
@@ -27,6 +28,7 @@ from nbclient.exceptions import CellExecutionError, DeadKernelError
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
+from evaluation.errors import KernelError
 from evaluation.pipeline.kernels.client import (
     ForkedProcess,
     ForkServer,
@@ -42,6 +44,9 @@ KILL_TIMEOUT_S = 5
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 ProgressCallback = Callable[[int, int], None]
+
+PROTOCOL_MAJOR = protocol_version_info[0]
+"""Major version of the messaging protocol this jupyter_client speaks."""
 
 
 @dataclass
@@ -200,13 +205,24 @@ async def _connect(client: NotebookClient, km: AsyncKernelManager) -> dict[str, 
             except Empty:
                 pass  # iopub not connected yet: ask again
             else:
-                # the protocol version, as wait_for_ready records it
-                kc._handle_kernel_info_reply(reply)  # noqa: SLF001
+                record_protocol_version(kc, reply)
                 return reply
         if not await km.is_alive():
             raise DeadKernelError("the kernel died before replying to kernel_info")
         if time.monotonic() > deadline:
-            raise RuntimeError(f"the kernel did not answer within {STARTUP_TIMEOUT_S} s")
+            raise KernelError(f"the kernel did not answer within {STARTUP_TIMEOUT_S} s")
+
+
+def record_protocol_version(kc: Any, reply: dict[str, Any]) -> None:
+    """Adapt the session to the kernel's protocol version, as ``wait_for_ready`` does.
+
+    jupyter_client does this in the private ``KernelClient._handle_kernel_info_reply``; this is
+    the same through public attributes (``tests/test_runner.py`` checks the two agree, so a
+    change upstream fails a test rather than a run).
+    """
+    major = int(reply["content"]["protocol_version"].split(".")[0])
+    if major != PROTOCOL_MAJOR:
+        kc.session.adapt_version = major
 
 
 async def _shutdown(client: NotebookClient, km: AsyncKernelManager) -> None:

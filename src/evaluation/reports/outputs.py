@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from evaluation import project
+from evaluation.errors import ConfigError, problem
 from evaluation.project import OUTPUT_DIR_ENV
 
 if TYPE_CHECKING:  # for annotations only: matplotlib is imported when a figure is shown
@@ -36,7 +37,8 @@ def output_dir(override: str | Path | None = None) -> Path:
 
 def _checked_name(name: str, synthetic: bool) -> str:
     if not _NAME.match(name):
-        raise ValueError(f"output name {name!r}: expected lower-case letters, digits, '-' or '_'")
+        raise ConfigError(problems=[problem("notebook", f"output name {name!r}", repr(name),
+                                            "lower-case letters, digits, '-' or '_'")])
     if synthetic and SYNTHETIC_LABEL.lower() not in name:
         name = f"{name}_{SYNTHETIC_LABEL.lower()}"
     return name

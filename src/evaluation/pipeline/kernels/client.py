@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from evaluation.errors import KernelError
 from evaluation.pipeline.kernels.server import READY
 from evaluation.project import OUTPUT_DIR_ENV
 
@@ -168,7 +169,7 @@ class ForkServer:
         """
         if not self.ready():
             lines = self.log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-            raise RuntimeError(f"the kernel fork server failed while importing the notebooks' "
+            raise KernelError(f"the kernel fork server failed while importing the notebooks' "
                                f"stack: {lines[-1] if lines else 'no message'} (`evaluation run "
                                f"--fresh-kernels` starts kernels without it)")
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -180,13 +181,13 @@ class ForkServer:
         while b"\n" not in reply:
             chunk = conn.recv(4096)
             if not chunk:
-                raise RuntimeError("the kernel fork server hung up instead of starting a kernel")
+                raise KernelError("the kernel fork server hung up instead of starting a kernel")
             reply += chunk
         line, rest = reply.split(b"\n", 1)
         message = json.loads(line)
         if "pid" not in message:
             conn.close()
-            raise RuntimeError(f"the kernel exited with code {message.get('exit')} while "
+            raise KernelError(f"the kernel exited with code {message.get('exit')} while "
                                f"starting; its messages are in {log}")
         return ForkedProcess(message["pid"], conn, buffer=rest)
 
