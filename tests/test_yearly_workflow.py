@@ -153,8 +153,8 @@ def test_check_passes_and_reports_the_second_vintage(walked):
     # smallest revision consistent with both is 7200 - 7000 = 200
     assert ("hires 2012 (actual): plan2013 7000 vs plan2014 7200 count, difference 200, "
             "smallest revision consistent with both texts 200") in out
-    assert "plan2014 7200 count (actual, exact) [used]" in out
-    assert "selection rule 'latest'" in out
+    assert "plan2014 (2014) 7200 count (actual, final, exact) [used]" in out
+    assert "resolution rule (evaluation.data.resolve)" in out
 
 
 def test_new_edition_copies_the_file_with_its_comments(project, walked):

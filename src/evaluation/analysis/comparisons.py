@@ -1,4 +1,7 @@
-"""Outcomes vs targets: required growth, attainment, implied (derived) values and firm tiers.
+"""Outcomes vs targets: required growth, firm tiers and the financing mix.
+
+Attainment lives in :mod:`evaluation.analysis.attainment` and implied values in
+:mod:`evaluation.analysis.derivations` (both re-exported here for the notebooks).
 
 Every number is computed from the curated facts and carried as a point (the written value) and an
 interval (from the facts' precision and qualifiers); every row names the facts it used.
@@ -6,15 +9,19 @@ interval (from the facts' precision and qualifiers); every row names the facts i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from evaluation.analysis.attainment import attainment
+from evaluation.analysis.derivations import implied_values
 from evaluation.core.intervals import Interval
 from evaluation.data.facts import default_facts, default_indicators
-from evaluation.data.vintages import select
+from evaluation.data.resolve import choose_all, resolve_or_none
+
+__all__ = ["attainment", "chosen_facts", "comparisons", "definition", "financing_mix",
+           "firm_tiers", "implied_values"]
 
 TARGET_KINDS = ("target", "plan")
 KIND_WORDS = {"actual": "outcome", "target": "target", "plan": "plan", "estimate": "estimate"}
@@ -91,6 +98,11 @@ def definition(row: pd.Series, facts: pd.DataFrame, indicators: pd.DataFrame) ->
 
 def _caveats(base: pd.Series, target: pd.Series, facts: pd.DataFrame, category: str) -> list[str]:
     notes = []
+    for side in (base, target):
+        status = "estimate" if side["kind"] == "estimate" else side.get("status", "final")
+        if status != "final":
+            notes.append(f"{side['year']} figure is {'an' if status == 'estimate' else 'a'} "
+                         f"{status} figure ({side['source_id']})")
     if target["kind"] == "plan":
         notes.append(f"{target['year']} figure is a plan (planned amount), not an outcome target")
     base_scope, base_n, _ = _scope(base, facts, category)
@@ -107,20 +119,28 @@ def _caveats(base: pd.Series, target: pd.Series, facts: pd.DataFrame, category: 
 
 
 # --------------------------------------------------------------------------- comparisons
-def chosen_facts(facts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The facts an analysis uses: one per indicator, year and kind by the vintage rule.
+def chosen_facts(facts: pd.DataFrame | None = None, *, pins: Mapping[str, str] | None = None
+                 ) -> pd.DataFrame:
+    """The full-year facts an analysis uses: one per indicator, year, measure and scope.
 
     Where several documents give the same figure (a preliminary and a final vintage), the rule of
-    :func:`evaluation.data.vintages.select` decides: an actual before an estimate, then the latest
-    document.
+    :mod:`evaluation.data.resolve` decides (a pin, then final before preliminary before estimate,
+    then the latest publication date). Part-year, cumulative and lifetime figures are left out.
     """
-    return select(default_facts() if facts is None else facts)
+    chosen = choose_all(default_facts() if facts is None else facts, pins=pins)
+    if "period" in chosen:
+        chosen = chosen[chosen["period"] == "year"]
+    return chosen
 
 
 def comparisons(facts: pd.DataFrame | None = None, *, base_year: int = 2012,
                 target_years: Sequence[int] = (2013, 2015),
-                indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+                indicators: pd.DataFrame | None = None,
+                pins: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Every indicator with a ``base_year`` outcome and a target or plan in ``target_years``.
+
+    Each side is the figure :func:`evaluation.data.resolve.resolve` picks for the full year and
+    the action's own list (``pins`` are the edition's).
 
     Returns
     -------
@@ -140,15 +160,22 @@ def comparisons(facts: pd.DataFrame | None = None, *, base_year: int = 2012,
     The base year's own growth is ``g`` when stated as a percentage and ``c / (V - c)`` when
     stated as an absolute change ``c`` on the level ``V``.
     """
-    facts = chosen_facts(facts)
+    every = default_facts() if facts is None else facts
+    facts = chosen_facts(every, pins=pins)
     indicators = default_indicators() if indicators is None else indicators
-    bases = facts[(facts["kind"] == "actual") & (facts["year"] == base_year)]
-    goals = facts[facts["kind"].isin(TARGET_KINDS) & facts["year"].isin(list(target_years))]
+    outcomes = facts[facts["kind"].isin(["actual", "estimate"]) & (facts["year"] == base_year)]
     rows = []
-    for base in bases.itertuples(index=False):
-        base = pd.Series(base._asdict())
-        for _, target in goals[goals["indicator"] == base["indicator"]].iterrows():
-            rows.append(_comparison_row(base, target, facts, indicators))
+    for indicator in dict.fromkeys(outcomes["indicator"]):
+        base = resolve_or_none(every, indicator=indicator, year=base_year, kind="actual",
+                               period="year", scope="", pins=pins)
+        if base is None:
+            continue
+        for year in target_years:
+            for kind in TARGET_KINDS:
+                target = resolve_or_none(every, indicator=indicator, year=int(year), kind=kind,
+                                         period="year", scope="", pins=pins)
+                if target is not None:  # same-document context: every fact, any period
+                    rows.append(_comparison_row(base, target, every, indicators))
     if not rows:
         return pd.DataFrame(columns=["indicator", "base_year", "target_year"])
     table = pd.DataFrame(rows)
@@ -212,146 +239,6 @@ def _own_growth(base: pd.Series, facts: pd.DataFrame) -> tuple[float, str]:
         return float(growth["point"]), growth["fact_id"]
     level, change = float(base["point"]), float(growth["point"])
     return 100 * change / (level - change), growth["fact_id"]
-
-
-def attainment(facts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Outcome over target for every indicator and year that has both.
-
-    Notes
-    -----
-    Attainment ``A / T`` with interval ``[A_low / T_high, A_high / T_low]``; ``met`` is True when
-    the outcome interval lies at or above the target's written value, False when it lies below,
-    and NA when the intervals straddle it.
-    """
-    facts = chosen_facts(facts)
-    actual = facts[facts["kind"] == "actual"]
-    goals = facts[facts["kind"].isin(TARGET_KINDS)]
-    pairs = actual.reset_index(drop=True).merge(goals.reset_index(drop=True),
-                                                on=["indicator", "year"],
-                                                suffixes=("_actual", "_target"))
-    columns = ["indicator", "year", "unit", "actual_value", "target_value", "attainment_pct",
-               "attainment_pct_low", "attainment_pct_high", "met", "actual_fact_id",
-               "target_fact_id"]
-    if pairs.empty:
-        return pd.DataFrame(columns=columns)
-    a, t = pairs["point_actual"], pairs["point_target"]
-    met = pd.Series(pd.NA, index=pairs.index, dtype="boolean")
-    met[pairs["low_actual"] >= t] = True
-    met[pairs["high_actual"] < t] = False
-    return pd.DataFrame({
-        "indicator": pairs["indicator"], "year": pairs["year"], "unit": pairs["unit_actual"],
-        "actual_value": a, "target_value": t, "attainment_pct": 100 * a / t,
-        "attainment_pct_low": 100 * pairs["low_actual"] / pairs["high_target"],
-        "attainment_pct_high": 100 * pairs["high_actual"] / pairs["low_target"],
-        "met": met, "actual_fact_id": pairs["fact_id_actual"],
-        "target_fact_id": pairs["fact_id_target"],
-    })[columns]
-
-
-# --------------------------------------------------------------------------- implied values
-@dataclass(frozen=True)
-class Derivation:
-    """A value implied by stated facts: its formula in words and the function computing it.
-
-    ``compute`` takes the inputs in order and works on floats and on :class:`Interval` alike.
-    """
-
-    derived_id: str
-    label: str
-    year: int
-    unit: str
-    formula: str
-    inputs: tuple[str, ...]
-    compute: Callable[..., float | Interval]
-
-
-def _quotient(numerator: float | Interval, denominator: float | Interval) -> float | Interval:
-    """``numerator / denominator`` (an average: amount per project or per firm)."""
-    return numerator / denominator
-
-
-DERIVATIONS: tuple[Derivation, ...] = (
-    Derivation("sales_revenue_2011", "2011 sales of the 2012 key firms (base of the stated growth)",
-               2011, "yi_yuan", "sales_2012 / (1 + growth_2012 / 100)",
-               ("plan2013.2012.sales_revenue", "plan2013.2012.sales_growth"),
-               lambda s, g: s / (1 + g / 100)),
-    Derivation("loan_balance_2011", "2011 loan balance to key projects and firms", 2011, "yi_yuan",
-               "loan_balance_2012 / (1 + loan_growth_2012 / 100)",
-               ("plan2013.2012.loan_balance", "plan2013.2012.loan_balance_growth"),
-               lambda v, g: v / (1 + g / 100)),
-    Derivation("province_industrial_loans_2012", "2012 province-wide industrial loan balance",
-               2012, "yi_yuan", "loan_balance_2012 / (share_of_industrial_loans / 100)",
-               ("plan2013.2012.loan_balance", "plan2013.2012.loan_share_industrial"),
-               lambda v, s: v / (s / 100)),
-    Derivation("province_general_industrial_investment_2012",
-               "2012 province-wide general industrial investment", 2012, "yi_yuan",
-               "project_investment_2012 / (share_of_general_industrial_investment / 100)",
-               ("plan2013.2012.project_investment",
-                "plan2013.2012.investment_share_general_industrial"),
-               lambda v, s: v / (s / 100)),
-    Derivation("firms_sales_50_100_2011", "2011 number of firms with sales of 50–100亿", 2011,
-               "count", "firms_50_100_2012 - change_on_2011",
-               ("plan2013.2012.firms_sales_50_100", "plan2013.2012.firms_sales_50_100_change"),
-               lambda n, c: n - c),
-    Derivation("investment_per_project_2012", "2012 completed investment per project", 2012,
-               "yi_yuan", "project_investment_2012 / projects_2012",
-               ("plan2013.2012.project_investment", "plan2013.2012.projects"), _quotient),
-    Derivation("investment_per_project_2013", "2013 target investment per project", 2013,
-               "yi_yuan", "project_investment_target_2013 / projects_2013",
-               ("plan2013.2013.project_investment", "plan2013.2013.projects"), _quotient),
-    Derivation("investment_per_project_2015", "2015 this-year planned investment per project",
-               2015, "yi_yuan", "project_investment_plan_2015 / projects_2015",
-               ("plan2015.2015.project_investment", "plan2015.2015.projects"), _quotient),
-    Derivation("investment_per_continuing_project_2015",
-               "2015 planned investment per continuing project", 2015, "yi_yuan",
-               "continuing_investment_2015 / continuing_projects_2015",
-               ("plan2015.2015.project_investment_continuing", "plan2015.2015.projects_continuing"),
-               _quotient),
-    Derivation("investment_per_new_project_2015", "2015 planned investment per new project", 2015,
-               "yi_yuan", "new_investment_2015 / new_projects_2015",
-               ("plan2015.2015.project_investment_new", "plan2015.2015.projects_new"),
-               _quotient),
-    Derivation("lifetime_investment_per_project_2015",
-               "Lifetime (total) investment per 2015 project", 2015, "yi_yuan",
-               "total_investment_2015 / projects_2015",
-               ("plan2015.2015.project_investment_total", "plan2015.2015.projects"),
-               _quotient),
-    Derivation("sales_per_firm_2012", "2012 average sales per key firm", 2012, "yi_yuan",
-               "sales_2012 / firms_2012",
-               ("plan2013.2012.sales_revenue", "plan2013.2012.firms"), _quotient),
-)
-
-
-def implied_values(facts: pd.DataFrame | None = None, *,
-                   derivations: Sequence[Derivation] = DERIVATIONS) -> pd.DataFrame:
-    """Evaluate each derivation on the written values (point) and on the facts' intervals.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per derived value: ``derived_id``, ``label``, ``year``, ``unit``, ``value``,
-        ``low``, ``high``, ``formula`` (with the written inputs substituted), ``fact_ids``,
-        ``quotes`` and ``derived`` (always True).
-
-    Notes
-    -----
-    The interval is the derivation applied to the inputs' intervals with interval arithmetic, so
-    it contains every value the formula takes for inputs within their written precision.
-    """
-    facts = default_facts() if facts is None else facts
-    rows = []
-    for d in derivations:
-        inputs = facts.loc[list(d.inputs)]
-        point = d.compute(*inputs["point"].astype(float))
-        iv = d.compute(*(_interval(row) for _, row in inputs.iterrows()))
-        written = " ; ".join(f"{fid} = {facts.loc[fid, 'value_text']}" for fid in d.inputs)
-        rows.append({
-            "derived_id": d.derived_id, "label": d.label, "year": d.year, "unit": d.unit,
-            "value": float(point), "low": iv.low, "high": iv.high,
-            "formula": f"{d.formula}  [{written}]", "fact_ids": ";".join(d.inputs),
-            "quotes": " | ".join(f"“{q}”" for q in inputs["quote"]), "derived": True,
-        })
-    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- firm tiers

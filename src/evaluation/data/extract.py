@@ -192,6 +192,7 @@ def _candidate(mention: NumberMention, doc: _Document) -> dict:
         "indicator": indicator, "value": value, "value_high": high, "unit": unit,
         "qualifier": qualifier, "value_text": mention.text,
         "quote": doc.text[clause_start:clause_end].strip(" \u3000"), "note": "",
+        "period": "year", "status": "final", "scope": "",
         "curated": bool(fact_id), "match": match, "suggested_fact_id": suggested,
         "unit_text": doc.text[mention.end:mention.end + len(_written_unit(mention, norm))],
         "qualifier_words": " ".join(words), "sentence": mention.sentence,

@@ -105,8 +105,10 @@ def load_facts(path: str | Path | None = None, *, sources: dict[str, Source] | N
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``fact_id`` with the CSV's columns plus ``low``, ``high`` (the interval in the
-        fact's unit), ``decimals`` and ``point`` (the written value; a range's midpoint).
+        Indexed by ``fact_id`` with the CSV's columns (the optional ones, :data:`OPTIONAL_COLUMNS`,
+        filled with their defaults) plus ``low``, ``high`` (the interval in the fact's unit),
+        ``decimals``, ``point`` (the written value; a range's midpoint), and the source's
+        ``published`` date and ``doc_type``.
 
     Raises
     ------
@@ -118,7 +120,7 @@ def load_facts(path: str | Path | None = None, *, sources: dict[str, Source] | N
     sources = default_sources() if sources is None else sources
     indicators = default_indicators() if indicators is None else indicators
     table = validate_facts(path, sources=sources, indicators=indicators)
-    return _with_intervals(table)
+    return with_documents(_with_intervals(table), sources)
 
 
 def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
@@ -136,6 +138,13 @@ def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
     out["point"] = out["value"].where(out["value_high"].isna(),
                                       (out["value"] + out["value_high"]) / 2)
     return out.set_index("fact_id", drop=False)
+
+
+def with_documents(facts: pd.DataFrame, sources: dict[str, Source]) -> pd.DataFrame:
+    """``facts`` plus each source's ``published`` date and ``doc_type`` (what resolution reads)."""
+    return facts.assign(
+        published=facts["source_id"].map({k: s.published for k, s in sources.items()}),
+        doc_type=facts["source_id"].map({k: s.doc_type for k, s in sources.items()}))
 
 
 @reloaded_on_change(lambda p: [p.facts_file, p.indicators_file, p.sources_file, p.raw_dir])

@@ -14,7 +14,16 @@ import pandera.pandas as pa
 
 from evaluation.core.numbers import normalise, parse_written_number
 from evaluation.data.sources import Source, read_text
-from evaluation.data.vocabulary import KINDS, QUALIFIERS, UNITS, written_scale
+from evaluation.data.vocabulary import (
+    KINDS,
+    OPTIONAL_COLUMNS,
+    PERIOD_FORMAT,
+    QUALIFIERS,
+    STATUSES,
+    UNITS,
+    valid_period,
+    written_scale,
+)
 from evaluation.errors import DataError, Problem, problem
 
 YEAR_RANGE = (2000, 2030)
@@ -50,6 +59,10 @@ def validate_facts(path: Path, *, sources: dict[str, Source], indicators: pd.Dat
 
     path = Path(path)
     table, lines = read_facts_csv(path)
+    for column, default in OPTIONAL_COLUMNS.items():
+        if column not in table:
+            table[column] = default
+        table[column] = table[column].fillna("").str.strip().replace("", default)
     schema = facts_schema(sources=sources, indicators=indicators, kinds=KINDS, units=UNITS,
                           qualifiers=QUALIFIERS)
     cells = table.copy()
@@ -115,6 +128,8 @@ def facts_schema(*, sources: dict[str, Source], indicators: pd.DataFrame, kinds:
     """
     unit_of = indicators["unit"].to_dict()
     text = pa.Check.str_length(min_value=1, error="a non-empty text")
+    period = pa.Check(lambda s: s.map(valid_period), element_wise=False,
+                      error=f"a period: {PERIOD_FORMAT}")
 
     def one_of(values: Iterable[str], what: str) -> pa.Check:
         names = sorted(values)
@@ -146,6 +161,9 @@ def facts_schema(*, sources: dict[str, Source], indicators: pd.DataFrame, kinds:
         "value_text": pa.Column(str, text),
         "quote": pa.Column(str, text),
         "note": pa.Column(str, required=False),
+        "period": pa.Column(str, period),
+        "status": pa.Column(str, one_of(STATUSES, "a status")),
+        "scope": pa.Column(str),
     }
     checks = [
         pa.Check(unit_matches, name="unit", error=UNIT_CHECK),

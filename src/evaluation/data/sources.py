@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,17 @@ import yaml
 
 from evaluation import project
 from evaluation.cache import reloaded_on_change
-from evaluation.errors import DataError, problem
+from evaluation.errors import DataError, Problem, problem
 
 REQUIRED_KEYS = ("id", "title_zh", "title_en", "issuer", "plan_year", "language", "file",
                  "original_file_name", "sha256")
+# Optional keys and what a registry without them means (registries written before they existed
+# stay valid): a plan, published in its plan year, in the script its language tag implies.
+OPTIONAL_KEYS = ("doc_type", "published", "script")
+DOC_TYPES = ("plan", "progress_report", "news_release", "statistical_communique", "other")
+SCRIPTS = ("simplified", "traditional")
+PUBLISHED_FORMAT = "a date written YYYY, YYYY-MM or YYYY-MM-DD"
+_PUBLISHED = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """PyYAML's safe loader, in C (libyaml) where available: ten times faster than pure Python."""
@@ -34,10 +42,51 @@ class Source:
     original_file_name: str
     sha256: str
     path: Path
+    doc_type: str = "plan"
+    published: str = ""
+    script: str = "simplified"
+
+    @property
+    def published_key(self) -> tuple[int, int, int]:
+        """The publication date as a sortable ``(year, month, day)``; unknown parts are 0."""
+        return published_key(self.published or str(self.plan_year))
 
     def text(self) -> str:
         """Return the document's text (checksum already verified at load)."""
         return read_text(self.path)
+
+
+def published_key(text: str) -> tuple[int, int, int]:
+    """``"2014-02"`` -> ``(2014, 2, 0)``: a partial date sorts before any full date in it."""
+    match = _PUBLISHED.fullmatch(str(text).strip())
+    if not match:
+        raise ValueError(f"publication date {text!r}: expected {PUBLISHED_FORMAT}")
+    return tuple(int(part or 0) for part in match.groups())  # type: ignore[return-value]
+
+
+def _optional_fields(entry: dict[str, Any], *, path: Path, where: str) -> tuple[dict[str, str],
+                                                                                list[Problem]]:
+    """``doc_type``, ``published`` and ``script`` of one entry, defaults filled in."""
+    language = str(entry.get("language", ""))
+    fields = {
+        "doc_type": str(entry.get("doc_type", "plan")),
+        "published": str(entry.get("published", entry.get("plan_year", ""))),
+        "script": str(entry.get("script", "traditional" if language.endswith("Hant")
+                                else "simplified")),
+    }
+    problems = []
+    if fields["doc_type"] not in DOC_TYPES:
+        problems.append(problem(path, f"{where}.doc_type", repr(fields["doc_type"]),
+                                f"one of {', '.join(DOC_TYPES)}"))
+    if fields["script"] not in SCRIPTS:
+        problems.append(problem(path, f"{where}.script", repr(fields["script"]),
+                                f"one of {', '.join(SCRIPTS)}"))
+    try:
+        published_key(fields["published"])
+    except ValueError:
+        problems.append(problem(path, f"{where}.published", repr(fields["published"]),
+                                PUBLISHED_FORMAT))
+    return fields, problems
 
 
 def sha256_file(path: str | Path) -> str:
@@ -150,8 +199,13 @@ def load_sources(path: str | Path | None = None, *, raw_dir: str | Path | None =
                                     f"{entry['sha256']} as registered in "
                                     f"{project.display_path(path)}"))
             continue
+        optional, bad = _optional_fields(entry, path=path, where=f"{where} ({sid})")
+        if bad:
+            problems += bad
+            continue
         text_fields = {k: str(entry[k]) for k in REQUIRED_KEYS if k != "plan_year"}
-        sources[sid] = Source(**text_fields, plan_year=int(entry["plan_year"]), path=doc_path)
+        sources[sid] = Source(**text_fields, plan_year=int(entry["plan_year"]), path=doc_path,
+                              **optional)
     if problems:
         raise DataError(problems=problems)
     return sources

@@ -2,24 +2,22 @@
 
 Lists each indicator and year that two or more documents give (preliminary and final figures,
 restatements), the pairs that disagree (intervals that do not overlap), and the rule by which an
-analysis chooses between them (:func:`evaluation.data.vintages.select`).
+analysis chooses between them (:mod:`evaluation.data.resolve`, the one every consumer uses).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from evaluation.data.resolve import RULE_TEXT
 from evaluation.data.sources import Source
 from evaluation.data.vintages import disagreements, select, vintages
 
 RULE = "latest"
-RULE_TEXT = ("selection rule 'latest' (evaluation.data.vintages.select): an actual before an "
-             "estimate, then the latest document by plan_year in data/sources.yaml (the one "
-             "listed later wins a tie); targets and plans are chosen among themselves the "
-             "same way")
 
 
-def vintage_lines(facts: pd.DataFrame, *, sources: dict[str, Source]) -> list[str]:
+def vintage_lines(facts: pd.DataFrame, *, sources: dict[str, Source],
+                  pins: dict[str, str] | None = None) -> list[str]:
     """Printable lines: vintages, disagreements and the stated selection rule.
 
     Raises
@@ -30,14 +28,17 @@ def vintage_lines(facts: pd.DataFrame, *, sources: dict[str, Source]) -> list[st
     """
     table = vintages(facts, sources=sources)
     several = table[table["n_vintages"] > 1]
-    chosen = set(select(facts, rule=RULE, sources=sources)["fact_id"])
-    groups = several.groupby(["indicator", "year", "measure"], sort=True)
+    chosen = set(select(facts, rule=RULE, sources=sources, pins=pins)["fact_id"])
+    groups = several.groupby(["indicator", "year", "measure", "period", "scope"], sort=True)
     out = [f"vintages: {groups.ngroups} indicator-years stated by more than one document"]
-    for (indicator, year, measure), group in groups:
-        stated = " | ".join(f"{r.source_id} {_number(r.value)} {r.unit} ({r.kind}, "
-                            f"{r.qualifier})" + (" [used]" if r.fact_id in chosen else "")
+    for (indicator, year, measure, period, scope), group in groups:
+        stated = " | ".join(f"{r.source_id} ({r.published}) {_number(r.value)} {r.unit} "
+                            f"({r.kind}, {r.status}, {r.qualifier})"
+                            + (" [used]" if r.fact_id in chosen else "")
                             for r in group.itertuples())
-        out.append(f"  {indicator} {year} {measure}: {stated}")
+        span = "" if period == "year" else f" {period}"
+        where = f" scope {scope}" if scope else ""
+        out.append(f"  {indicator} {year}{span}{where} {measure}: {stated}")
     clash = disagreements(facts, sources=sources)
     out.append(f"disagreements: {len(clash)} (the written intervals do not overlap)")
     out += [f"  {r.indicator} {r.year} ({r.kind}): {r.source_id_a} {_number(r.value_a)} vs "

@@ -13,7 +13,8 @@ if TYPE_CHECKING:  # for annotations only: the figures import their modules lazi
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from evaluation.model.simulate import EffectsResults, Sensitivity
+    from evaluation.model.sensitivity import Sensitivity
+    from evaluation.model.simulate import EffectsResults
     from evaluation.panel.estimators import EventStudyResults
     from evaluation.panel.staggered import StaggeredResults
 
@@ -348,7 +349,8 @@ def tornado_chart(sensitivity: Sensitivity, *, top: int = 12) -> Figure:
                 color=colour, alpha=0.8, label=label)
     ax.axvline(sensitivity.central, color="black", lw=1)
     ax.set_yticks(list(y), table["parameter"])
-    ax.set_xlabel(f"{sensitivity.quantity} (all parameters central: {sensitivity.central:.3g})")
+    ax.set_xlabel(f"{sensitivity.quantity} (centred on the Monte Carlo median "
+                  f"{sensitivity.central:.3g})")
     ax.set_title(bilingual("Sensitivity: which parameters move the result most", "敏感性分析"))
     ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()

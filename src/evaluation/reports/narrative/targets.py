@@ -149,10 +149,12 @@ def conclusions(comparisons: pd.DataFrame, implied: pd.DataFrame, tiers: pd.Data
                      " years are not yet published).")
     else:
         for _, r in attainment.iterrows():
-            value = cite.derived(r["attainment_pct"], formula="outcome / target",
-                                 inputs=[r["actual_fact_id"], r["target_fact_id"]],
+            inputs = [r["actual_fact_id"], *str(r["target_fact_id"]).split(";")]
+            value = cite.derived(r["attainment_pct"], formula="outcome / target", inputs=inputs,
                                  fmt="{:.1f}", unit="percent")
-            lines.append(f"- **Attainment** of {r['indicator']} {r['year']}: {value}.")
+            caveats = r.get("caveats", "")
+            limits = f" ({caveats})" if isinstance(caveats, str) and caveats else ""
+            lines.append(f"- **Attainment** of {r['indicator']} {r['year']}: {value}{limits}.")
     return "\n".join(lines)
 
 
