@@ -105,7 +105,8 @@ def hostile_project(root: Path) -> Path:
     edition = (data / "editions" / "2013.yaml").read_text(encoding="utf-8")
     edition = re.sub(r"^draws: .*$", "draws: 2000", edition, flags=re.M)
     edition = re.sub(r"^tier_draws: .*$", "tier_draws: 500", edition, flags=re.M)
-    edition += f"outcome: {_yaml_str('log_sales')}\nrecovery_panels: 2\n"
+    edition += (f"outcome: {_yaml_str('log_sales')}\nrecovery_panels: 2\nsobol_n: 64\n"
+                "workers: 1\n")
     (data / "editions" / "2013.yaml").write_text(edition, encoding="utf-8")
     return root
 

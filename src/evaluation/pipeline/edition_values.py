@@ -14,6 +14,8 @@ inside a notebook:
   ``baseline`` first among them;
 - ``panel_path``: empty (the committed SYNTHETIC panel) or an existing file, an absolute path or
   one relative to the project root (the same under ``evaluation run`` and plain papermill);
+  ``register_path`` likewise (a workbook or a folder); ``sobol_n`` 1 to :data:`MAX_SOBOL_N`;
+  ``workers`` 1 to :data:`MAX_WORKERS`;
 - ``outcome``, ``treatment``, ``cluster``: non-empty names.
 """
 
@@ -31,6 +33,8 @@ MAX_DRAWS = 5_000_000
 """More Monte Carlo draws than this would take hours and gigabytes; 100 000 is the default."""
 MAX_RECOVERY_PANELS = 5_000
 MAX_SEED = 2**32 - 1
+MAX_SOBOL_N = 1_048_576
+MAX_WORKERS = 256
 
 
 def _is_int(value: Any) -> bool:
@@ -120,6 +124,16 @@ def _panel_path(value: Any, values: dict[str, Any]) -> str | None:
     return None
 
 
+def _register_path(value: Any, values: dict[str, Any]) -> str | None:
+    expected = ("empty, or an existing register workbook (.xlsx) or folder of CSVs, absolute or "
+                "relative to the project root")
+    if not isinstance(value, str) or (value.strip() == "" and value != ""):
+        return expected
+    if value and not resolve_project_path(value).exists():
+        return expected
+    return None
+
+
 def _name(value: Any, values: dict[str, Any]) -> str | None:
     if not isinstance(value, str) or not value.strip() or value != value.strip():
         return "a column name (non-empty text without surrounding spaces)"
@@ -135,6 +149,9 @@ RULES: dict[str, Callable[[Any, dict[str, Any]], str | None]] = {
     "target_years": _target_years,
     "scenarios": _scenarios,
     "panel_path": _panel_path,
+    "register_path": _register_path,
+    "sobol_n": _count(1, MAX_SOBOL_N),
+    "workers": _count(1, MAX_WORKERS),
     "outcome": _name,
     "treatment": _name,
     "cluster": _name,
