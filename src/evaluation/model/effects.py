@@ -120,13 +120,18 @@ def year_effects(flows: Flows, p: Mapping[str, Array], investment: Array) -> dic
     g_other["interest_subsidy"] = subsidised * (1 - s)
     dead = _deadweights(p, flows.subsidy_rate_pp)
     out: dict[str, Any] = {lvl: {} for lvl in ("gross", *LEVELS)}
+    stay = {"credit": (1 - p["credit_displacement"]) * (1 - p["leakage"]),
+            "other": (1 - p["displacement"]) * (1 - p["leakage"])}
     for k in INSTRUMENTS:
-        disp = p["credit_displacement"] if k in CREDIT_LIKE else p["displacement"]
-        out["gross"][k] = g_project[k] + g_other[k]
-        out["project"][k] = additionality(g_project[k], deadweight=dead[k])
-        out["firm"][k] = additionality(out["gross"][k], deadweight=dead[k])
-        out["province"][k] = additionality(out["gross"][k], deadweight=dead[k],
-                                           displacement=disp, leakage=p["leakage"])
+        # additionality() term by term, each factor computed once
+        gross = out["gross"][k] = g_project[k] + g_other[k]
+        if np.ndim(gross) == 0 and gross == 0:
+            out["project"][k] = out["firm"][k] = out["province"][k] = 0.0
+            continue
+        keep = 1 - dead[k]
+        out["project"][k] = g_project[k] * keep
+        out["firm"][k] = gross * keep
+        out["province"][k] = out["firm"][k] * stay["credit" if k in CREDIT_LIKE else "other"]
     admin = 1 + p["programme_admin_cost_rate"]
     rate = flows.subsidy_rate_pp / 100
     term_g = p["guarantee_term_years"]

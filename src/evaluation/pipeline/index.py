@@ -14,6 +14,7 @@ from typing import Any
 
 from evaluation.pipeline.manifest import read_manifest
 from evaluation.pipeline.publish import FAILED_SUFFIX, STAGING
+from evaluation.pipeline.sanitize import sanitize_document
 from evaluation.reports import TEMPLATES_DIR
 from evaluation.reports.labels import LANGUAGES, Labels
 from evaluation.reports.outputs import SYNTHETIC_LABEL
@@ -88,7 +89,8 @@ def _for_reader(edition: dict[str, Any], lang: str, labels: Labels,
         })
     memo = next((n for n in notebooks if n["name"] == MEMO), None)
     names = {f["name"] for f in edition["files"]}
-    names |= {o for nb in edition["notebooks"] if nb["name"] == MEMO for o in nb.get("outputs", [])}
+    names |= {o for nb in edition["notebooks"] if nb["name"] == MEMO
+              for o in nb.get("outputs", [])}
     pdf_name = f"{MEMO}.pdf" if lang == LANGUAGES[0] else f"{MEMO}.{lang}.pdf"
     pdf = next((n for n in (pdf_name, f"{MEMO}.pdf") if n in names), None)
     files = [{"href": f["name"], "label": labels.find("text", f"file_{f['name']}", lang)
@@ -114,11 +116,11 @@ def write_index(reports_dir: Path, *, languages: tuple[str, ...] = LANGUAGES) ->
     editions = _editions(reports_dir)
     first = None
     for lang in languages:
-        html = template.render(
+        html = sanitize_document(template.render(
             editions=[_for_reader(e, lang, labels, reports_dir) for e in editions],
             html_lang=HTML_LANG[lang], t=lambda key, lang=lang: labels.text(key, lang),
             others=[{"href": index_name(o), "html_lang": HTML_LANG[o]}
-                    for o in languages if o != lang])
+                    for o in languages if o != lang]))
         path = reports_dir / index_name(lang)
         tmp = reports_dir / STAGING / f"{path.name}.{os.getpid()}.tmp"
         tmp.parent.mkdir(parents=True, exist_ok=True)

@@ -156,7 +156,7 @@ def break_even_sentence(f: ModelFindings, cite: Citations) -> str:
         step = model_number(cite, row.per_10_points, parameters=params, inputs=f.inputs,
                             fmt="{:.1f}", unit="yi_yuan")
         points = model_number(cite, row.share_points_per_10, parameters=params,
-                              inputs=f.inputs, fmt="{:.1f}")
+                              inputs=f.inputs, fmt="{:.2f}")
         text = (f"{INSTRUMENT_NAMES[row.instrument]}: each "
                 f"{ignored('10 points', 'step of the break-even table')} of additionality ≈ "
                 f"{step} ≈ {points} points of the share")
@@ -236,9 +236,16 @@ def policy_points(f: ModelFindings, cite: Citations) -> list[str]:
                     + estimate(cite, d, parameters=every, inputs=f.inputs, fmt="{:.2f}")
                     + " yuan per yuan in the first year; the sign holds in at least "
                     f"{SURVIVES[1]:.0%} of draws.</li>")
-    if not items:
+    values = "; ".join(
+        f"<i>{escape(n)}</i> " + estimate(cite, describe_draws(scenario_value(r, n)),
+                                          parameters=every, inputs=f.inputs, fmt="{:.2f}")
+        for n in names)
+    if not items and names:
         items.append("<li><b>No ranking of provincial levers survives the sensitivity "
-                     "analysis</b>: the per-yuan differences change sign within the draws.</li>")
+                     "analysis</b>: extra province-wide investment per extra provincial yuan is "
+                     f"{values}; the differences change sign within the draws.</li>")
+    elif names:
+        items.append(f"<li>Extra investment per extra provincial yuan: {values}.</li>")
     return items
 
 
@@ -250,11 +257,28 @@ def risks(f: ModelFindings, cite: Citations) -> str:
     at_cap = model_number(cite, 100 * float(base["at_cap"].max()),
                           parameters=["province_loan_growth", "max_loan_share"],
                           inputs=f.inputs, fmt="{:.0f}", unit="percent")
+    guarantee = ""
+    for sc in r.scenarios:
+        year = r.projections[sc.name]["years"][0]
+        if np.any(year["gross"]["guarantee"]):
+            params = ["guarantee_term_years", "guarantee_default_rate", "loss_given_default",
+                      "guarantee_admin_cost_rate", "guarantee_fee_rate"]
+            stock = model_number(cite, describe_draws(np.broadcast_to(
+                year["contingent"], (r.draws,)))["p50"], parameters=params, inputs=f.inputs,
+                fmt="{:.0f}", unit="yi_yuan")
+            cost = model_number(cite, describe_draws(np.broadcast_to(
+                year["cost_province"]["guarantee"], (r.draws,)))["p50"], parameters=params,
+                inputs=f.inputs, fmt="{:.1f}", unit="yi_yuan")
+            guarantee = (f" Under <i>{escape(sc.name)}</i> the province would guarantee a stock "
+                         f"of {stock} (its contingent liability) for an expected cost of {cost} "
+                         "a year.")
+            break
     return ("<b>Risks not modelled</b>: defaults beyond the expected loss, the contingent "
             "liabilities of guarantees (the whole guaranteed stock), stranded capacity in "
             "resource and heavy industry, and the firms' leverage. Credit is capped at a share "
             "of the province's industrial loan balance; under the baseline the cap binds in "
-            f"{at_cap} of draws by the last year, so more matching only brings lending forward.")
+            f"{at_cap} of draws by the last year, so more matching only brings lending forward."
+            + guarantee)
 
 
 def probability_note(f: ModelFindings, cite: Citations) -> str:
