@@ -564,12 +564,11 @@ def memo_page(data: MemoData, *, draws: int, seed: int, lang: str, date: str) ->
                                       for n in data.inputs.parameters})
     f = data.findings
     block = {
-        "headline": "\n".join([attribution_findings(data, cite), changes_table(data, cite),
-                               odds_table(data, cite)]),
+        "headline": "\n".join([attribution_findings(data, cite), odds_table(data, cite)]),
         "policy": "\n".join([*model_findings.policy_points(f, cite),
                              "<li>" + model_findings.collect_next_year() + "</li>"]),
         "sobol": model_findings.sobol_sentence(f, cite, "province_net_investment"),
-        "detail": "",
+        "detail": changes_table(data, cite),
     }
     context = memo_context(data, cite, labels, draws=draws, seed=seed, date=date,
                            model_block=block)

@@ -19,7 +19,7 @@ from typing import Any
 from evaluation.errors import RunError, problem
 
 FONT_FAMILY = "Noto Sans CJK SC"
-BODY_PT = 10
+BODY_PT = 9.5
 NOTES_PT = 8.5
 _ESCAPE = re.compile(r"([\\#*_\[\]$<>@`~/=\-+\"'])")
 _SPACE = re.compile(r"\s+")
