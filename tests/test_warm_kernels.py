@@ -201,6 +201,6 @@ def test_forked_and_fresh_kernels_show_tables_and_hashes_alike(tmp_path):
     with start_fork_server([nb_path], env=kernel_environment()) as server:
         forked = run(nb_path, tmp_path / "forked", server)
     assert outputs(forked) == outputs(fresh)
-    shown = outputs(fresh)[1][0]["data"]["text/plain"]
+    shown = outputs(fresh)[2][0]["data"]["text/plain"]
     assert "..." not in shown and "14" in shown  # all 15 columns shown, as in a fresh kernel
-    assert outputs(fresh)[2][0]["text"].split()[1:] == ["20", "80"]
+    assert outputs(fresh)[3][0]["text"].split()[1:] == ["20", "80"]
