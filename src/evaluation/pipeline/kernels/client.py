@@ -238,7 +238,7 @@ def remove_stale_folders(tmp: str | Path | None = None) -> list[Path]:
     folders = list(Path(tmp or tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"))
     if not folders:
         return []
-    in_use = set()
+    in_use: set[Path] = set()
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
