@@ -160,10 +160,11 @@ def validate_panel(raw: pd.DataFrame, *, file: str | Path) -> pd.DataFrame:
         else:
             bad = text.eq("")
             table[col.name] = text.where(~bad, None)
-        for row in np.flatnonzero(bad.to_numpy()):
+        for row in (int(r) for r in np.flatnonzero(bad.to_numpy())):
             cell = raw[col.name].iloc[row]
-            found = repr(cell) if cell.strip() else "an empty cell"
-            problems[(row, col.name)] = problem(file, _where(row, col.name), found, col.expected)
+            text_found = repr(cell) if cell.strip() else "an empty cell"
+            problems[(row, col.name)] = problem(file, _where(row, col.name), text_found,
+                                                col.expected)
     for key, found in _schema_problems(table, raw=raw, file=file):
         problems.setdefault(key, found)
     if problems:
