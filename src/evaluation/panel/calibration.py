@@ -11,21 +11,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evaluation.data.facts import default_facts
+from evaluation.data.resolve import resolve
 from evaluation.errors import DataError, problem
-
-try:  # the one resolution rule (data/resolve.py); a same-signature stand-in until it lands
-    from evaluation.data.resolve import resolve
-except ImportError:  # pragma: no cover - removed once data/resolve.py is on main
-    def resolve(facts: pd.DataFrame, *, indicator: str, year: int, kind: str = "actual",
-                period: str = "year", scope: str | None = None,
-                pins: dict[str, str] | None = None) -> pd.Series:
-        """Stand-in for :func:`evaluation.data.resolve.resolve` (latest matching row)."""
-        rows = facts[(facts["indicator"] == indicator) & (facts["year"] == year)
-                     & (facts["kind"] == kind)]
-        if rows.empty:
-            raise DataError(problems=[problem("facts", f"{indicator} {kind} {year}",
-                                              "no matching fact", "a curated figure")])
-        return rows.iloc[-1]
 
 
 @dataclass(frozen=True)
