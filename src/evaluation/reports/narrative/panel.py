@@ -18,6 +18,8 @@ from evaluation.panel.schema import synthetic_panel_file
 from evaluation.panel.study import COVERAGE_RANGE, FULL_STUDY_PANELS, MAX_RELATIVE_BIAS
 from evaluation.panel.synthetic import PLANTED_EFFECT, SEED
 from evaluation.project import display_path
+from evaluation.reports.escape import markdown as md
+from evaluation.reports.escape import markdown_code as md_code
 
 SYNTHETIC_BANNER = "**SYNTHETIC DATA — not real firms.**"
 # Design flaws no estimate in the panel can reveal; always listed.
@@ -38,7 +40,7 @@ def data_note(panel: pd.DataFrame, *, source: str, edition: str) -> str:
     """What the panel is, with a SYNTHETIC banner when any row is simulated."""
     path = display_path(source) if source else display_path(synthetic_panel_file())
     years = panel["year"]
-    text = (f"Edition {edition}. Panel `{path}`: {panel['firm_id'].nunique()} firms, "
+    text = (f"Edition {md(edition)}. Panel {md_code(path)}: {panel['firm_id'].nunique()} firms, "
             f"{years.min()}-{years.max()}, {len(panel)} firm-years.")
     if not panel["synthetic"].any():
         return text
