@@ -20,8 +20,8 @@ from scipy import special, stats
 
 from evaluation import project
 from evaluation.cache import reloaded_on_change
-from evaluation.data.sources import read_yaml
 from evaluation.errors import DataError, ParameterError, Problem, problem
+from evaluation.io import describe, read_yaml
 
 DISTRIBUTIONS = ("pert", "triangular", "uniform", "normal_truncated", "lognormal_truncated")
 PARAMETER_KEYS = {"description", "unit", "central", "distribution", "reference", "judgement",
@@ -249,6 +249,10 @@ def _parameter(path: Path, name: str, entry: object) -> tuple[Parameter | None, 
                              "the reasoning behind a judgement (judgement: true)"))
     dist, dist_problems = _distribution(path, name, entry.get("central"), entry.get("distribution"))
     found += dist_problems
+    if dist is not None and entry.get("unit") == "share" and (dist.low < 0 or dist.high > 1):
+        found.append(problem(path, f"parameter {name!r}, key 'distribution', low/high",
+                             f"low={dist.low:g}, high={dist.high:g}",
+                             "bounds within [0, 1] for a share"))
     if found or dist is None:
         return None, found
     return Parameter(name, str(entry["description"]).strip(), str(entry["unit"]), dist,
@@ -265,6 +269,9 @@ def _lever(path: Path, name: str, entry: object) -> tuple[Lever | None, list[Pro
     if not (_is_number(low) and _is_number(high) and low < high):
         return None, [problem(path, f"{where}, low/high", f"low={low!r}, high={high!r}",
                               "two numbers with low < high")]
+    if entry["unit"] == "share" and (low < 0 or high > 1):
+        return None, [problem(path, f"{where}, low/high", f"low={low!r}, high={high!r}",
+                              "bounds within [0, 1] for a share")]
     if not (base is None and name in NULLABLE_LEVERS) and not (
             _is_number(base) and low <= base <= high):
         return None, [problem(path, f"{where}, baseline", repr(base),
@@ -287,7 +294,8 @@ def load_parameters(path: str | Path | None = None) -> ModelInputs:
     if not isinstance(doc, Mapping) or not isinstance(doc.get("parameters"), Mapping) \
             or not isinstance(doc.get("levers"), Mapping):
         raise ParameterError(problems=[problem(
-            path, "top level", repr(type(doc).__name__),
+            path, "top level", describe(doc) if not isinstance(doc, Mapping) else
+            "a mapping without 'parameters' and 'levers' mappings",
             "a mapping with 'parameters' and 'levers' mappings")])
     unknown_top = sorted(set(doc) - {"parameters", "levers"})
     if unknown_top:
@@ -358,7 +366,9 @@ def load_scenarios(path: str | Path | None = None, *, inputs: ModelInputs | None
     inputs = inputs or default_inputs()
     doc = _read(path)
     if not isinstance(doc, Mapping) or not isinstance(doc.get("scenarios"), Mapping):
-        raise ParameterError(problems=[problem(path, "top level", repr(type(doc).__name__),
+        raise ParameterError(problems=[problem(path, "top level", describe(doc)
+                                               if not isinstance(doc, Mapping) else
+                                               "a mapping without a 'scenarios' mapping",
                                                "a mapping with a 'scenarios' mapping")])
     found: list[Problem] = []
     scenarios: dict[str, Scenario] = {}

@@ -15,9 +15,11 @@ from evaluation.panel.compare import NAIVE, TWFE, PanelComparison
 from evaluation.panel.designs import DESIGNS
 from evaluation.panel.estimators import SIGNIFICANCE
 from evaluation.panel.schema import synthetic_panel_file
-from evaluation.panel.study import COVERAGE_RANGE, MAX_RELATIVE_BIAS
+from evaluation.panel.study import COVERAGE_RANGE, FULL_STUDY_PANELS, MAX_RELATIVE_BIAS
 from evaluation.panel.synthetic import PLANTED_EFFECT, SEED
 from evaluation.project import display_path
+from evaluation.reports.escape import markdown as md
+from evaluation.reports.escape import markdown_code as md_code
 
 SYNTHETIC_BANNER = "**SYNTHETIC DATA — not real firms.**"
 # Design flaws no estimate in the panel can reveal; always listed.
@@ -38,7 +40,7 @@ def data_note(panel: pd.DataFrame, *, source: str, edition: str) -> str:
     """What the panel is, with a SYNTHETIC banner when any row is simulated."""
     path = display_path(source) if source else display_path(synthetic_panel_file())
     years = panel["year"]
-    text = (f"Edition {edition}. Panel `{path}`: {panel['firm_id'].nunique()} firms, "
+    text = (f"Edition {md(edition)}. Panel {md_code(path)}: {panel['firm_id'].nunique()} firms, "
             f"{years.min()}-{years.max()}, {len(panel)} firm-years.")
     if not panel["synthetic"].any():
         return text
@@ -102,6 +104,11 @@ def recovery_note(summary: pd.DataFrame) -> str:
     panels = int(summary["panels"].min())
     lines = [f"Over {panels} SYNTHETIC panels per design (criteria: |bias| < "
              f"{MAX_RELATIVE_BIAS:.0%} of the true ATT, 95% CI coverage in [{low}, {high}]):"]
+    if panels < FULL_STUDY_PANELS:
+        coverage_error = math.sqrt(0.95 * 0.05 / panels)
+        lines.append(f"(With {panels} panels the Monte Carlo error of a coverage rate is about "
+                     f"{coverage_error:.2f}, so verdicts are indicative; the full study runs "
+                     f"{FULL_STUDY_PANELS} panels per design.)")
     for design, rows in summary.groupby("design", sort=False):
         rows = rows.set_index("estimator")
         robust = rows.drop(index=[n for n in NAIVE if n in rows.index])
