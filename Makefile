@@ -19,8 +19,8 @@ report: $(STAMP)
 	$(BIN)/evaluation check
 	$(BIN)/evaluation run --edition $(EDITION)
 
-## test: the test suite (slow recovery studies excluded; `make test-all` runs them)
-test: $(STAMP)
+## test: lint and types, then the test suite (slow recovery studies excluded; `make test-all` runs them)
+test: lint
 	$(BIN)/python -m pytest -q -m "not slow"
 
 ## lint: ruff (rules in pyproject.toml) and mypy on src/
