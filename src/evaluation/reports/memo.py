@@ -43,6 +43,7 @@ from evaluation.reports.narrative.model import (  # noqa: F401 - re-exported for
     parameter_references,
     short_reference,
 )
+from evaluation.reports.prose import label as prose_label
 from evaluation.reports.provenance import Citations
 
 SECTIONS = (("headline", "Headline findings"), ("policy", "What follows for policy"),
@@ -358,7 +359,7 @@ def odds_table(data: MemoData, cite: Citations) -> str:
     results, every = data.results, list(data.inputs.parameters)
     columns = target_facts(data)
     header = "".join(
-        f"<th>{year} {escape(data.indicators.loc[indicator, 'name_zh'])} ≥ "
+        f"<th>{year} {prose_label(data.indicators.loc[indicator, f'name_{cite.lang}'])} ≥ "
         f"{cite.fact(fact_id, qualifier=False)}</th>"
         for (indicator, year), fact_id in columns.items())
     table = {key: odds(results, *key) for key in columns}
@@ -369,8 +370,8 @@ def odds_table(data: MemoData, cite: Citations) -> str:
                         for key in columns)
         rows.append(f'<tr><td title="{escape(sc.description)}">{escape(sc.name)}</td>'
                     f"{cells}</tr>")
-    return ("<p><b>Odds of meeting the targets</b>, per scenario (share of draws; scenario "
-            "descriptions on hover). " + model_findings.probability_note(data.findings, cite) + " "
+    return ("<p><b>Odds of meeting the targets</b>, per scenario (share of draws; the "
+            "scenarios are described in the appendix). " + model_findings.probability_note(data.findings, cite) + " "
             + model_findings.tier_note() + "</p>\n"
             f'<table class="memo-odds"><thead><tr><th>scenario</th>{header}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
