@@ -97,3 +97,38 @@ def check_edition_years(parameters: Mapping[str, Any], *, path: str | Path,
     problems = year_problems(parameters, path=path, facts=facts, implied=implied)
     if problems:
         raise ConfigError(problems=problems)
+
+
+GAP_COLUMNS = ("indicator", "name_en", "name_zh", "category", "stated_years")
+
+
+def base_year_gaps(base_year: int, facts: pd.DataFrame, implied: pd.DataFrame,
+                   indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Outcomes the documents give for other years but neither state nor imply for ``base_year``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`GAP_COLUMNS`, one row per indicator (``stated_years`` such as ``"2012"``),
+        in the indicators' order; empty when every outcome is available for ``base_year``.
+    """
+    from evaluation.data.facts import default_indicators
+
+    indicators = default_indicators() if indicators is None else indicators
+    outcome = facts["kind"].map(MEASURE) == "outcome"
+    if "period" in facts:
+        outcome &= facts["period"] == "year"
+    outcomes = facts[outcome]
+    have = set(outcomes.loc[outcomes["year"] == base_year, "indicator"])
+    have |= set(implied.loc[(implied["year"] == base_year) & (implied["kind"] == "actual"),
+                            "indicator"])
+    rows = []
+    for indicator in indicators.index:
+        years = sorted(set(outcomes.loc[outcomes["indicator"] == indicator, "year"].astype(int)))
+        if years and indicator not in have:
+            rows.append({"indicator": indicator,
+                         "name_en": indicators.loc[indicator, "name_en"],
+                         "name_zh": indicators.loc[indicator, "name_zh"],
+                         "category": indicators.loc[indicator, "category"],
+                         "stated_years": ", ".join(map(str, years))})
+    return pd.DataFrame(rows, columns=list(GAP_COLUMNS))
