@@ -25,6 +25,7 @@ from evaluation.analysis.audit import (
     run_audit,
 )
 from evaluation.data.facts import default_facts, default_indicators
+from evaluation.data.resolve import resolve_or_none
 from evaluation.data.sources import Source, default_sources
 from evaluation.errors import DataError, ParameterError, problem
 from evaluation.model.parameters import ModelInputs, default_inputs
@@ -39,7 +40,6 @@ from evaluation.model.simulate import (
     describe_draws,
     sensitivity,
 )
-from evaluation.data.resolve import resolve_or_none
 from evaluation.reports.narrative import targets as findings
 from evaluation.reports.provenance import Citations
 
