@@ -94,6 +94,7 @@ def event_study_figure(results: EventStudyResults, *, title: str | None = None) 
 KIND_COLOURS = {"actual": PALETTE[0], "target": PALETTE[1], "plan": PALETTE[2]}
 STATUS_COLOURS = {"consistent": PALETTE[2], "consistent only within the qualifiers": PALETTE[4],
                   "inconsistent": PALETTE[1]}
+KIND_WORDS = {"actual": "outcome", "target": "target", "plan": "plan", "estimate": "estimate"}
 UNKNOWN_HATCH = "///"
 
 
@@ -146,7 +147,8 @@ def outcome_target_figure(comparisons: pd.DataFrame) -> Figure:
     handles.append(Patch(facecolor=PALETTE[6], hatch=UNKNOWN_HATCH, edgecolor="white",
                          label="definition differs from the outcome's (see table)"))
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8)
-    fig.suptitle("Outcome (2012) vs targets and plans")
+    base_years = sorted({int(y) for y in comparisons["base_year"]})
+    fig.suptitle(f"Outcome ({', '.join(map(str, base_years))}) vs targets and plans")
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
 
@@ -185,7 +187,10 @@ def firm_tiers_figure(tiers: pd.DataFrame) -> Figure:
     ax.set_ylim(0, top)
     ax.set_xlabel(bilingual("Annual sales tier", "年销售收入档次"))
     ax.set_ylabel(bilingual("Number of firms", "企业户数"))
-    ax.set_title("Key firms by sales tier: 2012 outcome, 2013 and 2015 targets")
+    kinds = {int(r["year"]): KIND_WORDS.get(r["kind"], r["kind"])
+             for _, r in tiers[tiers["kind"] != ""].iterrows()}
+    ax.set_title("Key firms by sales tier: " + ", ".join(
+        f"{year} {kinds.get(int(year), 'not reported')}" for year in years))
     handles, labels = ax.get_legend_handles_labels()
     handles.append(Patch(fill=False, hatch=UNKNOWN_HATCH, edgecolor=PALETTE[6]))
     labels.append("not reported (unknown)")
@@ -194,10 +199,11 @@ def firm_tiers_figure(tiers: pd.DataFrame) -> Figure:
     return fig
 
 
-def financing_mix_figure(mix: pd.DataFrame) -> Figure:
+def financing_mix_figure(mix: pd.DataFrame, *, year: int | None = None) -> Figure:
     """Horizontal bars of direct financing by instrument, with the unexplained part hatched.
 
-    ``mix`` is :func:`evaluation.analysis.comparisons.financing_mix`.
+    ``mix`` is :func:`evaluation.analysis.comparisons.financing_mix` for ``year`` (named in the
+    title when given).
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
@@ -220,7 +226,8 @@ def financing_mix_figure(mix: pd.DataFrame) -> Figure:
     ax.margins(x=0.2)
     ax.set_xlabel(bilingual("100 million yuan", "亿元"))
     ax.set_ylabel("")
-    ax.set_title("2012 direct financing by instrument (share of the stated total)")
+    title = "direct financing by instrument (share of the stated total)"
+    ax.set_title(f"{year} {title}" if year is not None else title.capitalize())
     fig.tight_layout()
     return fig
 
