@@ -475,7 +475,7 @@ def headline_paragraph(data: MemoData, cite: Citations) -> str:
     all_params = list(inputs.parameters)
     base = model_number(cite, float(chances[BASELINE]), parameters=all_params, inputs=inputs,
                         fmt=PERCENT)
-    others = chances.drop(BASELINE)
+    others = chances.drop(BASELINE).dropna()  # NA: a year the model does not cover
     best = ""
     if not others.empty:
         name = str(others.idxmax())
@@ -538,7 +538,7 @@ def policy_section(data: MemoData, cite: Citations) -> str:
            if below else "return about one yuan or more per yuan at the top of the interval.")
         + "</li>")
     chances = odds(results, INVESTMENT_TARGET, min(data.target_years))
-    change = (chances - chances[BASELINE]).drop(BASELINE)
+    change = (chances - chances[BASELINE]).drop(BASELINE).dropna()  # NA: a year not modelled
     if not change.empty:
         up, down = str(change.idxmax()), str(change.idxmin())
 
