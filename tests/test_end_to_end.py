@@ -199,4 +199,4 @@ def test_extract_reads_the_new_documents(project):
     news = project["extracted"]["news2014"]
     assert "100" not in set(news["value_text"])  # the tier threshold 超過100億元
     money = news[news["value_text"] == "500億元至550"].iloc[0]
-    assert (money["value"], money["value_high"]) == (500, 550)
+    assert (float(money["value"]), float(money["value_high"])) == (500, 550)

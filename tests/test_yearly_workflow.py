@@ -140,7 +140,7 @@ def test_extract_reads_full_width_digits_units_and_qualifiers(walked):
     assert table.loc["７２００", "value"] == 7200 and table.loc["７２００", "year"] == 2012
     # nothing of plan2014 is curated yet; 100项 has the value, unit and cue of plan2015's 2015
     # target (确定“双百”项目100项) but is written for 2014: not the same figure, no match
-    assert table.loc["１００", "match"] == "" and table.loc["１００", "year"] == 2014
+    assert pd.isna(table.loc["１００", "match"]) and table.loc["１００", "year"] == 2014
     assert table.loc["１００", "indicator"] == "projects"
     assert not table.loc[list(CURATION), "curated"].any()
 

@@ -92,6 +92,8 @@ def check_edition_years(parameters: Mapping[str, Any], *, path: str | Path,
     from evaluation.analysis.derivations import implied_values
     from evaluation.data.facts import default_facts
 
+    if "base_year" not in parameters:
+        return  # an edition without years (notebooks that do not compare years)
     facts = default_facts() if facts is None else facts
     implied = implied_values(facts) if implied is None else implied
     problems = year_problems(parameters, path=path, facts=facts, implied=implied)
