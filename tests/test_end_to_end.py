@@ -29,6 +29,9 @@ from evaluation import project as evaluation_project
 sys.path.insert(0, str(Path(__file__).parent))
 from e2e_documents import DOCUMENTS, FACTS, IGNORED, IGNORED_EXTRA  # noqa: E402
 
+# Fifteen notebook runs (about 2 minutes on an idle 2-core machine, 7 under load): run by
+# `make test-all`, not `make test`.
+pytestmark = pytest.mark.slow
 CLI = str(Path(sys.executable).parent / "evaluation")
 NOTEBOOKS = ("00-audit", "01-outcomes-vs-targets", "02-financing-and-subsidies",
              "03-firm-panel", "04-policy-memo")
