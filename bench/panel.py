@@ -1,6 +1,10 @@
-"""Benchmark the panel estimators: fit times at scale and the recovery study (SYNTHETIC data).
+"""Benchmark the panel estimators and the recovery study (SYNTHETIC data).
 
-Run: .venv/bin/python bench/panel.py [--panels 200]
+Prints each estimator's fit time on 1,000 firms x 10 years and 10,000 x 20, then the recovery
+study's time with local processes and with a Dask LocalCluster at the same worker count (and
+checks that both give identical results), then the recovery table.
+
+Run: .venv/bin/python bench/panel.py [--panels 200] [--workers 2] [--skip-study]
 """
 
 from __future__ import annotations
@@ -11,65 +15,88 @@ import time
 import numpy as np
 import pandas as pd
 
-from evaluation.panel.estimators import fit_twfe
-from evaluation.panel.recovery import (
-    COVERAGE_RANGE,
-    FULL_STUDY_PANELS,
-    MAX_RELATIVE_BIAS,
-    run_recovery_study,
-)
+from evaluation.panel.compare import estimator_fits
+from evaluation.panel.executor import print_progress
+from evaluation.panel.study import FULL_STUDY_PANELS, run_design_study
 
 SIZES = ((1_000, 10), (10_000, 20))  # firms x years
-REPEATS = 5  # best of REPEATS fits
-UNBALANCED_DROP_SHARE = 0.1  # share of firm-years removed for the unbalanced timing
+COHORTS = 4  # adoption cohorts in the timing panels
+REPEATS = 3  # best of REPEATS fits
+TIMING_PANELS = 10  # panels per design for the local-vs-Dask timing
 
 
-def random_panel(n_firms: int, n_years: int, *, seed: int = 0, drop_share: float = 0.0
-                 ) -> pd.DataFrame:
-    """A random panel with staggered adoption (timing only; values are noise); ``drop_share``
-    of the rows removed at random makes it unbalanced."""
+def random_panel(n_firms: int, n_years: int, *, seed: int = 0) -> pd.DataFrame:
+    """A balanced panel with staggered absorbing adoption in a few cohorts and a dynamic
+    effect; half the firms are never treated (timing only; values are noise)."""
     rng = np.random.default_rng(seed)
     firm = np.repeat(np.arange(n_firms), n_years)
     year = np.tile(np.arange(2000, 2000 + n_years), n_firms)
-    adoption = np.where(rng.random(n_firms) < 0.5,
-                        rng.integers(2002, 2000 + n_years, n_firms), 10_000)
-    treated = (year >= adoption[firm]).astype(float)
-    y = rng.normal(size=n_firms)[firm] + 0.1 * treated + rng.normal(size=firm.size)
-    panel = pd.DataFrame({"firm_id": firm, "year": year, "log_sales": y,
-                          "subsidy_received": treated, "synthetic": True})
-    return panel[rng.random(len(panel)) >= drop_share].reset_index(drop=True)
+    cohorts = 2000 + np.linspace(2, n_years - 2, COHORTS).astype(int)
+    adoption = np.where(rng.random(n_firms) < 0.5, rng.choice(cohorts, n_firms), 10_000)
+    exposure = year - adoption[firm]
+    treated = (exposure >= 0).astype(float)
+    y = (rng.normal(size=n_firms)[firm] + 0.02 * (year - 2000)
+         + treated * (0.05 + 0.02 * np.clip(exposure, 0, None)) + rng.normal(size=firm.size))
+    return pd.DataFrame({"firm_id": firm, "year": year, "log_sales": y,
+                         "listed": treated.astype(int), "synthetic": True})
+
+
+def fit_times() -> pd.DataFrame:
+    """Best-of-``REPEATS`` fit time per estimator and size."""
+    fits = estimator_fits(outcome="log_sales", treatment="listed")
+    rows = []
+    for n_firms, n_years in SIZES:
+        panel = random_panel(n_firms, n_years)
+        for name, fit in fits.items():
+            times = []
+            for _ in range(REPEATS):
+                start = time.perf_counter()
+                fit(panel)
+                times.append(time.perf_counter() - start)
+            rows.append({"estimator": name, "firms": n_firms, "years": n_years,
+                         "seconds": min(times)})
+    return pd.DataFrame(rows).pivot_table(index="estimator", columns=["firms", "years"],
+                                          values="seconds", sort=False)
+
+
+def executor_times(*, workers: int, panels: int) -> tuple[float, float, bool]:
+    """Recovery-study seconds with local processes and with a Dask LocalCluster."""
+    from distributed import LocalCluster
+
+    start = time.perf_counter()
+    local = run_design_study(n_panels=panels, workers=workers)
+    local_seconds = time.perf_counter() - start
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        start = time.perf_counter()
+        dask = run_design_study(n_panels=panels, scheduler=cluster.scheduler_address)
+        dask_seconds = time.perf_counter() - start
+    return local_seconds, dask_seconds, local.terms.equals(dask.terms)
 
 
 def main() -> None:
-    """Print fit times and the recovery study's bias and coverage."""
+    """Print fit times, local-vs-Dask study times, and the recovery table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--panels", type=int, default=FULL_STUDY_PANELS,
-                        help="panels in the recovery study")
+                        help="panels per design in the recovery study")
+    parser.add_argument("--workers", type=int, default=2, help="local processes / Dask workers")
+    parser.add_argument("--skip-study", action="store_true", help="fit times only")
     args = parser.parse_args()
-    print("Two-way fixed effects, firm-clustered SEs (best of", REPEATS, "fits)")
-    for (n_firms, n_years), drop_share in [(size, share) for size in SIZES
-                                           for share in (0.0, UNBALANCED_DROP_SHARE)]:
-        panel = random_panel(n_firms, n_years, drop_share=drop_share)
-        times = []
-        for _ in range(REPEATS):
-            start = time.perf_counter()
-            fit_twfe(panel)
-            times.append(time.perf_counter() - start)
-        print(f"  {n_firms:>6,} firms x {n_years} years = {len(panel):>7,} firm-years: "
-              f"{min(times):.3f} s" + ("  (unbalanced)" if drop_share else ""))
+    print(f"Fit time, seconds (best of {REPEATS}), firm-clustered inference:")
+    print(fit_times().to_string(float_format=lambda v: f"{v:.3f}"))
+    if args.skip_study:
+        return
+    local, dask, same = executor_times(workers=args.workers, panels=TIMING_PANELS)
+    print(f"\nRecovery study, {TIMING_PANELS} panels per design, {args.workers} workers: local "
+          f"processes {local:.1f} s, Dask LocalCluster {dask:.1f} s (ratio {dask / local:.2f}); "
+          f"identical results: {same}")
     start = time.perf_counter()
-    study = run_recovery_study(n_panels=args.panels)
-    elapsed = time.perf_counter() - start
-    print(f"\nRecovery study [SYNTHETIC DATA]: {args.panels} panels, planted effect "
-          f"{study.planted_effect}, {elapsed:.1f} s")
-    columns = ["estimator", "mean_estimate", "bias", "relative_bias", "bias_mc_se", "rmse",
-               "coverage"]
-    print(study.summary[columns].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    low, high = COVERAGE_RANGE
-    for name in ("Two-way fixed effects", "Stacked difference-in-differences"):
-        verdict = "PASS" if study.passes(name) else "FAIL"
-        print(f"  {name}: |bias| < {MAX_RELATIVE_BIAS:.0%} of the effect and coverage in "
-              f"[{low}, {high}]: {verdict}")
+    study = run_design_study(n_panels=args.panels, workers=args.workers, progress=print_progress)
+    print(f"\nRecovery study [SYNTHETIC DATA]: {args.panels} panels per design, "
+          f"{time.perf_counter() - start:.0f} s")
+    columns = ["design", "estimator", "truth", "bias", "relative_bias", "rmse", "coverage",
+               "path_mean_abs_bias", "path_coverage", "band_coverage", "verdict"]
+    print(study.summary[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
 if __name__ == "__main__":

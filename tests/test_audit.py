@@ -167,7 +167,7 @@ BAD = {
     "base_and_bounds.yaml": ("check 'c1', keys 'base'/'bounds'", "both"),
     "wrong_unit.yaml": ("check 'c1', key 'parts'", "t.part_a in unit 'yi_yuan'"),
     "bad_times.yaml": ("check 'c1', key 'part'", "times 'many'"),
-    "not_a_list.yaml": ("checks", "dict"),
+    "not_a_list.yaml": ("checks", "a mapping"),
 }
 
 
@@ -189,13 +189,14 @@ def test_project_checks_file_is_valid():
 
 
 def test_findings_list_every_check(real):
+    from evaluation.reports.escape import markdown
     from evaluation.reports.narrative.targets import audit_findings
     from evaluation.reports.provenance import Citations
 
     results = real.reset_index()
     text = audit_findings(results, Citations())
     for _, row in results.iterrows():
-        assert row["description"] in text
+        assert markdown(row["description"]) in text
     assert text.startswith(f"{len(results)} checks: ")
     assert ">-50亿元<" in text  # the financing gap, 223.45 - 273.45
 

@@ -20,7 +20,8 @@ def test_notebook_is_committed_clean_with_one_documented_parameters_cell():
     assert len(tagged) == 1
     lines = [line for line in tagged[0].source.splitlines() if line.strip()]
     names = [line.split(":")[0] for line in lines]
-    assert names == ["edition", "scenarios", "draws", "tier_draws", "seed"]
+    assert names == ["edition", "scenarios", "draws", "tier_draws", "seed", "base_year",
+                     "target_years", "sobol_n"]
     assert all(" # " in line for line in lines)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
 
@@ -29,8 +30,9 @@ def test_notebook_executes_without_error_or_warning(tmp_path, monkeypatch):
     monkeypatch.setenv("EVALUATION_OUTPUT_DIR", str(tmp_path))
     out = tmp_path / "02.ipynb"
     pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="python3", progress_bar=False,
-                        parameters={"draws": 2000, "seed": 7,
-                                    "scenarios": ["baseline", "no_measures", "interest_subsidy"]})
+                                parameters={"draws": 2000, "seed": 7, "sobol_n": 512,
+                                    "scenarios": ["baseline", "no_provincial_measures",
+                                                  "interest_subsidy"]})
     nb = nbformat.read(out, as_version=4)
     texts = []
     for cell in nb.cells:
@@ -43,14 +45,17 @@ def test_notebook_executes_without_error_or_warning(tmp_path, monkeypatch):
                 texts.append(output.get("data", {}).get("text/plain", ""))
     offending = [t for t in texts if WARNING_TEXT.search(t)]
     assert not offending, offending[:2]
-    for name in ("model_attribution_2012", "model_probabilities", "model_assumptions"):
+    for name in ("model_attribution", "model_probabilities", "model_assumptions", "model_sobol",
+                 "model_break_even", "model_value_for_money", "model_feasibility"):
         assert (tmp_path / "tables" / f"{name}.csv").exists()
+    assert (tmp_path / "model_results.json").exists()
     for name in ("model_attribution_2012", "model_fan_sales_credit", "model_fan_sales_fiscal",
                  "model_tornado_investment_share"):
         assert (tmp_path / "figures" / f"{name}.png").exists()
-    prose = " ".join(o["data"]["text/markdown"] for c in nb.cells for o in c.get("outputs", [])
-                     if "text/markdown" in o.get("data", {}))
-    assert "2,000 draws (2,000 for the firm simulation), seed 7" in prose and "90% interval" in prose
+    prose = " ".join(o["data"].get("text/markdown", "") + o["data"].get("text/html", "")
+                     for c in nb.cells for o in c.get("outputs", []) if "data" in o)
+    assert "2,000 draws (2,000 for the firm simulation), seed 7" in prose and " interval " in prose
+    assert "Illustrative attribution under assumed additionality" in prose
 
 
 @pytest.mark.parametrize("bad", [["baseline", "no_such_scenario"]])

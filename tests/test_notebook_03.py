@@ -12,7 +12,11 @@ import papermill as pm
 import pytest
 
 from evaluation import project
+from evaluation.panel.compare import TWFE
+from evaluation.panel.designs import DESIGNS, simulate_design
 from evaluation.panel.estimators import fit_twfe
+from evaluation.panel.register import synthetic_register, write_register
+from evaluation.panel.register_loader import load_register
 from evaluation.panel.schema import load_panel, synthetic_panel_file
 
 NOTEBOOK = project.current().notebooks_dir / "03-firm-panel.ipynb"
@@ -24,7 +28,8 @@ def execute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **parameters: objec
             ) -> nbformat.NotebookNode:
     monkeypatch.setenv("EVALUATION_OUTPUT_DIR", str(tmp_path))
     out = tmp_path / "03-firm-panel.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"recovery_panels": 4, **parameters},
+    pm.execute_notebook(str(NOTEBOOK), str(out),
+                        parameters={"recovery_panels": 2, "workers": 1, **parameters},
                         kernel_name="python3", progress_bar=False, cwd=str(project.current().root))
     return nbformat.read(out, as_version=4)
 
@@ -63,14 +68,36 @@ def test_runs_on_the_synthetic_panel(tmp_path, monkeypatch):
     joined = "\n".join(texts)
     assert not WARNING_TEXT.search(joined)
     assert "SYNTHETIC DATA" in joined
-    assert "Goodman-Bacon 2021" in joined  # staggered adoption is flagged in the output
+    assert "Every estimator fails here" in joined  # selection on a shock, said plainly
     estimates = pd.read_csv(tmp_path / "tables" / "panel_estimates_synthetic.csv",
                             encoding="utf-8-sig").set_index("estimator")
     assert (estimates["data"] == "SYNTHETIC").all()
     expected = fit_twfe(load_panel(synthetic_panel_file())).params["subsidy_received"]
-    assert estimates.loc["Two-way fixed effects", "estimate"] == pytest.approx(expected)
+    assert estimates.loc[TWFE, "estimate"] == pytest.approx(expected)
+    robust = estimates[estimates["kind"] == "robust"]
+    assert robust["estimate"].notna().all() and len(robust) == 5
     assert (tmp_path / "figures" / "panel_event_study_synthetic.png").stat().st_size > 10_000
-    assert (tmp_path / "tables" / "panel_recovery_synthetic.csv").exists()
+    recovery = pd.read_csv(tmp_path / "tables" / "panel_recovery_synthetic.csv",
+                           encoding="utf-8-sig")
+    assert set(recovery["design"]) == set(DESIGNS)
+    bounds = pd.read_csv(tmp_path / "tables" / "panel_sensitivity_synthetic.csv",
+                         encoding="utf-8-sig")
+    assert {"m_bar", "robust_low", "robust_high"} <= set(bounds.columns)
+
+
+def test_runs_end_to_end_on_a_filled_register_template(tmp_path, monkeypatch):
+    """The template filled with SYNTHETIC rows: load, validate, build the panel, run."""
+    register = write_register(synthetic_register(simulate_design("dynamic", seed=5)),
+                              tmp_path / "register", workbook=True)
+    nb = execute(tmp_path, monkeypatch, register_path=str(register), treatment="listed")
+    joined = "\n".join(output_texts(nb))
+    assert not WARNING_TEXT.search(joined)
+    assert "SYNTHETIC DATA" in joined and "register_template.xlsx" in joined
+    estimates = pd.read_csv(tmp_path / "tables" / "panel_estimates_synthetic.csv",
+                            encoding="utf-8-sig").set_index("estimator")
+    expected = fit_twfe(load_register(register), treatment="listed").params["listed"]
+    assert estimates.loc[TWFE, "estimate"] == pytest.approx(expected)
+    assert estimates["refused"].isna().all()
 
 
 def test_runs_unchanged_on_a_user_csv(tmp_path, monkeypatch):
@@ -87,7 +114,9 @@ def test_runs_unchanged_on_a_user_csv(tmp_path, monkeypatch):
     assert "SYNTHETIC" not in first_note and "user_panel.csv" in first_note
     estimates = pd.read_csv(tmp_path / "tables" / "panel_estimates.csv", encoding="utf-8-sig")
     assert "data" not in estimates.columns
-    assert (tmp_path / "figures" / "panel_event_study.png").exists()
+    refused = estimates.set_index("estimator")["refused"].dropna()
+    assert any("adoption='first_receipt'" in why for why in refused)  # loans switch off
+    assert estimates.set_index("estimator")["estimate"].notna()[TWFE]
 
 
 def test_stops_with_a_clear_error_on_a_malformed_csv(tmp_path, monkeypatch):

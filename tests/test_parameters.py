@@ -38,7 +38,7 @@ BAD_FILES = {
         ("scenarios", "scenario 'all_loans_subsidised', key 'interest_subsidy_loan_share'",
          "found 1.5; expected a number in [0, 1]"),
     "scenario_unknown_fact.yaml":
-        ("scenarios", "scenario 'credit_fact', key 'credit_growth_pct'",
+        ("scenarios", "scenario 'fund_fact', key 'special_fund_scale'",
          "a fact id in data/facts.csv"),
     "scenario_without_baseline.yaml":
         ("scenarios", "no 'baseline' scenario", "a 'baseline' scenario"),
@@ -76,16 +76,47 @@ def test_project_files_load_and_document_every_parameter():
         assert not p.judgement or p.reasoning
     scenarios = load_scenarios(inputs=inputs)
     required = {"baseline", "no_special_fund", "doubled_special_fund", "interest_subsidy",
-                "credit_2012_pace", "credit_halved", "guarantee_scheme"}
+                "more_matching", "fewer_matching", "guarantee_scheme"}
     assert required <= set(scenarios)
 
 
-def test_scenario_fact_override_resolves_to_documented_value():
-    scenarios = load_scenarios()
-    # 同比增长55．97％ (fact plan2013.2012.loan_balance_growth); halved = 27.985
-    assert scenarios["credit_2012_pace"].levers["credit_growth_pct"] == pytest.approx(55.97)
-    assert scenarios["credit_halved"].levers["credit_growth_pct"] == pytest.approx(27.985)
+def test_scenario_levers_are_provincial_only():
+    # national tax law and bank credit growth are not levers the province controls
+    levers = set(load_parameters().levers)
+    assert levers == {"special_fund_scale", "matching_scale", "direct_financing_scale",
+                      "interest_subsidy_loan_share", "interest_subsidy_rate_pp",
+                      "guarantee_volume"}
+
+
+def test_references_fit_their_parameters():
+    params = load_parameters().parameters
+    # investment tax incentives in China, not an R&D notch paper
+    assert params["tax_relief_deadweight"].reference["authors"].startswith("Liu")
+    assert "Chen, Jiang" in params["tax_relief_deadweight"].reference["see_also"]
+    assert "Zwick" in params["tax_relief_deadweight"].reference["see_also"]
+    text = str([p.reference for p in params.values()])
+    assert "Bronzini" not in text  # intertemporal substitution is not modelled
+    assert "Notching R&D" not in text
+    assert "leverage_take_up" not in params  # no leverage multiplier
+    assert params["credit_deadweight"].reference["authors"].startswith("Banerjee")
+
+
+def test_scenario_fact_override_resolves_to_documented_value(tmp_path):
+    path = tmp_path / "scenarios.yaml"
+    path.write_text("scenarios:\n  baseline: {description: b, overrides: {}}\n"
+                    "  from_fact:\n    description: f\n    overrides:\n"
+                    "      special_fund_scale: {fact: plan2013.2012.special_fund, times: 0.5}\n",
+                    encoding="utf-8")
+    scenarios = load_scenarios(path)
+    # 专项资金2亿元 (fact plan2013.2012.special_fund) × 0.5 = 1
+    assert scenarios["from_fact"].levers["special_fund_scale"] == pytest.approx(1.0)
     assert scenarios["baseline"].levers["special_fund_scale"] == 1.0
+
+
+def test_fast_quantile_function_matches_the_exact_one():
+    dist = Distribution("pert", 0.2, 0.0, 0.4)
+    q = np.linspace(0.001, 0.999, 101)
+    assert np.allclose(dist.fast_ppf(q), dist.ppf(q), atol=1e-5)
 
 
 def test_unknown_scenario_name_is_named():

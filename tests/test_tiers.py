@@ -8,16 +8,23 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from evaluation.model.tiers import calibrate, draw_sizes, simulate_2012, simulate_tiers, tier_facts
+from evaluation.model.tiers import (
+    calibrate,
+    draw_sizes,
+    simulate_base_year,
+    simulate_tiers,
+    tier_facts,
+)
 
 
 @pytest.fixture(scope="module")
 def calibration():
-    return calibrate()
+    return calibrate(tier_facts(base_year=2012, target_years=(2013, 2015)))
 
 
 def test_facts_read_from_documents():
-    f = tier_facts()
+    f = tier_facts(base_year=2012, target_years=(2013, 2015))
+    assert f.years == (2012, 2013, 2014, 2015)
     assert (f.firms, f.total_sales, f.over_100, f.between_50_100) == (100, 1571.6, 3, 7)
     assert (f.growth_over_20, f.growth_over_50) == (40, 21)
     assert f.aggregate_growth == pytest.approx(0.256)
@@ -39,7 +46,7 @@ def test_growth_fit_equals_closed_form(calibration):
 
 
 def test_simulated_2012_reproduces_documents(calibration):
-    sim = simulate_2012(calibration, draws=4000, rng=np.random.default_rng(11))
+    sim = simulate_base_year(calibration, draws=4000, rng=np.random.default_rng(11))
     # tier counts and total are exact in every draw
     assert (sim["over_100"] == 3).all() and (sim["50_100"] == 7).all()
     assert np.allclose(sim["total"], 1571.6, atol=1e-6)

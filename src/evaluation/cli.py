@@ -42,12 +42,13 @@ def main() -> None:
 
 @cli.command()
 def check() -> None:
-    """Validate sources (checksums), indicators, facts and completeness; print counts."""
-    from evaluation.data.check import check_data
+    """Validate every input the reports read: data, checks, model, panel, editions."""
     from evaluation.data.vintage_report import vintage_lines
+    from evaluation.pipeline.check_all import check_inputs
 
-    summary = check_data()
-    for line in summary.lines() + vintage_lines(summary.facts, sources=summary.sources):
+    summary = check_inputs()
+    data = summary.data
+    for line in summary.lines + vintage_lines(data.facts, sources=data.sources):
         click.echo(line)
     click.echo("0 errors")
 
@@ -106,7 +107,7 @@ def run(edition: str, only: tuple[str, ...], force: bool, jobs: int | None,
 
 
 @cli.command()
-@click.option("--checks", "checks_file", type=click.Path(dir_okay=False),
+@click.option("--checks", "checks_file", metavar="FILE",
               help="Checks file (default: data/checks.yaml).")
 def audit(checks_file: str | None) -> None:
     """Check the documents' own arithmetic (parts vs totals, ratios, bases); print each result."""
@@ -123,7 +124,7 @@ def audit(checks_file: str | None) -> None:
 
 
 @cli.command()
-@click.argument("document", type=click.Path(dir_okay=False))
+@click.argument("document", metavar="DOCUMENT")
 @click.option("--source-id", help="The document's id in data/sources.yaml  [default: the "
                                   "registered source with the same sha256].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,13 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.location}" if self.location else self.file
-        return f"{where}: found {self.found}; expected {self.expected}"
+        return _one_line(f"{where}: found {self.found}; expected {self.expected}")
+
+
+def _one_line(text: str) -> str:
+    """``text`` with every line break (and the spaces around it) as one space: one problem, one
+    line, even when a quote or an exception message spans several."""
+    return re.sub(r"[ \t]*[\r\n]+[ \t]*", " ", text)
 
 
 class EvaluationError(Exception):
@@ -65,7 +72,7 @@ def display_path(path: str | Path) -> str:
     base = Path(os.environ.get("EVALUATION_ROOT") or Path.cwd())
     try:
         return str(p.resolve().relative_to(base.resolve()))
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic-link loop
         return str(p)
 
 

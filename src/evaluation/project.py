@@ -140,8 +140,11 @@ class Project:
         p = Path(path)
         try:
             return str(p.resolve().relative_to(self.root))
-        except ValueError:
-            return str(p)
+        except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic-link loop
+            try:
+                return str(p.absolute().relative_to(self.root))
+            except ValueError:
+                return str(p)
 
 
 def current() -> Project:

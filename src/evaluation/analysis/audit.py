@@ -23,9 +23,10 @@ import pandas as pd
 from evaluation import project
 from evaluation.core.intervals import Interval
 from evaluation.data.facts import default_facts, written_interval
-from evaluation.data.sources import read_yaml_list
 from evaluation.data.vocabulary import written_scale
 from evaluation.errors import DataError, Problem, problem
+from evaluation.io import describe as describe_value
+from evaluation.io import read_yaml_list
 
 CONSISTENT = "consistent"
 QUALIFIER_ONLY = "consistent only within the qualifiers"
@@ -84,6 +85,9 @@ def load_checks(path: str | Path | None = None, *, facts: pd.DataFrame | None = 
     path = Path(path or project.current().checks_file)
     facts = default_facts() if facts is None else facts
     entries = read_yaml_list(path, "checks", items="checks")
+    if not entries:
+        raise DataError(problems=[problem(path, "checks", "an empty list",
+                                          "at least one check")])
     problems: list[Problem] = []
     checks: list[Check] = []
     seen: set[str] = set()
@@ -128,6 +132,10 @@ def _parse_check(entry: Any, n: int, path: Path, facts: pd.DataFrame,
         problems.append(problem(path, f"{where}, keys 'base'/'bounds'",
                                 "both" if "base" in entry else "neither",
                                 "exactly one: the stated base, or bounds when it is not stated"))
+    for key in ("description", "note", "assumption"):
+        if key in entry and not isinstance(entry[key], str):
+            problems.append(problem(path, f"{where}, key {key!r}", describe_value(entry[key]),
+                                    "text"))
     if "mode" in entry and entry["mode"] not in GROWTH_MODES:
         problems.append(problem(path, f"{where}, key 'mode'", repr(entry["mode"]),
                                 f"one of {', '.join(GROWTH_MODES)}"))
@@ -172,8 +180,9 @@ def _parse_expression(raw: Any, where: str, path: Path, facts: pd.DataFrame,
             problems.append(problem(path, where, f"fact id {fact_id!r}",
                                     "a fact_id present in data/facts.csv"))
             continue
-        if isinstance(times, bool) or not isinstance(times, int | float) or math.isnan(times):
-            problems.append(problem(path, where, f"times {times!r}", "a number"))
+        if (isinstance(times, bool) or not isinstance(times, int | float)
+                or not math.isfinite(times)):
+            problems.append(problem(path, where, f"times {times!r}", "a finite number"))
             continue
         terms.append(Term(fact_id, float(times)))
     return tuple(terms)
@@ -190,8 +199,16 @@ def _parse_bounds(raw: Any, where: str, path: Path, facts: pd.DataFrame,
             problems.append(problem(path, where, f"fact id {bound!r}",
                                     "a fact_id present in data/facts.csv"))
         elif not (bound is None or isinstance(bound, str)
-                  or (isinstance(bound, int | float) and not isinstance(bound, bool))):
-            problems.append(problem(path, where, repr(bound), "a number, a fact id or null"))
+                  or (isinstance(bound, int | float) and not isinstance(bound, bool)
+                      and math.isfinite(bound))):
+            problems.append(problem(path, where, repr(bound),
+                                    "a finite number, a fact id or null (no bound)"))
+    values = [facts.loc[b, "value"] if isinstance(b, str) and b in facts.index else b
+              for b in raw]
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values) \
+            and float(values[0]) > float(values[1]):
+        problems.append(problem(path, where, f"low {raw[0]!r} above high {raw[1]!r}",
+                                "[low, high] with low <= high"))
     return raw[0], raw[1]
 
 

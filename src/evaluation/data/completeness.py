@@ -7,12 +7,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import regex
 
 from evaluation import project
 from evaluation.core.numbers import NumberMention, find_numbers, normalise
 from evaluation.data.schema import locate_value_text
-from evaluation.data.sources import Source, default_sources, read_yaml_list
+from evaluation.data.sources import Source, default_sources
 from evaluation.errors import DataError, Problem, problem
+from evaluation.io import read_yaml_list
+
+PATTERN_TIMEOUT_S = 2.0
+"""Longest time one ignore pattern may take on one document."""
 
 # Characters of text shown either side of an uncovered number.
 SNIPPET = 12
@@ -24,6 +29,9 @@ class IgnoreEntry:
 
     Either ``pattern`` (a regex; every number inside a match is ignored) or ``context`` (a
     verbatim snippet of the document) with ``number`` (the number in it, as written).
+
+    Patterns run on the ``regex`` engine with a time limit (:data:`PATTERN_TIMEOUT_S`), so a
+    pattern with catastrophic backtracking is an error naming the entry, never a hang.
     """
 
     key: str
@@ -32,15 +40,25 @@ class IgnoreEntry:
     pattern: str | None = None
     context: str | None = None
     number: str | None = None
+    file: str = ""
 
     def covers(self, text: str, mentions: list[NumberMention]) -> list[NumberMention]:
         """The mentions of ``text`` this entry ignores."""
         if self.pattern is not None:
-            spans = [m.span() for m in re.finditer(self.pattern, text)]
+            try:
+                spans = [m.span() for m in regex.finditer(self.pattern, text,
+                                                          timeout=PATTERN_TIMEOUT_S)]
+            except TimeoutError:
+                raise DataError(problems=[problem(
+                    self.file or "data/ignored_numbers.yaml", f"{self.key}.pattern",
+                    f"{self.pattern!r}, still matching after {PATTERN_TIMEOUT_S} s",
+                    "a simple pattern (no nested repetition such as (.|.)*), or a 'context' "
+                    "snippet")]) from None
             return [n for n in mentions if any(a <= n.start and n.end <= b for a, b in spans)]
-        spans = [(m.start(), m.start() + len(self.context))
-                 for m in re.finditer(re.escape(self.context), text)]
-        wanted = normalise(self.number)
+        context, number = self.context or "", self.number or ""
+        spans = [(m.start(), m.start() + len(context))
+                 for m in re.finditer(re.escape(context), text)]
+        wanted = normalise(number)
         return [n for n in mentions if normalise(n.text) == wanted
                 and any(a <= n.start and n.end <= b for a, b in spans)]
 
@@ -86,9 +104,11 @@ def load_ignored(path: str | Path | None = None, *, sources: dict[str, Source] |
         problems += [problem(path, f"{key}.{k}", f, e) for k, f, e in found]
         if not found:
             out.append(IgnoreEntry(key=key, source=entry["source"], reason=entry["reason"],
-                                   pattern=entry.get("pattern"), context=entry.get("context"),
+                                   pattern=entry.get("pattern"),
+                                   context=None if entry.get("context") is None
+                                   else str(entry["context"]),
                                    number=None if entry.get("number") is None
-                                   else str(entry["number"])))
+                                   else str(entry["number"]), file=str(path)))
     if problems:
         raise DataError(problems=problems)
     return out
@@ -108,8 +128,10 @@ def _entry_problems(entry: dict, sources: dict[str, Source]) -> list[tuple[str, 
                       "either 'pattern' or 'context' with 'number'"))
     elif has_pattern:
         try:
-            re.compile(str(entry["pattern"]))
-        except re.error as exc:
+            if not isinstance(entry["pattern"], str) or not entry["pattern"].strip():
+                raise regex.error("not a non-empty string")
+            regex.compile(entry["pattern"])
+        except regex.error as exc:
             found.append(("pattern", f"{entry['pattern']!r} ({exc})", "a valid regex"))
     elif entry.get("number") is None or not str(entry.get("context") or "").strip():
         found.append(("number", repr(entry.get("number")),
@@ -134,7 +156,9 @@ def coverage(source: Source, *, facts: pd.DataFrame, ignored: list[IgnoreEntry])
         offset = locate_value_text(row.quote, row.value_text)
         if at >= 0 and offset >= 0 and at + offset in starts:
             by_fact[at + offset] = row.fact_id
-    by_entry, unused, overlaps = {}, [], []
+    by_entry: dict[int, str] = {}
+    unused: list[IgnoreEntry] = []
+    overlaps: list[tuple[IgnoreEntry, str]] = []
     for entry in (e for e in ignored if e.source == source.id):
         covered = entry.covers(text, mentions)
         if not covered:

@@ -19,9 +19,9 @@ import pandas as pd
 from evaluation.core.numbers import NumberMention, find_numbers, normalise
 from evaluation.data.facts import default_facts, default_indicators
 from evaluation.data.schema import locate_value_text
-from evaluation.data.sources import Source, default_sources, read_text, sha256_file
+from evaluation.data.sources import Source, default_sources
 from evaluation.data.vocabulary import COLUMNS
-from evaluation.errors import DataError, problem
+from evaluation.io import read_text, sha256_file
 
 # Written unit -> (fact unit, factor from the written unit to the fact unit).
 UNIT_MAP: dict[str, tuple[str, str]] = {
@@ -114,10 +114,8 @@ def extract(document_path: str | Path, *, facts: pd.DataFrame | None = None,
     characters match. ``year`` is the last ``NNNN年`` before the figure in
     its sentence, else the first in its paragraph, else blank.
     """
+    text = read_text(document_path, expected="a UTF-8 text document")
     path = Path(document_path)
-    if not path.is_file():
-        raise DataError(problems=[problem(path, "", "no such file", "a UTF-8 text document")])
-    text = read_text(path)
     facts = default_facts() if facts is None else facts
     if source_id is None:
         source_id = _registered_id(path, default_sources() if sources is None else sources)

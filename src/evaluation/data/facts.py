@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -12,27 +13,67 @@ from evaluation.cache import reloaded_on_change
 from evaluation.core.intervals import Interval
 from evaluation.core.numbers import parse_written_number
 from evaluation.data.schema import validate_facts
-from evaluation.data.sources import Source, default_sources, read_yaml_list
+from evaluation.data.sources import Source, default_sources
 from evaluation.data.vocabulary import (
     ABOUT_TOLERANCE,
     NEARLY_TOLERANCE,
     QUALIFIERS,
     UNIT_UPPER_BOUND,
+    UNITS,
     written_scale,
 )
-from evaluation.errors import DataError, problem
+from evaluation.errors import DataError, Problem, problem
+from evaluation.io import describe, read_yaml_list
+
+INDICATOR_KEYS = ("id", "name_zh", "name_en", "unit", "category")
 
 
 def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
     """Load ``data/indicators.yaml`` as a table indexed by indicator id."""
     path = Path(path or project.current().indicators_file)
     entries = read_yaml_list(path, "indicators", items="indicators")
+    problems = indicator_problems(entries, path)
+    if problems:
+        raise DataError(problems=problems)
     table = pd.DataFrame(entries)
     dupes = table["id"][table["id"].duplicated()].tolist()
     if dupes:
         raise DataError(problems=[problem(path, f"id {d!r}", "a duplicate id", "unique ids")
                                   for d in dupes])
     return table.set_index("id")
+
+
+def indicator_problems(entries: list[Any], path: Path) -> list[Problem]:
+    """What is wrong with the entries of ``data/indicators.yaml`` (empty when nothing).
+
+    Each entry must be a mapping with text ``id``, ``name_zh``, ``name_en``, ``category`` and a
+    ``unit`` from :data:`UNITS`; no key may be left without a value (in a one-line
+    ``{...}`` entry, an unquoted comma inside a text silently starts a new key).
+    """
+    if not entries:
+        return [problem(path, "indicators", "an empty list", "at least one indicator")]
+    found = []
+    for i, entry in enumerate(entries):
+        where = f"indicators[{i}]"
+        if not isinstance(entry, dict):
+            found.append(problem(path, where, describe(entry), "a mapping with the keys "
+                                 f"{', '.join(INDICATOR_KEYS)}"))
+            continue
+        where = f"{where} (id {entry.get('id')!r})" if "id" in entry else where
+        for key in INDICATOR_KEYS:
+            value = entry.get(key)
+            units = f"one of {', '.join(UNITS)}"
+            if not isinstance(value, str) or not value.strip():
+                found.append(problem(path, f"{where}.{key}", describe(value),
+                                     units if key == "unit" else "non-empty text"))
+            elif key == "unit" and value not in UNITS:
+                found.append(problem(path, f"{where}.unit", repr(value), units))
+        for key, value in entry.items():
+            if value is None and key not in INDICATOR_KEYS:
+                found.append(problem(path, f"{where}, key {str(key)[:40]!r}",
+                                     "a key without a value",
+                                     "no stray keys (quote a text that contains a comma)"))
+    return found
 
 
 @reloaded_on_change(lambda p: [p.indicators_file])

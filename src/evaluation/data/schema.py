@@ -13,7 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from evaluation.core.numbers import normalise, parse_written_number
-from evaluation.data.sources import Source, read_text
+from evaluation.data.sources import Source
 from evaluation.data.vocabulary import (
     KINDS,
     OPTIONAL_COLUMNS,
@@ -25,6 +25,7 @@ from evaluation.data.vocabulary import (
     written_scale,
 )
 from evaluation.errors import DataError, Problem, problem
+from evaluation.io import read_text
 
 YEAR_RANGE = (2000, 2030)
 # Allowed values are listed in a message only when there are this few of them.
@@ -76,10 +77,18 @@ def validate_facts(path: Path, *, sources: dict[str, Source], indicators: pd.Dat
                                     unit_of=indicators["unit"].to_dict())
         typed = None
     if not any(p.location == "header" for p in problems):
-        problems += document_problems(table, lines=lines, path=path, sources=sources)
+        reported = {p.location for p in problems}  # one problem per cell
+        problems += [p for p in document_problems(table, lines=lines, path=path, sources=sources)
+                     if p.location not in reported]
     if problems:
         raise DataError(problems=sorted(problems, key=_problem_order))
     return typed.reset_index(drop=True)
+
+
+def duplicate_columns(header: list[str]) -> list[str]:
+    """Column names that occur more than once in a CSV header (stripped), in order."""
+    names = [name.strip() for name in header]
+    return list(dict.fromkeys(n for i, n in enumerate(names) if n in names[:i]))
 
 
 def read_facts_csv(path: Path) -> tuple[pd.DataFrame, list[int]]:
@@ -90,9 +99,7 @@ def read_facts_csv(path: Path) -> tuple[pd.DataFrame, list[int]]:
     DataError
         For a missing, empty, non-UTF-8 or malformed file (rows with the wrong number of fields).
     """
-    if not path.exists():
-        raise DataError(problems=[problem(path, "", "no such file", "an existing CSV file")])
-    text = read_text(path).removeprefix("\ufeff")
+    text = read_text(path, expected="an existing CSV file").removeprefix("\ufeff")
     if not text.strip():
         raise DataError(problems=[problem(path, "", "an empty file",
                                           "a CSV table with a header row and one fact per row")])
@@ -100,6 +107,11 @@ def read_facts_csv(path: Path) -> tuple[pd.DataFrame, list[int]]:
     rows, lines, problems = [], [], []
     try:
         header = next(reader)
+        repeated = duplicate_columns(header)
+        if repeated:
+            raise DataError(problems=[problem(path, "line 1 (header)", f"the column {name!r} "
+                                              "more than once", "each column once")
+                                      for name in repeated])
         for row in reader:
             start = reader.line_num - sum(field.count("\n") for field in row)
             if not any(field.strip() for field in row):
@@ -176,6 +188,8 @@ def schema_problems(failures: pd.DataFrame, *, table: pd.DataFrame, lines: list[
                     path: Path, unit_of: dict[str, str]) -> list[Problem]:
     """Turn pandera's ``failure_cases`` into one :class:`Problem` per cell (or per row)."""
     problems, seen = [], set()
+    uncoerced = {str(c.column) for c in failures.itertuples()
+                 if str(c.check).startswith("coerce_dtype(")}
     for case in failures.itertuples():
         check = str(case.check)
         if check.startswith("dtype("):
@@ -185,6 +199,8 @@ def schema_problems(failures: pd.DataFrame, *, table: pd.DataFrame, lines: list[
                                     f"a column named {case.failure_case!r}"))
             continue
         if case.index is None or pd.isna(case.index):
+            if str(case.column) in uncoerced:
+                continue  # a check that could not run on text cells, already reported per cell
             problems.append(problem(path, "table", f"{case.failure_case!r}", check))
             continue
         row = int(case.index)
@@ -213,8 +229,10 @@ def _found(check: str, cell: str, column: str, row: pd.Series) -> str:
     if check == RANGE_CHECK:
         shown = "an empty value_high" if cell == "''" else f"value_high {cell}"
         return f"{shown} with qualifier {row.get('qualifier')!r}"
-    if check == "not_nullable" or cell == "''":
+    if cell == "''" or (check == "not_nullable" and not cell.strip("'").strip()):
         return "an empty cell"
+    if check == "not_nullable":
+        return f"{cell} (not a number)"
     return cell
 
 
@@ -250,6 +268,32 @@ def locate_value_text(quote: str, value_text: str) -> int:
     pattern = rf"(?<![\d.]){re.escape(normalise(value_text))}(?![\d.])"
     match = re.search(pattern, normalise(quote))
     return match.start() if match else -1
+
+
+WRITTEN_UNITS: tuple[tuple[str, str], ...] = (
+    ("亿元", "yi_yuan"), ("万元", "yi_yuan"), ("亿", "yi_yuan"), ("%", "percent"),
+    ("个百分点", "percent"), ("项", "count"), ("户", "count"), ("名", "count"), ("家", "count"),
+    ("个", "count"), ("人", "count"), ("件", "count"), ("次", "count"),
+)
+"""Units written right after a number (after 余/多), and the fact unit each implies."""
+UNIT_NAMES = frozenset(unit for _, unit in WRITTEN_UNITS)
+
+
+def written_unit(quote: str, value_text: str) -> tuple[str, str] | None:
+    """The unit written after ``value_text`` in ``quote`` and the fact unit it implies.
+
+    ``None`` when the text after the number is not a unit in :data:`WRITTEN_UNITS` (万吨,
+    千瓦时/吨 ...), so nothing can be said.
+    """
+    text, number = normalise(quote), normalise(value_text)
+    start = locate_value_text(quote, value_text)
+    if start < 0:
+        return None
+    after = text[start + len(number):].lstrip("余多近约 ")
+    for written, unit in WRITTEN_UNITS:
+        if after.startswith(written):
+            return written, unit
+    return None
 
 
 def document_problems(table: pd.DataFrame, *, lines: list[int], path: Path,
@@ -294,6 +338,13 @@ def document_problems(table: pd.DataFrame, *, lines: list[int], path: Path,
         except ValueError:
             problems.append(problem(path, row_location(i, column="value_text", **where),
                                     repr(row.value_text), "a number, range or Chinese numeral"))
+            continue
+        unit = written_unit(row.quote, row.value_text)
+        if unit is not None and row.unit in UNIT_NAMES and unit[1] != row.unit:
+            problems.append(problem(path, row_location(i, column="unit", **where),
+                                    f"{row.unit!r} for a figure written {row.value_text}"
+                                    f"{unit[0]} in the quote",
+                                    f"{unit[1]!r}, the unit written in the quote"))
             continue
         scale = written_scale(row.quote, row.value_text, row.unit)
         pairs = [("value", written.value)]

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from evaluation import project
 from evaluation.cache import reloaded_on_change
 from evaluation.errors import DataError, Problem, problem
+from evaluation.io import describe, read_text, read_yaml, read_yaml_list, sha256_file
+
+__all__ = ["REQUIRED_KEYS", "Source", "default_sources", "load_sources", "read_text",
+           "read_yaml", "read_yaml_list", "sha256_file"]
 
 REQUIRED_KEYS = ("id", "title_zh", "title_en", "issuer", "plan_year", "language", "file",
                  "original_file_name", "sha256")
@@ -23,10 +24,6 @@ DOC_TYPES = ("plan", "progress_report", "news_release", "statistical_communique"
 SCRIPTS = ("simplified", "traditional")
 PUBLISHED_FORMAT = "a date written YYYY, YYYY-MM or YYYY-MM-DD"
 _PUBLISHED = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""PyYAML's safe loader, in C (libyaml) where available: ten times faster than pure Python."""
-
 
 @dataclass(frozen=True)
 class Source:
@@ -89,71 +86,6 @@ def _optional_fields(entry: dict[str, Any], *, path: Path, where: str) -> tuple[
     return fields, problems
 
 
-def sha256_file(path: str | Path) -> str:
-    """Return the hex sha256 of a file's bytes."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def read_yaml(path: str | Path) -> Any:
-    """Parse a YAML file, turning every failure into one :class:`DataError` line."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError(problems=[problem(path, "", "no such file", "an existing YAML file")])
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise DataError(problems=[problem(path, "", "an empty file", "a YAML document")])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(problems=[problem(path, f"byte {exc.start}", "bytes that are not UTF-8",
-                                          "UTF-8 text")]) from None
-    try:
-        return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DataError(problems=[problem(path, where, f"malformed YAML ({reason})",
-                                          "valid YAML")]) from None
-
-
-def read_yaml_list(path: str | Path, key: str, *, items: str) -> list[Any]:
-    """Read a YAML file whose entries are a list under the top-level ``key``.
-
-    Parameters
-    ----------
-    path
-        The YAML file.
-    key
-        The top-level key holding the list (``"sources"``, ``"checks"`` ...).
-    items
-        What the list holds, for the error message (``"source entries"``).
-
-    Raises
-    ------
-    DataError
-        When the file cannot be read (see :func:`read_yaml`) or has no list under ``key``.
-    """
-    path = Path(path)
-    doc = read_yaml(path)
-    entries = doc.get(key) if isinstance(doc, dict) else None
-    if not isinstance(entries, list):
-        raise DataError(problems=[problem(path, key, type(entries).__name__,
-                                          f"a list of {items} under the key {key!r}")])
-    return entries
-
-
-def read_text(path: str | Path) -> str:
-    """Read a UTF-8 text file or raise :class:`DataError` naming the first bad byte."""
-    path = Path(path)
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(problems=[problem(path, f"byte {exc.start}", "bytes that are not UTF-8",
-                                          "UTF-8 text")]) from None
-
-
 def load_sources(path: str | Path | None = None, *, raw_dir: str | Path | None = None
                  ) -> dict[str, Source]:
     """Load the registry and verify every document's checksum.
@@ -177,7 +109,7 @@ def load_sources(path: str | Path | None = None, *, raw_dir: str | Path | None =
     for i, entry in enumerate(entries):
         where = f"sources[{i}]"
         if not isinstance(entry, dict):
-            problems.append(problem(path, where, repr(entry), "a mapping"))
+            problems.append(problem(path, where, describe(entry), "a mapping"))
             continue
         missing = [k for k in REQUIRED_KEYS if k not in entry]
         if missing:
@@ -188,12 +120,20 @@ def load_sources(path: str | Path | None = None, *, raw_dir: str | Path | None =
         if sid in sources:
             problems.append(problem(path, f"{where}.id", f"duplicate id {sid!r}", "unique ids"))
             continue
+        bad = _entry_problems(entry, path, f"{where} ({sid})")
+        if bad:
+            problems += bad
+            continue
         doc_path = raw_dir / str(entry["file"])
-        if not doc_path.exists():
+        if not doc_path.exists() and not doc_path.is_symlink():
             problems.append(problem(path, f"{where}.file ({sid})", f"{entry['file']!r} missing "
                                     f"from {project.display_path(raw_dir)}", "an existing file"))
             continue
-        digest = sha256_file(doc_path)
+        try:
+            digest = sha256_file(doc_path)
+        except DataError as exc:
+            problems += exc.problems
+            continue
         if digest != entry["sha256"]:
             problems.append(problem(doc_path, f"sha256 (source {sid})", digest,
                                     f"{entry['sha256']} as registered in "
@@ -209,6 +149,25 @@ def load_sources(path: str | Path | None = None, *, raw_dir: str | Path | None =
     if problems:
         raise DataError(problems=problems)
     return sources
+
+
+def _entry_problems(entry: dict[str, Any], path: Path, where: str) -> list[Problem]:
+    """Values of one registry entry that are of the wrong kind (checked before any is used)."""
+    found = []
+    for key in REQUIRED_KEYS:
+        value = entry[key]
+        if key == "plan_year":
+            if isinstance(value, bool) or not isinstance(value, int):
+                found.append(problem(path, f"{where}.plan_year", describe(value),
+                                     "a year as a whole number, e.g. 2013"))
+        elif not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+            found.append(problem(path, f"{where}.{key}", describe(value), "non-empty text"))
+    name = entry["file"]
+    if isinstance(name, str) and name.strip() and (
+            name in (".", "..") or "/" in name or "\\" in name or name != name.strip()):
+        found.append(problem(path, f"{where}.file", describe(name),
+                             "the plain name of a file in data/raw (no folders)"))
+    return found
 
 
 @reloaded_on_change(lambda p: [p.sources_file, p.raw_dir])

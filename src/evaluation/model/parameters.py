@@ -8,11 +8,11 @@ Every problem found is reported at once as a :class:`~evaluation.errors.Paramete
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -20,8 +20,8 @@ from scipy import special, stats
 
 from evaluation import project
 from evaluation.cache import reloaded_on_change
-from evaluation.data.sources import read_yaml
 from evaluation.errors import DataError, ParameterError, Problem, problem
+from evaluation.io import describe, read_yaml
 
 DISTRIBUTIONS = ("pert", "triangular", "uniform", "normal_truncated", "lognormal_truncated")
 PARAMETER_KEYS = {"description", "unit", "central", "distribution", "reference", "judgement",
@@ -30,7 +30,7 @@ REQUIRED_PARAMETER_KEYS = ("description", "unit", "central", "distribution", "re
                            "judgement")
 REFERENCE_REQUIRED = ("authors", "year", "title", "source", "setting")
 LEVER_KEYS = {"description", "unit", "baseline", "low", "high"}
-NULLABLE_LEVERS = {"credit_growth_pct"}
+NULLABLE_LEVERS: frozenset[str] = frozenset()
 PERT_TABLE_SIZE = 16_385
 
 
@@ -92,6 +92,15 @@ class Distribution:
         if self.name == "uniform":
             return rng.uniform(self.low, self.high, size)
         return self.ppf(rng.random(size))
+
+    def fast_ppf(self, q: np.ndarray) -> np.ndarray:
+        """Quantile function; pert through the tabulated Beta quantiles (within 3e-6)."""
+        if self.name != "pert":
+            return self.ppf(q)
+        table = beta_quantile_table(*self._pert_shape())
+        unit = np.interp(np.asarray(q, dtype=float) * (PERT_TABLE_SIZE - 1),
+                         np.arange(PERT_TABLE_SIZE), table)
+        return self.low + (self.high - self.low) * unit
 
     def ppf(self, q: np.ndarray | float) -> np.ndarray:
         """Quantile function (used for draws of truncated normals and for the tornado)."""
@@ -172,7 +181,7 @@ class Scenario:
     levers: dict[str, float | None]
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -207,9 +216,10 @@ def _distribution(path: Path, name: str, central: object, spec: object
     scale = 0.0
     if kind in ("normal_truncated", "lognormal_truncated"):
         key = "sd" if kind == "normal_truncated" else "sigma"
-        scale = spec.get(key)
-        if not _is_number(scale) or scale <= 0:
-            return None, [problem(path, f"{where}, {key}", repr(scale), "a positive number")]
+        given = spec.get(key)
+        if not _is_number(given) or given <= 0:
+            return None, [problem(path, f"{where}, {key}", repr(given), "a positive number")]
+        scale = float(given)
         if kind == "lognormal_truncated" and low <= 0:
             return None, [problem(path, f"{where}, low", repr(low), "a positive lower bound")]
     return Distribution(kind, float(central), float(low), float(high), float(scale)), []
@@ -239,6 +249,10 @@ def _parameter(path: Path, name: str, entry: object) -> tuple[Parameter | None, 
                              "the reasoning behind a judgement (judgement: true)"))
     dist, dist_problems = _distribution(path, name, entry.get("central"), entry.get("distribution"))
     found += dist_problems
+    if dist is not None and entry.get("unit") == "share" and (dist.low < 0 or dist.high > 1):
+        found.append(problem(path, f"parameter {name!r}, key 'distribution', low/high",
+                             f"low={dist.low:g}, high={dist.high:g}",
+                             "bounds within [0, 1] for a share"))
     if found or dist is None:
         return None, found
     return Parameter(name, str(entry["description"]).strip(), str(entry["unit"]), dist,
@@ -255,6 +269,9 @@ def _lever(path: Path, name: str, entry: object) -> tuple[Lever | None, list[Pro
     if not (_is_number(low) and _is_number(high) and low < high):
         return None, [problem(path, f"{where}, low/high", f"low={low!r}, high={high!r}",
                               "two numbers with low < high")]
+    if entry["unit"] == "share" and (low < 0 or high > 1):
+        return None, [problem(path, f"{where}, low/high", f"low={low!r}, high={high!r}",
+                              "bounds within [0, 1] for a share")]
     if not (base is None and name in NULLABLE_LEVERS) and not (
             _is_number(base) and low <= base <= high):
         return None, [problem(path, f"{where}, baseline", repr(base),
@@ -277,7 +294,8 @@ def load_parameters(path: str | Path | None = None) -> ModelInputs:
     if not isinstance(doc, Mapping) or not isinstance(doc.get("parameters"), Mapping) \
             or not isinstance(doc.get("levers"), Mapping):
         raise ParameterError(problems=[problem(
-            path, "top level", repr(type(doc).__name__),
+            path, "top level", describe(doc) if not isinstance(doc, Mapping) else
+            "a mapping without 'parameters' and 'levers' mappings",
             "a mapping with 'parameters' and 'levers' mappings")])
     unknown_top = sorted(set(doc) - {"parameters", "levers"})
     if unknown_top:
@@ -308,7 +326,7 @@ def _read(path: Path) -> Any:
 
 
 def _resolve(path: Path, scenario: str, key: str, value: object, lever: Lever,
-             facts_lookup) -> tuple[float | None, list[Problem]]:
+             facts_lookup: Callable[[str], pd.Series]) -> tuple[float | None, list[Problem]]:
     where = f"scenario {scenario!r}, key {key!r}"
     if isinstance(value, Mapping):
         if set(value) - {"fact", "times"} or "fact" not in value:
@@ -348,7 +366,9 @@ def load_scenarios(path: str | Path | None = None, *, inputs: ModelInputs | None
     inputs = inputs or default_inputs()
     doc = _read(path)
     if not isinstance(doc, Mapping) or not isinstance(doc.get("scenarios"), Mapping):
-        raise ParameterError(problems=[problem(path, "top level", repr(type(doc).__name__),
+        raise ParameterError(problems=[problem(path, "top level", describe(doc)
+                                               if not isinstance(doc, Mapping) else
+                                               "a mapping without a 'scenarios' mapping",
                                                "a mapping with a 'scenarios' mapping")])
     found: list[Problem] = []
     scenarios: dict[str, Scenario] = {}

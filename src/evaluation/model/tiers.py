@@ -1,28 +1,30 @@
 """Firm tiers: calibrate firm sizes and growth to the documents, simulate firms forward.
 
-The 2013 plan gives, for the 100 双百 firms in 2012: total sales 1571.6亿, 3 firms above 100亿,
-7 at 50-100亿, 40 firms growing more than 20%, 21 more than 50%, aggregate growth +25.6%. Sizes
-and growth rates are lognormal, fitted by grouped-data maximum likelihood (statsmodels); the
-tiers the documents do not give (10-50亿, 1-10亿 in 2012) are drawn, not invented.
+A plan reports, for the 100 双百 firms in its base year, total sales, the counts of firms above
+100亿 and at 50-100亿, the counts growing more than 20% and 50%, and aggregate growth (edition
+2013: 1571.6亿, 3, 7, 40, 21, +25.6%). Sizes and growth rates are lognormal, fitted by
+grouped-data maximum likelihood (statsmodels); the tiers the documents do not give (10-50亿,
+1-10亿 in the base year) are drawn, not invented.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
 from statsmodels.base.model import GenericLikelihoodModel
 
-from evaluation.data.facts import default_facts, lookup
+from evaluation.data.facts import default_facts
+from evaluation.data.resolve import resolve
 
 TIERS = ("over_100", "50_100", "10_50", "1_10")
 TIER_EDGES = {"over_100": (100.0, np.inf), "50_100": (50.0, 100.0), "10_50": (10.0, 50.0),
               "1_10": (1.0, 10.0)}
 _EDGES = sorted({edge for bounds in TIER_EDGES.values() for edge in bounds if np.isfinite(edge)})
-YEARS = (2012, 2013, 2014, 2015)
 CALIBRATION_DRAWS = 4000
 CHUNK = 10_000
 
@@ -39,26 +41,34 @@ class TierFacts:
     growth_over_50: int
     aggregate_growth: float
     targets: dict[int, dict[str, int]]
+    base_year: int
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The base year and every year to the last target year."""
+        return tuple(range(self.base_year, max(self.targets) + 1))
 
 
-def tier_facts(facts: pd.DataFrame | None = None) -> TierFacts:
-    """Read the calibration figures and tier targets from the facts table."""
+def tier_facts(facts: pd.DataFrame | None = None, *, base_year: int,
+               target_years: Sequence[int]) -> TierFacts:
+    """Read the calibration figures and tier targets by meaning (indicator, year, kind)."""
     facts = default_facts() if facts is None else facts
 
-    def value(fact_id: str) -> float:
-        return float(lookup(fact_id, facts)["value"])
+    def value(indicator: str, year: int = base_year, kind: str = "actual") -> float:
+        return float(resolve(facts, indicator=indicator, year=year, kind=kind)["value"])
 
-    targets = {year: {tier: int(value(f"{src}.{year}.firms_sales_{tier}")) for tier in TIERS}
-               for year, src in ((2013, "plan2013"), (2015, "plan2015"))}
+    targets = {int(year): {tier: int(value(f"firms_sales_{tier}", int(year), "target"))
+                           for tier in TIERS} for year in target_years}
     return TierFacts(
-        firms=int(value("plan2013.2012.firms")),
-        total_sales=value("plan2013.2012.sales_revenue"),
-        over_100=int(value("plan2013.2012.firms_sales_over_100")),
-        between_50_100=int(value("plan2013.2012.firms_sales_50_100")),
-        growth_over_20=int(value("plan2013.2012.firms_growth_over_20pct")),
-        growth_over_50=int(value("plan2013.2012.firms_growth_over_50pct")),
-        aggregate_growth=value("plan2013.2012.sales_growth") / 100,
+        firms=int(value("firms")),
+        total_sales=value("sales_revenue"),
+        over_100=int(value("firms_sales_over_100")),
+        between_50_100=int(value("firms_sales_50_100")),
+        growth_over_20=int(value("firms_growth_over_20pct")),
+        growth_over_50=int(value("firms_growth_over_50pct")),
+        aggregate_growth=value("sales_growth") / 100,
         targets=targets,
+        base_year=int(base_year),
     )
 
 
@@ -73,7 +83,7 @@ class GroupedLognormal(GenericLikelihoodModel):
     """
 
     def __init__(self, counts: np.ndarray, edges: np.ndarray, *, total: float | None = None,
-                 **kwargs) -> None:
+                 **kwargs: Any) -> None:
         super().__init__(np.asarray(counts, dtype=float), None,
                          extra_params_names=["mu", "log_sigma"], **kwargs)
         self.edges = np.asarray(edges, dtype=float)
@@ -135,7 +145,7 @@ class Calibration:
         def share_above(x: float, m: float, s: float) -> float:
             return float(special.ndtr((m - np.log(x)) / s))
 
-        sim = simulate_2012(self, draws=CALIBRATION_DRAWS, rng=np.random.default_rng(0))
+        sim = simulate_base_year(self, draws=CALIBRATION_DRAWS, rng=np.random.default_rng(0))
         rows = [
             ("firms with sales > 100亿", f.over_100, f.firms * share_above(100, mu, sigma),
              sim["over_100"].mean()),
@@ -155,7 +165,7 @@ class Calibration:
                                            "simulated_mean"])
 
 
-def calibrate(facts: TierFacts | None = None) -> Calibration:
+def calibrate(facts: TierFacts) -> Calibration:
     """Fit sizes and growth by grouped maximum likelihood; match aggregate growth.
 
     Notes
@@ -166,7 +176,7 @@ def calibrate(facts: TierFacts | None = None) -> Calibration:
     ``E[Σ s_i / Σ (s_i / (1 + g_i))] - 1 = G`` (aggregate growth) by root finding on common
     random numbers.
     """
-    f = facts or tier_facts()
+    f = facts
     size_model = GroupedLognormal(
         np.array([f.firms - f.between_50_100 - f.over_100, f.between_50_100, f.over_100]),
         np.array([0.0, 50.0, 100.0, np.inf]), total=f.total_sales)
@@ -177,7 +187,8 @@ def calibrate(facts: TierFacts | None = None) -> Calibration:
     growth_params, growth_cov = _fit(growth_model, np.array([0.1, np.log(0.3)]))
     draft = Calibration(size_params, size_cov, growth_params, growth_cov, 0.0, f)
 
-    sizes, log_growth = _draw_2012(draft, draws=CALIBRATION_DRAWS, rng=np.random.default_rng(1))
+    sizes, log_growth = _draw_base_year(draft, draws=CALIBRATION_DRAWS,
+                                        rng=np.random.default_rng(1))
 
     def gap(rho: float) -> float:  # the same draws for every rho: common random numbers
         growth = np.expm1(log_growth(rho))
@@ -198,7 +209,7 @@ def _truncated_lognormal(rng: np.random.Generator, mu: np.ndarray, sigma: np.nda
 
 
 def draw_sizes(calibration: Calibration, *, draws: int, rng: np.random.Generator) -> np.ndarray:
-    """2012 firm sales (亿元), ``(draws, firms)``, with the documented tier counts and total.
+    """Base-year firm sales (亿元), ``(draws, firms)``, with the documented tier counts and total.
 
     Notes
     -----
@@ -242,10 +253,10 @@ def _growth_shocks(rng: np.random.Generator, log_size: np.ndarray, corr: np.ndar
     return _correlated(_standardised(log_size), rng.standard_normal(log_size.shape), corr)
 
 
-def simulate_2012(calibration: Calibration, *, draws: int, rng: np.random.Generator,
+def simulate_base_year(calibration: Calibration, *, draws: int, rng: np.random.Generator,
                   corr: float | None = None) -> pd.DataFrame:
-    """Simulated 2012 cross-sections: tier counts, total, growth counts, aggregate growth."""
-    sizes, log_growth = _draw_2012(calibration, draws=draws, rng=rng)
+    """Simulated base-year cross-sections: tier counts, total, growth counts, aggregate growth."""
+    sizes, log_growth = _draw_base_year(calibration, draws=draws, rng=rng)
     growth = np.expm1(log_growth(calibration.size_growth_corr if corr is None else corr))
     counts = _tier_counts(sizes)
     return pd.DataFrame({
@@ -257,9 +268,9 @@ def simulate_2012(calibration: Calibration, *, draws: int, rng: np.random.Genera
     })
 
 
-def _draw_2012(calibration: Calibration, *, draws: int, rng: np.random.Generator
+def _draw_base_year(calibration: Calibration, *, draws: int, rng: np.random.Generator
                ) -> tuple[np.ndarray, Callable[[float], np.ndarray]]:
-    """2012 sizes, and log growth as a function of the size-growth correlation.
+    """Base-year sizes, and log growth as a function of the size-growth correlation.
 
     Every random number is drawn here, so the function of the correlation is deterministic
     (calibration evaluates it at several correlations on the same draws).
@@ -289,9 +300,9 @@ class TierPaths:
     Attributes
     ----------
     counts
-        ``{year: {tier: (draws,) counts}}`` for 2012-2015.
+        ``{year: {tier: (draws,) counts}}`` from the base year to the last target year.
     totals
-        ``(draws, len(YEARS))`` aggregate sales.
+        ``(draws, years)`` aggregate sales, base year first.
     """
 
     scenario: str
@@ -315,13 +326,13 @@ class TierPaths:
 def simulate_tiers(calibration: Calibration, *, sales_shifts: Mapping[str, np.ndarray],
                    long_run_growth: np.ndarray, persistence: np.ndarray, seed: int
                    ) -> dict[str, TierPaths]:
-    """Simulate the 100 firms from 2012 to 2015, once, for every scenario.
+    """Simulate the 100 firms from the base year to the last target year, once per scenario.
 
     Parameters
     ----------
     sales_shifts
-        Per scenario, the ``(draws, 3)`` policy sales effect in 2013-2015 relative to the
-        baseline mix (亿元).
+        Per scenario, the ``(draws, years - 1)`` policy sales effect after the base year,
+        against the baseline mix (亿元).
     long_run_growth, persistence
         Per-draw parameters ``long_run_sales_growth`` and ``growth_persistence``.
     seed
@@ -331,7 +342,8 @@ def simulate_tiers(calibration: Calibration, *, sales_shifts: Mapping[str, np.nd
 
     Notes
     -----
-    For year ``k = 1, 2, 3`` after 2012 (``φ`` persistence, ``σ``, ``μ`` the 2012 growth fit):
+    For year ``k = 1, 2, ...`` after the base year (``φ`` persistence, ``σ``, ``μ`` the base-year
+    growth fit):
     ``μ_k = μ_lr + φ^k (μ - μ_lr)`` with ``μ_lr = ln(1 + g_lr) - σ²/2``;
     ``ln(1 + g_ik) = μ_k + σ (ρ φ^k z_ik + sqrt(1 - ρ² φ^{2k}) ε_ik)``;
     baseline sales ``B_ik = B_i,k-1 (1 + g_ik)``; scenario sales
@@ -339,9 +351,10 @@ def simulate_tiers(calibration: Calibration, *, sales_shifts: Mapping[str, np.nd
     """
     draws = len(long_run_growth)
     rng = np.random.default_rng(seed)
+    years = calibration.facts.years
     counts = {name: {year: {tier: np.empty(draws, dtype=int) for tier in TIERS}
-                     for year in YEARS} for name in sales_shifts}
-    totals = {name: np.empty((draws, len(YEARS))) for name in sales_shifts}
+                     for year in years} for name in sales_shifts}
+    totals = {name: np.empty((draws, len(years))) for name in sales_shifts}
     rho = calibration.size_growth_corr
     for start in range(0, draws, CHUNK):
         sl = slice(start, min(start + CHUNK, draws))
@@ -351,7 +364,7 @@ def simulate_tiers(calibration: Calibration, *, sales_shifts: Mapping[str, np.nd
         mu, sigma = gp[:, :1], np.exp(gp[:, 1:])
         mu_lr = np.log1p(long_run_growth[sl])[:, None] - sigma ** 2 / 2
         phi = persistence[sl][:, None]
-        for k, year in enumerate(YEARS):
+        for k, year in enumerate(years):
             if k:
                 decay = phi ** k
                 shocks = _growth_shocks(rng, np.log(base), rho * decay)

@@ -1,4 +1,4 @@
-"""Firm-panel estimators (statsmodels) and their results objects.
+"""Naive firm-panel estimators (pooled OLS, two-way fixed effects) and their results objects.
 
 Pooled OLS (the naive benchmark), two-way fixed effects with firm-clustered standard errors,
 a stacked difference-in-differences and an event study with a joint pre-trend test. Fixed
@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from evaluation.errors import ParameterError, problem
@@ -57,6 +56,9 @@ class WaldTest:
     p_value: float
 
     def __str__(self) -> str:
+        if self.df_denom == 0:  # no finite denominator: chi-square(q) / q
+            return (f"chi2({self.df_num}) = {self.statistic * self.df_num:.3f}, "
+                    f"p = {self.p_value:.3f}")
         return (f"F({self.df_num}, {self.df_denom}) = {self.statistic:.3f}, "
                 f"p = {self.p_value:.3f}")
 
@@ -268,10 +270,10 @@ def _fit(*, estimator: str, panel: pd.DataFrame, y: np.ndarray, x: pd.DataFrame,
 
     Notes
     -----
-    statsmodels' cluster covariance with ``use_correction`` multiplies the sandwich by
-    ``G/(G-1) (N-1)/(N-K)``; the absorbed effects add ``A`` parameters (see
-    :func:`_absorbed_dof`), so the covariance is rescaled by ``(N-K)/(N-K-A)`` to give
-    ``G/(G-1) (N-1)/(N-K-A)``. Inference uses t and F with ``G-1`` denominator degrees of
+    The cluster-robust sandwich ``(X'X)^-1 (sum_g X_g'u_g u_g'X_g) (X'X)^-1`` is scaled by
+    ``G/(G-1) (N-1)/(N-K-A)``, where the absorbed effects add ``A`` parameters (see
+    :func:`_absorbed_dof`) - statsmodels' ``use_correction`` factor with ``K + A``
+    parameters. Inference uses t and F with ``G-1`` denominator degrees of
     freedom.
     """
     if groups:
@@ -283,18 +285,23 @@ def _fit(*, estimator: str, panel: pd.DataFrame, y: np.ndarray, x: pd.DataFrame,
     if n - k - absorbed_dof <= 0:
         raise ParameterError(problems=[problem("panel", "design", f"{n} observations",
                                                f"more than {k + absorbed_dof} parameters")])
-    fitted = sm.OLS(y_t, x_t).fit(cov_type="cluster",
-                                  cov_kwds={"groups": clusters, "use_correction": True})
-    n_clusters = int(np.unique(clusters).size)
-    cov = fitted.cov_params() * (n - k) / (n - k - absorbed_dof)
+    bread = np.linalg.pinv(x_t.T @ x_t)
+    params = bread @ (x_t.T @ y_t)
+    resid = y_t - x_t @ params
+    codes = pd.factorize(clusters)[0]
+    n_clusters = int(codes.max()) + 1
+    scores = np.column_stack([np.bincount(codes, weights=x_t[:, j] * resid,
+                                          minlength=n_clusters) for j in range(k)])
+    correction = n_clusters / (n_clusters - 1) * (n - 1) / (n - k - absorbed_dof)
+    cov = correction * bread @ (scores.T @ scores) @ bread
     names = list(x.columns)
     if n_clusters < MIN_CLUSTERS:
         cautions = [FEW_CLUSTERS_CAUTION.format(g=n_clusters, m=MIN_CLUSTERS), *cautions]
     synthetic = bool("synthetic" in panel.columns and panel["synthetic"].astype(bool).any())
-    r2 = 1 - float(fitted.ssr) / float(np.sum((y_t - y_t.mean()) ** 2))
+    r2 = 1 - float(resid @ resid) / float(np.sum((y_t - y_t.mean()) ** 2))
     return result_type(
         estimator=estimator, outcome=outcome, treatment=treatment,
-        params=pd.Series(fitted.params, index=names),
+        params=pd.Series(params, index=names),
         cov=pd.DataFrame(cov, index=names, columns=names), df_inference=n_clusters - 1,
         nobs=n, n_entities=int(panel[entity].nunique()), n_periods=int(panel[time].nunique()),
         n_clusters=n_clusters, cluster=cluster, absorbed=absorbed, rsquared=r2,
@@ -458,6 +465,7 @@ def fit_event_study(panel: pd.DataFrame, *, outcome: str = "log_sales",
                   cautions=_design_cautions(design, staggered=EVENT_STUDY_STAGGERED_CAUTION),
                   result_type=EventStudyResults,
                   event_times={names[k]: k for k in window if names[k] in present})
+    assert isinstance(result, EventStudyResults)
     lead_terms = tuple(t for t in present if t.startswith("lead_"))
     if not lead_terms:
         return result

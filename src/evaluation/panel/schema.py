@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ OWNERSHIP_TYPES = ("SOE", "private", "foreign")
 FIRST_VALID_YEAR, LAST_VALID_YEAR = 1978, 2100
 TRUE_TEXT, FALSE_TEXT = ("true", "1", "yes"), ("false", "0", "no")
 KEY = ("firm_id", "year")
+MIN_FIRMS = 2
+"""Fewest firms a panel may hold: every estimator compares firms."""
 
 
 @dataclass(frozen=True)
@@ -103,14 +106,18 @@ def load_panel(path: str | Path | None = None) -> pd.DataFrame:
         One line per problem, naming the file, row (and CSV line), column, value found and
         value expected.
     """
-    path = Path(path) if path else synthetic_panel_file()
+    if path and not Path(path).expanduser().is_absolute():  # relative to the project root
+        path = project.current().root / Path(path)
+    path = Path(path).expanduser() if path else synthetic_panel_file()
     raw = _read_csv(path)
     return add_derived_columns(validate_panel(raw, file=path))
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(problems=[problem(path, "", "no such file", "a firm-panel CSV file")])
+    from evaluation.data.schema import duplicate_columns
+    from evaluation.io import read_bytes
+
+    read_bytes(path, expected="a firm-panel CSV file")  # a folder, a link loop: one clear line
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except UnicodeDecodeError as err:
@@ -125,6 +132,12 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if table.empty:
         raise DataError(problems=[problem(path, "", "a header but no data rows",
                                           "one row per firm-year")])
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    repeated = duplicate_columns(header)
+    if repeated:
+        raise DataError(problems=[problem(path, "line 1 (header)", f"the column {name!r} more "
+                                          "than once", "each column once") for name in repeated])
     return table
 
 
@@ -151,7 +164,7 @@ def validate_panel(raw: pd.DataFrame, *, file: str | Path) -> pd.DataFrame:
             if col.kind == "integer":
                 fractional = values.notna() & (values % 1 != 0)
                 values = values.where(~fractional)
-            bad = values.isna()
+            bad = values.isna() | ~np.isfinite(values.astype("float64"))
             table[col.name] = values.astype("float64")
         elif col.kind == "boolean":
             lowered = text.str.lower()
@@ -160,16 +173,25 @@ def validate_panel(raw: pd.DataFrame, *, file: str | Path) -> pd.DataFrame:
         else:
             bad = text.eq("")
             table[col.name] = text.where(~bad, None)
-        for row in np.flatnonzero(bad.to_numpy()):
+        for row in (int(r) for r in np.flatnonzero(bad.to_numpy())):
             cell = raw[col.name].iloc[row]
-            found = repr(cell) if cell.strip() else "an empty cell"
-            problems[(row, col.name)] = problem(file, _where(row, col.name), found, col.expected)
+            text_found = repr(cell) if cell.strip() else "an empty cell"
+            if cell.strip().lower().lstrip("+-") in ("inf", "infinity", "nan"):
+                text_found = f"{cell!r} (not a finite number)"
+            problems[(row, col.name)] = problem(file, _where(row, col.name), text_found,
+                                                col.expected)
     for key, found in _schema_problems(table, raw=raw, file=file):
         problems.setdefault(key, found)
     if problems:
         order = {name: i for i, name in enumerate(COLUMN_NAMES)}
         raise DataError(problems=[problems[k] for k in
                                   sorted(problems, key=lambda k: (k[0], order.get(k[1], -1)))])
+    firms = table["firm_id"].nunique()
+    if firms < MIN_FIRMS:
+        raise DataError(problems=[problem(file, "column firm_id",
+                                          f"{firms} firm{'s' if firms != 1 else ''}",
+                                          f"at least {MIN_FIRMS} firms (effects are estimated by "
+                                          "comparing firms)")])
     table["year"] = table["year"].astype("int64")
     return table.sort_values(list(KEY)).reset_index(drop=True)
 

@@ -1,7 +1,9 @@
-"""A SYNTHETIC firm panel calibrated to the published 2012 aggregates, with a planted effect.
+"""A SYNTHETIC firm panel calibrated to the published aggregates, with a planted effect.
 
-Real firm records are confidential. This generator stands in for them: the 2012 cross-section
-matches the 2013 plan's figures exactly (total sales, firms by sales tier, firms by growth, the
+Real firm records are confidential. This generator stands in for them: the calibration year's
+cross-section (the latest year with published outcomes, see
+:mod:`evaluation.panel.calibration`) matches the published figures exactly (total sales,
+firms by sales tier, firms by growth, the
 aggregate growth rate), subsidy and loan receipt favour bigger firms (so a naive regression is
 biased), and subsidy receipt raises log sales by :data:`PLANTED_EFFECT`, which the estimators in
 :mod:`evaluation.panel.estimators` must recover.
@@ -9,7 +11,6 @@ biased), and subsidy receipt raises log sales by :data:`PLANTED_EFFECT`, which t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,15 +18,14 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit
 
-from evaluation.data.facts import default_facts
+from evaluation.panel.calibration import CalibrationTargets, calibration_targets
 from evaluation.panel.schema import COLUMN_NAMES, synthetic_panel_file
 
 # ---- design parameters (chosen for the simulation; none is an estimate of the real programme)
-SEED = 2013  # seed of the committed panel (the 2013 plan's edition)
-FIRST_YEAR, LAST_YEAR = 2008, 2015  # years around the calibration year
-CALIBRATION_YEAR = 2012  # the year the 2013 plan reports outcomes for
+SEED = 2013  # seed of the committed panel (any integer; kept so the panel is unchanged)
+YEARS_BEFORE, YEARS_AFTER = 4, 3  # panel spans the calibration year - 4 .. + 3
 PLANTED_EFFECT = 0.10  # effect of subsidy receipt on log sales (log points), the value to recover
-ADOPTION_YEARS = (2011, 2012, 2013)  # years firms can first receive a subsidy (staggered)
+ADOPTION_OFFSETS = (-1, 0, 1)  # first subsidy years, relative to the calibration year
 COMMON_GROWTH = 0.08  # common trend in log sales per year
 NOISE_SD = 0.28  # firm-year noise in log sales; sqrt(2) * 0.28 = 0.40 is the spread of one-year
 # log growth that puts ~40 of 100 firms above +20% and ~21 above +50% around a 0.08 median
@@ -35,10 +35,11 @@ COHORT_SIZE_SLOPE = 0.8  # bigger firms adopt earlier: latent order = -b z(size)
 LOAN_INTERCEPT, LOAN_SIZE_SLOPE = 0.0, 1.0  # logit P(loan in a year) = a + b z(size)
 LOAN_SALES_SPREAD = 0.5  # sd of log(loans / sales) among borrowers
 INVESTMENT_SALES_SPREAD = 0.3  # sd of log(investment / sales)
-# 亿元; the plan says 超过7亿元 (more than 7, plan2013.2012.tax_relief_amount); the exact sum is
+# 亿元; the plan says 超过7亿元 (more than 7, indicator tax_relief_amount); the exact sum is
 # unpublished, so any value above 7 is consistent with it
-TAX_RELIEF_2012_TOTAL = 7.5
-# Latent 2012 sizes (亿元) drawn inside the published tiers so calibration moves few firms: the
+TAX_RELIEF_TOTAL = 7.5
+# Latent calibration-year sizes (亿元) drawn inside the published tiers so calibration moves
+# few firms: the
 # top tier uniform (in logs) within TOP_TIER_RANGE, the second within SECOND_TIER_RANGE, the rest
 # log-normal with median SMALL_FIRM_MEDIAN and log-sd SMALL_FIRM_SPREAD, capped at SMALL_FIRM_CAP.
 TOP_TIER_RANGE = (105.0, 250.0)
@@ -53,43 +54,6 @@ SECTORS = ("non-ferrous metals", "salt-lake chemicals", "oil and gas", "power",
 OWNERSHIP_SHARES = {"SOE": 0.4, "private": 0.5, "foreign": 0.1}
 
 
-@dataclass(frozen=True)
-class CalibrationTargets:
-    """The published 2012 aggregates the synthetic panel matches (fact ids in ``facts.csv``)."""
-
-    firms: int  # plan2013.2012.firms
-    sales_total: float  # plan2013.2012.sales_revenue, 亿元
-    sales_growth: float  # plan2013.2012.sales_growth, percent
-    firms_sales_over_100: int  # plan2013.2012.firms_sales_over_100
-    firms_sales_50_100: int  # plan2013.2012.firms_sales_50_100
-    firms_growth_over_20pct: int  # plan2013.2012.firms_growth_over_20pct
-    firms_growth_over_50pct: int  # plan2013.2012.firms_growth_over_50pct
-    subsidy_total: float  # plan2013.2012.special_fund, 亿元
-    loans_total: float  # plan2013.2012.matching_realised, 亿元
-    investment_total: float  # plan2013.2012.project_investment, 亿元
-    tax_relief_firms: int  # plan2013.2012.tax_relief_firms
-
-
-def calibration_targets(facts: pd.DataFrame | None = None) -> CalibrationTargets:
-    """Read the calibration targets from the curated facts (``plan2013.2012.*``)."""
-    facts = default_facts() if facts is None else facts
-
-    def value(indicator: str) -> float:
-        return float(facts.loc[f"plan2013.{CALIBRATION_YEAR}.{indicator}", "value"])
-
-    return CalibrationTargets(
-        firms=int(value("firms")), sales_total=value("sales_revenue"),
-        sales_growth=value("sales_growth"),
-        firms_sales_over_100=int(value("firms_sales_over_100")),
-        firms_sales_50_100=int(value("firms_sales_50_100")),
-        firms_growth_over_20pct=int(value("firms_growth_over_20pct")),
-        firms_growth_over_50pct=int(value("firms_growth_over_50pct")),
-        subsidy_total=value("special_fund"), loans_total=value("matching_realised"),
-        investment_total=value("project_investment"),
-        tax_relief_firms=int(value("tax_relief_firms")),
-    )
-
-
 def simulate_panel(*, seed: int = SEED, planted_effect: float = PLANTED_EFFECT,
                    targets: CalibrationTargets | None = None) -> pd.DataFrame:
     """Simulate one SYNTHETIC firm panel (schema of :mod:`evaluation.panel.schema`).
@@ -101,7 +65,7 @@ def simulate_panel(*, seed: int = SEED, planted_effect: float = PLANTED_EFFECT,
     planted_effect
         True effect of subsidy receipt on log sales.
     targets
-        2012 aggregates to match; default from the curated facts.
+        Calibration-year aggregates to match; default from the curated facts.
 
     Returns
     -------
@@ -110,28 +74,32 @@ def simulate_panel(*, seed: int = SEED, planted_effect: float = PLANTED_EFFECT,
 
     Notes
     -----
-    Untreated potential outcomes follow ``ln s_it = a_i + g (t - 2012) + e_it`` with
+    Untreated potential outcomes follow ``ln s_it = a_i + g (t - c) + e_it`` (``c`` the
+    calibration year) with
     ``e_it ~ N(0, NOISE_SD^2)``; observed ``ln s_it = ... + beta D_it`` with
-    ``D_it = 1[t >= adoption_i]`` (absorbing, staggered over :data:`ADOPTION_YEARS`).
+    ``D_it = 1[t >= adoption_i]`` (absorbing, staggered over :data:`ADOPTION_OFFSETS`).
     Adoption depends on firm size ``a_i`` only (bigger firms are more likely and earlier to be
     subsidised): this biases pooled OLS upward but is absorbed by firm fixed effects.
-    Calibration then moves the 2012 and 2011 cross-sections to the published figures: a common
+    Calibration then moves the calibration year's and the previous year's cross-sections to
+    the published figures: a common
     shift of each year (absorbed by year effects) chosen by root-finding so the totals match, and
     clipping of the few firms whose rank puts them on the wrong side of a tier or growth
-    threshold. Subsidy, loan, investment and tax-relief amounts are scaled so their 2012 totals
+    threshold. Subsidy, loan, investment and tax-relief amounts are scaled so their
+    calibration-year totals
     match the plan's special fund, realised loans, project investment and the tax-relief count.
     """
     targets = calibration_targets() if targets is None else targets
     rng = np.random.default_rng(seed)
     n = targets.firms
-    years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
+    base = targets.year
+    years = np.arange(base - YEARS_BEFORE, base + YEARS_AFTER + 1)
     size = _firm_sizes(rng, targets)
     z = (size - size.mean()) / size.std()
-    adoption = _adoption_years(rng, z)
+    adoption = _adoption_years(rng, z, base)
     treated = years[None, :] >= adoption[:, None]
-    log_sales = (size[:, None] + COMMON_GROWTH * (years - CALIBRATION_YEAR)[None, :]
+    log_sales = (size[:, None] + COMMON_GROWTH * (years - base)[None, :]
                  + rng.normal(0.0, NOISE_SD, size=(n, years.size)) + planted_effect * treated)
-    i12 = int(np.flatnonzero(years == CALIBRATION_YEAR)[0])
+    i12 = int(np.flatnonzero(years == base)[0])
     log_sales[:, i12] = np.log(_calibrated_levels(log_sales[:, i12], targets))
     growth = _calibrated_log_growth(log_sales[:, i12] - log_sales[:, i12 - 1],
                                     np.exp(log_sales[:, i12]), targets)
@@ -162,22 +130,24 @@ def simulate_panel(*, seed: int = SEED, planted_effect: float = PLANTED_EFFECT,
 
 
 def _firm_sizes(rng: np.random.Generator, targets: CalibrationTargets) -> np.ndarray:
-    """Latent 2012 log sales: a few giants, a second tier, and a long tail of small firms."""
+    """Latent calibration-year log sales: a few giants, a second tier, a long tail."""
     n_top, n_second = targets.firms_sales_over_100, targets.firms_sales_50_100
     n_rest = targets.firms - n_top - n_second
-    top = rng.uniform(*np.log(TOP_TIER_RANGE), n_top)
-    second = rng.uniform(*np.log(SECOND_TIER_RANGE), n_second)
+    top = rng.uniform(float(np.log(TOP_TIER_RANGE[0])), float(np.log(TOP_TIER_RANGE[1])), n_top)
+    second = rng.uniform(float(np.log(SECOND_TIER_RANGE[0])),
+                         float(np.log(SECOND_TIER_RANGE[1])), n_second)
     rest = np.minimum(rng.normal(np.log(SMALL_FIRM_MEDIAN), SMALL_FIRM_SPREAD, n_rest),
                       np.log(SMALL_FIRM_CAP))
     return rng.permutation(np.concatenate([top, second, rest]))
 
 
-def _adoption_years(rng: np.random.Generator, z: np.ndarray) -> np.ndarray:
+def _adoption_years(rng: np.random.Generator, z: np.ndarray, base: int) -> np.ndarray:
     """First subsidy year per firm (``inf`` = never): bigger firms more likely and earlier."""
     ever = rng.random(z.size) < expit(ADOPTION_INTERCEPT + ADOPTION_SIZE_SLOPE * z)
     order = -COHORT_SIZE_SLOPE * z + rng.normal(size=z.size)
     cohort = np.digitize(order, np.quantile(order, [1 / 3, 2 / 3]))
-    return np.where(ever, np.asarray(ADOPTION_YEARS, dtype=float)[cohort], np.inf)
+    years = base + np.asarray(ADOPTION_OFFSETS, dtype=float)
+    return np.where(ever, years[cohort], np.inf)
 
 
 def _rank_clip(values: np.ndarray, bands: list[tuple[int, float, float]]) -> np.ndarray:
@@ -194,7 +164,7 @@ def _rank_clip(values: np.ndarray, bands: list[tuple[int, float, float]]) -> np.
 
 
 def _calibrated_levels(log_level: np.ndarray, targets: CalibrationTargets) -> np.ndarray:
-    """2012 sales with the published tier counts and total (亿元)."""
+    """Calibration-year sales with the published tier counts and total (亿元)."""
     rest = targets.firms - targets.firms_sales_over_100 - targets.firms_sales_50_100
     bands = [(targets.firms_sales_over_100, 100 + TIER_MARGIN, np.inf),
              (targets.firms_sales_50_100, 50 + TIER_MARGIN, 100 - TIER_MARGIN),
@@ -207,9 +177,9 @@ def _calibrated_levels(log_level: np.ndarray, targets: CalibrationTargets) -> np
     return levels(shift)
 
 
-def _calibrated_log_growth(log_growth: np.ndarray, sales_2012: np.ndarray,
+def _calibrated_log_growth(log_growth: np.ndarray, sales_now: np.ndarray,
                            targets: CalibrationTargets) -> np.ndarray:
-    """2011-to-2012 log growth with the published growth counts and aggregate growth."""
+    """Log growth into the calibration year with the published counts and aggregate."""
     over_50 = targets.firms_growth_over_50pct
     over_20 = targets.firms_growth_over_20pct - over_50
     rest = targets.firms - over_50 - over_20
@@ -222,7 +192,7 @@ def _calibrated_log_growth(log_growth: np.ndarray, sales_2012: np.ndarray,
         return _rank_clip(log_growth + shift, bands)
 
     def gap(shift: float) -> float:
-        return sales_2012.sum() / (sales_2012 * np.exp(-growth(shift))).sum() - aggregate
+        return sales_now.sum() / (sales_now * np.exp(-growth(shift))).sum() - aggregate
 
     return growth(brentq(gap, -5.0, 5.0, xtol=1e-14))
 
@@ -230,7 +200,8 @@ def _calibrated_log_growth(log_growth: np.ndarray, sales_2012: np.ndarray,
 def _tax_relief(rng: np.random.Generator, sales: np.ndarray, treated: np.ndarray, i12: int,
                 targets: CalibrationTargets) -> np.ndarray:
     """Tax relief: each year up to ``tax_relief_firms`` subsidised firms (drawn in proportion to
-    sales) share an amount scaled to sales; 2012 sums to :data:`TAX_RELIEF_2012_TOTAL`."""
+    sales) share an amount scaled to sales; the calibration year sums to
+    :data:`TAX_RELIEF_TOTAL`."""
     relief = np.zeros_like(sales)
     for t in range(sales.shape[1]):
         eligible = np.flatnonzero(treated[:, t])
@@ -240,7 +211,7 @@ def _tax_relief(rng: np.random.Generator, sales: np.ndarray, treated: np.ndarray
         chosen = rng.choice(eligible, size=min(targets.tax_relief_firms, eligible.size),
                             replace=False, p=weights)
         relief[chosen, t] = sales[chosen, t]
-    scale = TAX_RELIEF_2012_TOTAL / relief[:, i12].sum()
+    scale = TAX_RELIEF_TOTAL / relief[:, i12].sum()
     return relief * scale
 
 

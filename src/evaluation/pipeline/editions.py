@@ -18,6 +18,8 @@ from typing import Any
 from evaluation import project
 from evaluation.errors import ConfigError, Problem, problem
 
+EDITION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+"""An edition name: a plain file name of letters, digits, '-' and '_' (no folders, no dots)."""
 NOTEBOOK_PATTERN = re.compile(r"^\d\d-[A-Za-z0-9_-]+\.ipynb$")
 RESERVED_PARAMETERS = ("seed",)
 """Edition keys allowed even when no notebook declares them (recorded in the manifest)."""
@@ -113,24 +115,46 @@ def _literal_type(default: str) -> tuple[type, ...] | None:
     return (list,) if isinstance(value, tuple) else None
 
 
+def check_edition_name(name: object, *, where: str | Path | None = None) -> str:
+    """Return ``name`` if it is a valid edition name, else raise :class:`ConfigError`.
+
+    Every command that takes an edition name calls this before building any path from it, so
+    ``../src`` or ``/tmp/x`` can never name a file or folder outside ``data/editions/`` and
+    ``reports/``.
+
+    Parameters
+    ----------
+    name
+        The name as given (command line, edition file).
+    where
+        What to name in the message (default ``--edition``).
+    """
+    if isinstance(name, str) and EDITION_NAME.match(name):
+        return name
+    raise ConfigError(problems=[problem(where or "--edition", "edition name", repr(name),
+                                        "1-64 letters, digits, '-' or '_' starting with a "
+                                        "letter or digit, e.g. 2014")])
+
+
 def load_edition(name: str, *, editions_dir: str | Path | None = None) -> Edition:
     """Read ``<editions_dir>/<name>.yaml`` and check its shape.
 
     The file must be a flat mapping whose ``edition`` key equals ``name`` (so a plain
     papermill run with ``-f`` selects the same edition).
     """
-    from evaluation.data.sources import read_yaml  # yaml: imported only when needed
+    from evaluation.io import describe, read_yaml  # yaml: imported only when needed
 
+    check_edition_name(name)
     editions_dir = Path(editions_dir or project.current().editions_dir)
     path = editions_dir / f"{name}.yaml"
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         known = sorted(p.stem for p in editions_dir.glob("*.yaml"))
         expected = (f"one of the editions {known}" if known else
                     f"an edition file in {project.display_path(editions_dir)}")
         raise ConfigError(problems=[problem(path, "", "no such edition file", expected)])
     doc = read_yaml(path)
     if not isinstance(doc, dict):
-        raise ConfigError(problems=[problem(path, "", type(doc).__name__,
+        raise ConfigError(problems=[problem(path, "top level", describe(doc),
                                             "a mapping of parameter names to values")])
     problems = [problem(path, f"key {key!r}", type(key).__name__, "a parameter name (text)")
                 for key in doc if not isinstance(key, str)]
@@ -217,7 +241,9 @@ def validate_edition(edition: Edition, notebooks: list[Path]) -> dict[Path, dict
     """Check the edition against every notebook; return the parameters to pass to each.
 
     Every notebook must declare ``edition``; every edition key must be declared by at least one
-    notebook (``seed`` excepted); a value must fit the type each declaring notebook gives it.
+    notebook (``seed`` excepted); a value must fit the type each declaring notebook gives it and
+    mean something (:mod:`evaluation.pipeline.edition_values`: draws, seed, years, scenarios,
+    paths).
     Each notebook receives only the parameters it declares.
 
     Raises
@@ -258,6 +284,11 @@ def validate_edition(edition: Edition, notebooks: list[Path]) -> dict[Path, dict
                     f"{type(value).__name__} {value!r}",
                     f"{param.describe_type()} as declared in {project.display_path(nb)} "
                     f"(`{key}: {param.type_name} = {param.default}`)"))
+    from evaluation.pipeline.edition_values import value_problems
+
+    mistyped = {p.location for p in problems}
+    problems += [p for p in value_problems(edition.parameters, path=edition.path)
+                 if p.location not in mistyped]
     if problems:
         raise ConfigError(problems=problems)
     return {nb: {k: v for k, v in edition.parameters.items() if k in params}

@@ -13,6 +13,7 @@ from typing import Any
 
 from evaluation.pipeline.manifest import read_manifest
 from evaluation.pipeline.publish import FAILED_SUFFIX, STAGING
+from evaluation.pipeline.sanitize import sanitize_document
 from evaluation.reports import TEMPLATES_DIR
 
 INDEX_NAME = "index.html"
@@ -60,7 +61,7 @@ def write_index(reports_dir: Path) -> Path:
     import jinja2
 
     template = jinja2.Template(TEMPLATE.read_text(encoding="utf-8"), autoescape=True)
-    html = template.render(editions=_editions(reports_dir))
+    html = sanitize_document(template.render(editions=_editions(reports_dir)))
     path = reports_dir / INDEX_NAME
     tmp = reports_dir / STAGING / f"{INDEX_NAME}.{os.getpid()}.tmp"
     tmp.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,11 @@ blocked, so a reader sees the old edition or the new one, never a mix. A failed 
 touches ``reports/<edition>/``; it replaces ``reports/<edition>.failed/`` instead. Leftovers of
 a killed run (staging folders of dead processes, a half-finished swap) are cleaned up, or put
 back, by the next run.
+
+Nothing outside ``reports/`` can be written: every function here checks the edition name
+(:func:`evaluation.pipeline.editions.check_edition_name`) before it builds a path from it, and
+:func:`swap_in` refuses a target that is not a folder directly inside the reports folder that
+holds the staging area.
 """
 
 from __future__ import annotations
@@ -25,8 +30,20 @@ FAILED_SUFFIX = ".failed"
 _OLD_SUFFIX = ".old"
 
 
+def _checked(edition: str) -> str:
+    from evaluation.pipeline.editions import check_edition_name
+
+    return check_edition_name(edition)
+
+
+def edition_dir(reports_dir: Path, edition: str) -> Path:
+    """``reports_dir/<edition>``, once the name is known to be a plain edition name."""
+    return reports_dir / _checked(edition)
+
+
 def failed_dir(reports_dir: Path, edition: str) -> Path:
     """Where a failed run of ``edition`` leaves its evidence."""
+    _checked(edition)
     return reports_dir / f"{edition}{FAILED_SUFFIX}"
 
 
@@ -43,6 +60,7 @@ def _alive(pid: int) -> bool:
 @contextmanager
 def edition_lock(reports_dir: Path, edition: str) -> Iterator[None]:
     """Hold an exclusive lock on ``edition`` for one run; a second concurrent run fails."""
+    _checked(edition)
     folder = reports_dir / STAGING
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / f"{edition}.lock", "w") as handle:
@@ -61,6 +79,7 @@ def recover(reports_dir: Path, edition: str) -> None:
     Removes staging folders of processes no longer alive; if a swap was cut short between its
     two renames, puts the previous edition back.
     """
+    _checked(edition)
     folder = reports_dir / STAGING
     if not folder.is_dir():
         return
@@ -78,6 +97,7 @@ def recover(reports_dir: Path, edition: str) -> None:
 
 def new_staging(reports_dir: Path, edition: str) -> Path:
     """A fresh, empty staging folder for this process."""
+    _checked(edition)
     path = reports_dir / STAGING / f"{edition}-{os.getpid()}"
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
@@ -95,7 +115,21 @@ def _signals_blocked() -> Iterator[None]:
 
 
 def swap_in(staging: Path, target: Path) -> None:
-    """Make ``staging`` the new ``target`` (all or nothing); the old ``target`` is deleted."""
+    """Make ``staging`` the new ``target`` (all or nothing); the old ``target`` is deleted.
+
+    Raises
+    ------
+    RunError
+        When ``target`` is not a folder directly inside the reports folder whose ``.staging/``
+        holds ``staging`` (nothing is moved then).
+    """
+    areas = [p for p in staging.resolve().parents if p.name == STAGING]
+    reports = areas[0].parent if areas else None
+    if (reports is None or target.parent.resolve() != reports or target.name.startswith(".")
+            or target.is_symlink()):
+        raise RunError(problems=[problem(target, "publish target", "a path outside the reports "
+                                         "folder (or a link)", "a folder directly inside the "
+                                         "reports folder that holds the staging area")])
     old = staging.with_name(staging.name + _OLD_SUFFIX)
     with _signals_blocked():
         if target.exists():

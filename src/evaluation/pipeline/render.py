@@ -2,7 +2,9 @@
 
 Input cells, prompts and the parameters cells are removed; figures stay embedded as base64
 ``data:`` URIs (nbconvert's default); the template (``templates/report.html.j2``) drops every
-script the stock template loads from a CDN, so a report opens with no network at all.
+script the stock template loads from a CDN, so a report opens with no network at all. Every
+page is passed through the allow-list sanitiser (:mod:`evaluation.pipeline.sanitize`) before it is
+written, a second line of defence behind the escaping of data-derived text.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from functools import cache
 
 import nbformat
 
+from evaluation.pipeline.sanitize import sanitize_document
 from evaluation.reports import TEMPLATES_DIR
 
 HIDDEN_CELL_TAGS = ("parameters", "injected-parameters")
@@ -45,10 +48,11 @@ def notebook_html(nb: nbformat.NotebookNode, *, title: str, edition: str, notebo
                   finished: str) -> str:
     """Render an executed notebook as a reviewer's HTML page.
 
-    Safe to call from several threads (rendering is serialised).
+    Safe to call from several threads (rendering is serialised). The page is sanitised
+    (:func:`evaluation.pipeline.sanitize.sanitize_document`).
     """
     resources = {"metadata": {"name": title},
                  "evaluation": {"edition": edition, "notebook": notebook, "finished": finished}}
     with _LOCK:
         body, _ = _exporter().from_notebook_node(nb, resources=resources)
-    return body
+    return sanitize_document(body)

@@ -29,39 +29,42 @@ from evaluation.data.resolve import resolve_or_none
 from evaluation.data.sources import Source, default_sources
 from evaluation.errors import DataError, ParameterError, problem
 from evaluation.model.parameters import ModelInputs, default_inputs
-from evaluation.model.shared import shared_simulation
+from evaluation.model.shared import shared_sensitivity, shared_simulation
 from evaluation.model.simulate import (
-    FISCAL_INSTRUMENTS,
-    INSTRUMENTS,
-    INTERVAL_LEVEL,
-    QUANTILES,
     EffectsResults,
-    Sensitivity,
     describe_draws,
-    sensitivity,
 )
+from evaluation.reports.narrative import model as model_findings
 from evaluation.reports.narrative import targets as findings
+from evaluation.reports.narrative.model import (  # noqa: F401 - re-exported for callers
+    ModelFindings,
+    estimate,
+    interval_level,
+    model_number,
+    parameter_references,
+    short_reference,
+)
 from evaluation.reports.provenance import Citations
 
 SECTIONS = (("headline", "Headline findings"), ("policy", "What follows for policy"),
             ("methods", "Methods and limitations"), ("sources", "Sources"))
-INSTRUMENT_NAMES = {"special_fund": "special-fund grants", "tax_relief": "tax relief",
-                    "credit": "bank credit (bank–enterprise matching)",
-                    "direct_financing": "direct financing", "interest_subsidy": "interest subsidy",
-                    "guarantee": "guarantees"}
-# Parameters each instrument's net additional investment depends on (see model.year_effects).
-CHAIN_PARAMETERS = ("project_capital_ratio", "leverage_take_up", "leakage")
+INSTRUMENT_NAMES = model_findings.INSTRUMENT_NAMES
+# Parameters each instrument's additional investment depends on (see model.effects).
+CHAIN_PARAMETERS = ("long_term_fixed_share", "project_financing_share", "project_capital_ratio",
+                    "leakage")
 INSTRUMENT_PARAMETERS = {
     "special_fund": ("grant_deadweight", "displacement"),
-    "tax_relief": ("tax_relief_excess", "tax_relief_deadweight", "displacement"),
-    "credit": ("loan_fixed_investment_share", "credit_deadweight", "credit_displacement"),
-    "direct_financing": ("long_term_finance_fixed_share", "short_term_notes_fixed_share",
-                         "direct_finance_deadweight", "displacement"),
-    "interest_subsidy": ("loan_fixed_investment_share", "user_cost_elasticity",
+    "tax_relief": ("tax_relief_excess", "tax_relief_reading", "cit_rate_on_base",
+                   "tax_relief_deadweight", "displacement"),
+    "credit": ("loan_long_term_share", "credit_deadweight", "credit_displacement"),
+    "direct_financing": ("trust_long_term_share", "bank_trust_overlap_share",
+                         "refinancing_share", "unitemised_reading", "direct_finance_deadweight",
+                         "displacement"),
+    "interest_subsidy": ("loan_long_term_share", "user_cost_elasticity",
                          "interest_subsidy_years", "credit_displacement"),
-    "guarantee": ("loan_fixed_investment_share", "guarantee_deadweight", "credit_displacement",
-                  "guarantee_default_rate", "loss_given_default", "guarantee_admin_cost_rate",
-                  "guarantee_fee_rate", "guarantee_term_years"),
+    "guarantee": ("guarantee_deadweight", "credit_displacement", "guarantee_default_rate",
+                  "loss_given_default", "guarantee_admin_cost_rate", "guarantee_fee_rate",
+                  "guarantee_term_years"),
 }
 SALES_PARAMETERS = ("output_capital_ratio", "prior_policy_ratio", "ramp_up_year0",
                     "ramp_up_year1")
@@ -71,81 +74,21 @@ TOP_TIER = "firms_sales_over_100"
 BASELINE = "baseline"
 FINANCING_CHECK = "direct_financing_instruments"
 AUDIT_INPUT = "audit of data/checks.yaml on data/facts.csv"
-TOP_SENSITIVITY = 3
 FISCAL_LEVERS = ("special_fund_scale", "tax_relief_scale")
 PERCENT = "{:.0%}"
 
 
 # --------------------------------------------------------------------------- provenance helpers
-def short_reference(reference: Mapping[str, object]) -> str:
-    """``First author et al. (year)`` or ``Author (year)`` of a parameter's reference."""
-    authors = [a.strip() for a in str(reference["authors"]).split(";") if a.strip()]
-    first = authors[0].split(",")[0] if len(authors) > 1 else authors[0]
-    return f"{first}{' et al.' if len(authors) > 1 else ''} ({reference['year']})"
-
-
 def full_reference(reference: Mapping[str, object]) -> str:
     """``Authors (year), title, source`` of a parameter's reference."""
     return (f"{reference['authors']} ({reference['year']}), {reference['title']}, "
             f"{reference['source']}")
 
 
-def parameter_references(names: Sequence[str], inputs: ModelInputs) -> list[str]:
-    """Short references (:func:`short_reference`) of the parameters, without repeats, in order.
-
-    Raises
-    ------
-    ParameterError
-        A name is not a parameter of ``inputs`` (one problem per unknown name).
-    """
-    unknown = [n for n in names if n not in inputs.parameters]
-    if unknown:
-        raise ParameterError(problems=[problem(inputs.path, f"parameter {n!r}", "not defined",
-                                               "a parameter of the effects model")
-                                       for n in unknown])
-    return list(dict.fromkeys(short_reference(inputs.parameters[n].reference) for n in names))
-
-
 def instrument_parameters(instruments: Sequence[str]) -> list[str]:
     """The parameters behind the net additional investment of ``instruments`` (no repeats)."""
     names = [p for i in instruments for p in INSTRUMENT_PARAMETERS[i]]
     return list(dict.fromkeys([*names, *CHAIN_PARAMETERS]))
-
-
-def model_number(cite: Citations, value: float | tuple[float, float], *,
-                 parameters: Sequence[str], inputs: ModelInputs, fmt: str,
-                 unit: str = "") -> str:
-    """A model result span naming ``parameters`` and their references."""
-    return cite.model(value, parameters=list(parameters),
-                      references=parameter_references(parameters, inputs), fmt=fmt, unit=unit)
-
-
-def estimate(cite: Citations, row: Mapping[str, float], *, parameters: Sequence[str],
-             inputs: ModelInputs, fmt: str, unit: str = "", scale: float = 1.0,
-             level: str = "") -> str:
-    """``median (interval p5–p95)`` of a described quantity, each a model span.
-
-    ``level`` (e.g. :func:`interval_level`) is written before ``interval`` when given.
-    """
-    mid = model_number(cite, scale * row["p50"], parameters=parameters, inputs=inputs,
-                       fmt=fmt, unit=unit)
-    band = model_number(cite, (scale * row["p5"], scale * row["p95"]), parameters=parameters,
-                        inputs=inputs, fmt=fmt, unit=unit)
-    return f"{mid} ({level + ' ' if level else ''}interval {band})"
-
-
-def interval_level(cite: Citations) -> str:
-    """The intervals' coverage (``90%``) as a derived span from :data:`model.QUANTILES`.
-
-    Notes
-    -----
-    ``100 × (q_high - q_low)`` with the outer quantiles the model reports.
-    """
-    low, high = QUANTILES[0], QUANTILES[-1]
-    return cite.derived(100 * INTERVAL_LEVEL, formula="100 × (upper quantile - lower quantile)",
-                        inputs=[f"Monte Carlo quantiles {low:g} and {high:g} "
-                                "(evaluation.model.simulate.QUANTILES)"],
-                        fmt="{:.0f}", unit="percent")
 
 
 # --------------------------------------------------------------------------- layout
@@ -213,7 +156,7 @@ class MemoData:
     mix: pd.DataFrame
     results: EffectsResults
     inputs: ModelInputs
-    sensitivity: Sensitivity
+    findings: ModelFindings
     sources: dict[str, Source]
 
 
@@ -228,6 +171,7 @@ def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int,
     facts = default_facts()
     inputs = default_inputs()
     scenarios = list(scenarios)
+    target_years = list(target_years)
     if BASELINE not in scenarios:
         raise ParameterError(problems=[problem(project.current().scenarios_file,
                                                "notebook parameter "
@@ -240,8 +184,11 @@ def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int,
         attainment=targets.attainment(facts),
         audit=run_audit(load_checks(facts=facts), facts),
         mix=targets.financing_mix(facts, year=base_year),
-        results=shared_simulation(scenarios, draws=draws, seed=seed, tier_draws=tier_draws),
-        inputs=inputs, sensitivity=sensitivity("investment_share", inputs=inputs),
+        results=(results := shared_simulation(
+            scenarios, base_year=base_year, target_years=target_years, draws=draws, seed=seed,
+            tier_draws=tier_draws)),
+        inputs=inputs, findings=ModelFindings(
+            results, *shared_sensitivity(results, seed=seed), inputs),
         sources=default_sources())
 
 
@@ -271,18 +218,6 @@ def describe(x: np.ndarray | float, draws: int) -> dict[str, float]:
     return describe_draws(np.broadcast_to(np.asarray(x, dtype=float), (draws,)))
 
 
-def non_fiscal_share(results: EffectsResults) -> dict[str, float]:
-    """Share of 2012 net additional investment from instruments with no fiscal cost.
-
-    Notes
-    -----
-    Per draw ``Σ_{k ∉ fiscal} A_k / Σ_k A_k``: credit and direct financing over all instruments.
-    """
-    net = results.net_2012
-    others = sum(net[k] for k in INSTRUMENTS if k not in FISCAL_INSTRUMENTS)
-    return describe(others / results.headline["net_additional_investment"], results.draws)
-
-
 def odds(results: EffectsResults, target: str, year: int) -> pd.Series:
     """Probability of meeting ``target`` in ``year``, indexed by scenario (in run order)."""
     p = results.probabilities()
@@ -293,8 +228,10 @@ def odds(results: EffectsResults, target: str, year: int) -> pd.Series:
 def target_facts(data: MemoData) -> dict[tuple[str, int], str]:
     """Fact ids of the targets in the odds table: investment and top-tier firms per target year."""
     kinds = ("target", "plan")
+    keys = [(INVESTMENT_TARGET, min(data.target_years))] + [
+        (TOP_TIER, year) for year in data.target_years]
     return {(indicator, year): find_fact(data.facts, indicator, year, kinds=kinds)
-            for indicator in (INVESTMENT_TARGET, TOP_TIER) for year in data.target_years}
+            for indicator, year in keys}
 
 
 # --------------------------------------------------------------------------- findings
@@ -385,41 +322,41 @@ def audit_findings(data: MemoData, cite: Citations) -> str:
 
 
 def attribution_findings(data: MemoData, cite: Citations) -> str:
-    """Bullet: net additional 2012 investment in all and per instrument, cost per fiscal yuan."""
+    """Bullets: the illustrative attribution with its Sobol ranking, break-even values and
+    value for money per instrument."""
     try:
         find_fact(data.facts, INVESTMENT_TARGET, data.base_year)
     except DataError:  # a base year without stated outcomes: the model has no inputs for it
         return (f"<ul><li><b>Attributed effects</b> cannot be computed for {data.base_year}: the "
                 f"documents state no project investment, financing or fiscal figures for "
                 f"{data.base_year}, which the effects model needs.</li></ul>")
-    results, inputs = data.results, data.inputs
-    head = results.headline_table().set_index("quantity")
-    table = results.attribution().set_index("instrument")
-    used = [i for i in INSTRUMENTS if i in table.index]
-    every = instrument_parameters(used)
-    share = estimate(cite, head.loc["investment_share"], parameters=every, inputs=inputs,
-                     fmt="{:.1f}", unit="percent", scale=100)
-    net = estimate(cite, head.loc["net_additional_investment"], parameters=every,
-                   inputs=inputs, fmt="{:.0f}", unit="yi_yuan")
-    sales = estimate(cite, head.loc["sales_growth_share"], parameters=[*every, *SALES_PARAMETERS],
-                     inputs=inputs, fmt="{:.0f}", unit="percent", scale=100)
-    fiscal = [i for i in FISCAL_INSTRUMENTS if i in used]
-    per_yuan = estimate(cite, head.loc["net_per_fiscal_yuan"],
-                        parameters=instrument_parameters(fiscal), inputs=inputs, fmt="{:.2f}")
-    ranked = table.loc[used].sort_values("net_p50", ascending=False)
-    parts = "; ".join(
-        f"{INSTRUMENT_NAMES[name]} " + estimate(
-            cite, {k: r[f"net_{k}"] for k in ("p5", "p50", "p95")},
-            parameters=instrument_parameters([name]), inputs=inputs, fmt="{:.1f}",
-            unit="yi_yuan")
-        for name, r in ranked.iterrows())
-    investment = find_fact(data.facts, INVESTMENT_TARGET, data.base_year)
-    return (f"<ul><li><b>Attributed effects</b> (medians, {interval_level(cite)} intervals): the "
-            f"financing and subsidy measures account for {share} of the {data.base_year} "
-            f"project investment of {cite.fact(investment)}, i.e. {net} of net additional "
-            f"investment, and for {sales} of {data.base_year} sales growth. By instrument: "
-            f"{parts}. Each yuan of fiscal cost ({', '.join(INSTRUMENT_NAMES[i] for i in fiscal)})"
-            f" brought {per_yuan} yuan of net additional investment.</li></ul>")
+    f = data.findings
+    return ("<ul><li>" + model_findings.headline(f, cite) + "</li>\n<li>"
+            + model_findings.break_even_sentence(f, cite) + "</li>\n<li>"
+            + model_findings.value_for_money(f, cite) + "</li>\n<li>"
+            + model_findings.risks(f, cite) + "</li></ul>")
+
+
+def changes_table(data: MemoData, cite: Citations) -> str:
+    """Expected change of project-level additional investment against the baseline (亿元),
+    per scenario and projection year, median and 90% interval (same draws)."""
+    diffs = data.results.differences()
+    diffs = diffs[(diffs["quantity"] == "investment_vs_baseline")
+                  & (diffs["scenario"] != BASELINE)]
+    every = list(data.inputs.parameters)
+    years = sorted(diffs["year"].unique())
+    rows = []
+    for name, part in diffs.groupby("scenario", sort=False):
+        cells = "".join("<td>" + estimate(cite, r, parameters=every, inputs=data.inputs,
+                                          fmt="{:+.1f}") + "</td>"
+                        for r in part.sort_values("year").to_dict("records"))
+        desc = next(sc.description for sc in data.results.scenarios if sc.name == name)
+        rows.append(f'<tr><td title="{escape(desc)}">{escape(str(name))}</td>{cells}</tr>')
+    header = "".join(f"<th>{y}</th>" for y in years)
+    return ("<p><b>Expected change in additional project investment against the baseline</b>"
+            " (亿元, median and interval, same draws):</p>\n"
+            f'<table class="memo-changes"><thead><tr><th>scenario</th>{header}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 def odds_table(data: MemoData, cite: Citations) -> str:
@@ -439,7 +376,8 @@ def odds_table(data: MemoData, cite: Citations) -> str:
         rows.append(f'<tr><td title="{escape(sc.description)}">{escape(sc.name)}</td>'
                     f"{cells}</tr>")
     return ("<p><b>Odds of meeting the targets</b>, per scenario (share of draws; scenario "
-            "descriptions on hover):</p>\n"
+            "descriptions on hover). " + model_findings.probability_note(data.findings, cite) + " "
+            + model_findings.tier_note() + "</p>\n"
             f'<table class="memo-odds"><thead><tr><th>scenario</th>{header}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
 
@@ -464,24 +402,12 @@ def headline_paragraph(data: MemoData, cite: Citations) -> str:
                 f"{_audit_count(data.audit, cite)} checks.</p>")
     row = rows.iloc[0]
     results, inputs = data.results, data.inputs
-    used = [i for i in INSTRUMENTS if np.any(results.gross_2012[i])]
-    every = instrument_parameters(used)
     head = results.headline_table().set_index("quantity")
-    share = estimate(cite, head.loc["investment_share"], parameters=every, inputs=inputs,
-                     fmt="{:.1f}", unit="percent", scale=100, level=interval_level(cite))
-    credit = model_number(cite, 100 * non_fiscal_share(results)["p50"], parameters=every,
-                          inputs=inputs, fmt="{:.0f}", unit="percent")
-    chances = odds(results, INVESTMENT_TARGET, first)
-    all_params = list(inputs.parameters)
-    base = model_number(cite, float(chances[BASELINE]), parameters=all_params, inputs=inputs,
-                        fmt=PERCENT)
-    others = chances.drop(BASELINE).dropna()  # NA: a year the model does not cover
-    best = ""
-    if not others.empty:
-        name = str(others.idxmax())
-        best = (f"; the best of the other scenarios, <i>{escape(name)}</i>, gives "
-                + model_number(cite, float(others[name]), parameters=all_params, inputs=inputs,
-                               fmt=PERCENT))
+    drivers = data.findings.drivers("investment_share")
+    share = estimate(cite, head.loc["investment_share"], parameters=drivers, inputs=inputs,
+                     fmt="{:.1f}", unit="percent", scale=100)
+    top = data.findings.sobol.ranking("investment_share", 2)
+    named = " and ".join(f"<code>{escape(n)}</code>" for n in top["parameter"])
     audit = data.audit
     gap = ""
     if (not data.mix.empty
@@ -497,10 +423,10 @@ def headline_paragraph(data: MemoData, cite: Citations) -> str:
         f"{cite.fact(find_fact(f, 'sales_revenue', y))} "
         f"({cite.fact(find_fact(f, 'sales_growth', y))} growth). The {first} investment target "
         f"of {cite.fact(row['target_fact_id'])} requires {required_growth(row, cite)} on "
-        f"{y}; {attained}. The financing and subsidy measures account for an estimated {share} "
-        f"of {y} project investment, {credit} of it through credit and direct financing rather "
-        f"than fiscal money. Under the {y} policy mix (<i>{BASELINE}</i>) the chance of reaching "
-        f"the {first} investment target is {base}{best}. The documents' own arithmetic holds in "
+        f"{y}; {attained}. Under assumed additionality, the financing and subsidy measures "
+        f"would account for {share} of {y} investment in the 双百 projects; this is an "
+        f"illustrative attribution, driven mostly by the judgement parameters {named}, not a "
+        f"measured effect. The documents' own arithmetic holds in "
         f"{_audit_count(audit, cite, CONSISTENT)} of {_audit_count(audit, cite)} checks{gap}.</p>")
 
 
@@ -508,65 +434,12 @@ def headline_section(data: MemoData, cite: Citations) -> str:
     """Section 1: lede, targets, audit, attributed effects and the odds per scenario."""
     return section("headline", "\n".join([
         headline_paragraph(data, cite), targets_findings(data, cite), audit_findings(data, cite),
-        attribution_findings(data, cite), odds_table(data, cite)]))
+        attribution_findings(data, cite), changes_table(data, cite), odds_table(data, cite)]))
 
 
 def policy_section(data: MemoData, cite: Citations) -> str:
-    """Section 2: what follows for policy, each point conditional on the computed results."""
-    results, inputs = data.results, data.inputs
-    used = [i for i in INSTRUMENTS if np.any(results.gross_2012[i])]
-    fiscal = [i for i in FISCAL_INSTRUMENTS if i in used]
-    every, all_params = instrument_parameters(used), list(inputs.parameters)
-    items = []
-    credit = non_fiscal_share(results)
-    carried = "Credit, not the budget, carried" if credit["p50"] > 0.5 else \
-        "The budget, more than credit, carried"
-    head = results.headline_table().set_index("quantity")
-    per_yuan = head.loc["net_per_fiscal_yuan"]
-    cost = describe(sum(results.cost_2012[i] for i in fiscal), results.draws)
-    cost_span = model_number(cite, cost["p50"], parameters=["tax_relief_excess"], inputs=inputs,
-                             fmt="{:.1f}", unit="yi_yuan")
-    below = per_yuan["p95"] < 1
-    items.append(
-        f"<li><b>{carried} the effect.</b> Credit and direct financing give "
-        + estimate(cite, {k: 100 * v for k, v in credit.items()}, parameters=every,
-                   inputs=inputs, fmt="{:.0f}", unit="percent")
-        + f" of the net additional investment. The fiscal instruments cost {cost_span} and "
-        + ("even at the top of the interval return less than one yuan of additional investment "
-           "per yuan: most of it financed projects that would have gone ahead anyway. Money for "
-           "grants and tax relief buys little extra investment; facilitating credit buys more."
-           if below else "return about one yuan or more per yuan at the top of the interval.")
-        + "</li>")
-    chances = odds(results, INVESTMENT_TARGET, min(data.target_years))
-    change = (chances - chances[BASELINE]).drop(BASELINE).dropna()  # NA: a year not modelled
-    if not change.empty:
-        up, down = str(change.idxmax()), str(change.idxmin())
-
-        def points(name: str) -> str:
-            return model_number(cite, 100 * float(change[name]), parameters=all_params,
-                                inputs=inputs, fmt="{:+.0f}") + " points"
-
-        fiscal_only = [sc.name for sc in results.scenarios if sc.name != BASELINE
-                       and sc.overrides and set(sc.overrides) <= set(FISCAL_LEVERS)]
-        fiscal_text = ""
-        if fiscal_only:
-            largest = change[fiscal_only].abs().idxmax()
-            fiscal_text = (f"; scenarios that change only the special fund or tax relief "
-                           f"({escape(', '.join(fiscal_only))}) move it by at most "
-                           f"{points(str(largest))}")
-        items.append(
-            f"<li><b>Which lever moves the {min(data.target_years)} investment target.</b> "
-            f"Against the baseline, <i>{escape(up)}</i> changes the chance of reaching it by "
-            f"{points(up)} and <i>{escape(down)}</i> by {points(down)}{fiscal_text}.</li>")
-    tiers = odds(results, TOP_TIER, max(data.target_years)).dropna()
-    if not tiers.empty:
-        spread = model_number(cite, (100 * float(tiers.min()), 100 * float(tiers.max())),
-                              parameters=all_params, inputs=inputs, fmt="{:.0f}", unit="percent")
-        items.append(
-            f"<li><b>Firm-size targets depend on market growth more than on the measures.</b> "
-            f"Across the scenarios the chance of the {max(data.target_years)} top-tier target "
-            f"lies within {spread}: sales respond to investment with a lag of about two years, so "
-            "policy changes now show in firm tiers late.</li>")
+    """Section 2: what follows for policy, each point a comparison that survives sensitivity."""
+    items = model_findings.policy_points(data.findings, cite)
     if (data.audit["status"] == INCONSISTENT).any():
         items.append("<li><b>Ask for complete reporting.</b> Part of the direct financing is not "
                      "itemised (see the audit above); a reported total should be the sum of its "
@@ -579,6 +452,7 @@ def policy_section(data: MemoData, cite: Citations) -> str:
         items.append("<li><b>Report outcomes against the same lists as the targets.</b> The "
                      f"project and firm lists change from year to year{plan_text}; without "
                      "outcomes for the same lists, attainment cannot be measured.</li>")
+    items.append("<li>" + model_findings.collect_next_year() + "</li>")
     return section("policy", "<ul>\n" + "\n".join(items) + "\n</ul>")
 
 
@@ -595,13 +469,7 @@ def methods_section(data: MemoData, cite: Citations) -> str:
                             inputs=[project.display_path(inputs.path)], fmt="{:d}")
     n_judged = cite.derived(len(judgement), formula="parameters marked judgement: true",
                             inputs=[project.display_path(inputs.path)], fmt="{:d}")
-    top = data.sensitivity.table().head(TOP_SENSITIVITY)
-    swings = "; ".join(
-        f"<code>{escape(r['parameter'])}</code> ("
-        + " to ".join(model_number(cite, 100 * r[end], parameters=[r["parameter"]],
-                                   inputs=inputs, fmt="{:.1f}", unit="percent")
-                      for end in ("at_p5", "at_p95")) + ")"
-        for _, r in top.iterrows())
+    sobol = model_findings.sobol_sentence(data.findings, cite, "province_net_investment")
     illustrative = [sc.name for sc in results.scenarios if "illustrative" in sc.description]
     mc_se = results.probabilities()["mc_se"].max()
     se = cite.derived(100 * float(mc_se), formula="max over targets of sqrt(p (1 - p) / draws)",
@@ -612,16 +480,18 @@ def methods_section(data: MemoData, cite: Citations) -> str:
         "interval set by its written precision and qualifier (近 nearly, 余 more than, 约 "
         "about), so the model carries the documents' own imprecision.</li>",
         f"<li><b>Assumed:</b> {n_params} behavioural parameters (deadweight, displacement, "
-        "leakage, multipliers, the shares of finance going to fixed investment, the output-"
-        "capital ratio, the ramp-up, the counterfactual growth), each a distribution with a "
-        f"reference; {n_judged} are judgement calls with stated reasoning, not estimates. The "
-        f"{data.base_year} investment share attributed to the measures is most sensitive to "
-        f"{swings} (each parameter moved across its central {interval_level(cite)} range, "
-        "the others held at their central values).</li>",
-        '<li><b>Model:</b> <code data-prov-ignore="formula">net = gross × (1 − deadweight) × '
-        "(1 − displacement) × (1 − leakage) × multiplier</code> per instrument "
-        "(Additionality Guide); sales respond to investment with a lag through a capital "
-        "intensity; the firm tiers come from a firm-size distribution calibrated to the "
+        "leakage, maturity, refinancing and overlap shares, the split of finance between the "
+        "projects and the firms, the output-capital ratio, the ramp-up, the counterfactual "
+        f"growth), each a distribution with a reference; {n_judged} are judgement calls with "
+        f"stated reasoning, not estimates. {sobol}</li>",
+        "<li><b>Model:</b> credit enters as the increase in the loan balance and direct "
+        "financing as net new long-term finance (short-term bills roll over; refinancing and "
+        "trust or leasing already in bank balances are removed); project debt is capped by the "
+        'projects\' debt capacity. <code data-prov-ignore="formula">net = gross × (1 − '
+        "deadweight) × (1 − displacement) × (1 − leakage)</code> per instrument "
+        "(Additionality Guide), with no leverage multiplier; sales respond to investment with a "
+        "lag through a capital intensity; the firm tiers come from a firm-size distribution "
+        "calibrated to the "
         "documents' tier counts and growth counts. The odds are shares of draws (Monte Carlo "
         f"error at most {se} points). These are model-based attributions, not causal "
         "estimates from firm data.</li>",

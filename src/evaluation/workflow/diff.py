@@ -99,6 +99,10 @@ def diff_editions(edition_a: str, edition_b: str, *, reports_dir: Path | None = 
     Rows are matched on :func:`key_columns`; rows sharing a key are told apart by their order
     (``#`` in the key).
     """
+    from evaluation.pipeline.editions import check_edition_name
+
+    check_edition_name(edition_a, where="diff EDITION_A")
+    check_edition_name(edition_b, where="diff EDITION_B")
     reports_dir = Path(reports_dir or project.current().reports_dir)
     folders = [reports_dir / edition_a, reports_dir / edition_b]
     manifests = [_manifest(folder) for folder in folders]

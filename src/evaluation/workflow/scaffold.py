@@ -12,9 +12,8 @@ from pathlib import Path
 
 from evaluation import project
 from evaluation.errors import ConfigError, problem
-from evaluation.pipeline.editions import load_edition
+from evaluation.pipeline.editions import check_edition_name, load_edition
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _EDITION_LINE = re.compile(r"^edition:[ \t]*(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^#\s]+)"
                            r"(?P<rest>[ \t]*(?:#.*)?)$", re.MULTILINE)
 
@@ -34,11 +33,10 @@ def new_edition(name: str, *, source: str, editions_dir: Path | None = None) -> 
         its ``edition:`` line cannot be found, or ``<name>.yaml`` already exists (never
         overwritten).
     """
+    check_edition_name(name, where="new-edition NAME")
+    check_edition_name(source, where="new-edition --from")
     editions_dir = Path(editions_dir or project.current().editions_dir)
     target = editions_dir / f"{name}.yaml"
-    if not NAME_PATTERN.match(name):
-        raise ConfigError(problems=[problem(target, "edition name", repr(name),
-                                            "letters, digits, '-' or '_', e.g. 2014")])
     original = load_edition(source, editions_dir=editions_dir)  # clear error if unknown
     if target.exists():
         raise ConfigError(problems=[problem(target, "", "an existing edition file",

@@ -13,6 +13,8 @@ import pandas as pd
 
 from evaluation.analysis.audit import CONSISTENT, INCONSISTENT, QUALIFIER_ONLY, STATUSES
 from evaluation.analysis.comparisons import NOT_REPORTED
+from evaluation.reports.escape import markdown as md
+from evaluation.reports.escape import markdown_code as md_code
 from evaluation.reports.provenance import Citations
 
 GAP_UNITS = {"percentage_points": "pp", "yi_yuan": "yi_yuan", "count": "count",
@@ -44,8 +46,8 @@ def comparison_findings(comparisons: pd.DataFrame, cite: Citations) -> str:
             outcome = "outcome (implied)"
         else:
             base, outcome = cite.fact(row["base_fact_id"]), "outcome"
-        text = (f"- **{row['name_en']}** ({row['name_zh']}): {row['base_year']} {outcome} "
-                f"{base} → {row['target_year']} {row['target_kind']} "
+        text = (f"- **{md(row['name_en'])}** ({md(row['name_zh'])}): {row['base_year']} "
+                f"{outcome} {base} → {row['target_year']} {md(row['target_kind'])} "
                 f"{cite.fact(row['target_fact_id'])}: {change} in all, {cagr} a year; ")
         own = row["base_own_growth_pct"]
         if not math.isnan(own):
@@ -75,14 +77,14 @@ def comparability(row: pd.Series, cite: Citations) -> str:
         reasons.append(f"the {row['target_year']} figure is a plan, not an outcome target")
     base_scope, target_scope = row["base_scope_fact_id"], row["target_scope_fact_id"]
     if base_scope and target_scope:
-        reasons.append(f"different lists of {row['scope']} ({cite.fact(base_scope)} in "
+        reasons.append(f"different lists of {md(row['scope'])} ({cite.fact(base_scope)} in "
                        f"{row['base_year']}, {cite.fact(target_scope)} in {row['target_year']})")
     for fact_id, year in ((base_scope, row["base_year"]), (target_scope, row["target_year"])):
         if row["scope"] and not fact_id:
-            reasons.append(f"the number of {row['scope']} is not stated for {year}")
+            reasons.append(f"the number of {md(row['scope'])} is not stated for {year}")
     text = "Not like for like: " + "; ".join(reasons) + "."
     if row["target_note"]:
-        text += f" Note on the {row['target_year']} figure: {row['target_note']}"
+        text += f" Note on the {row['target_year']} figure: {md(row['target_note'])}"
     return text
 
 
@@ -93,7 +95,8 @@ def direction_summary(comparisons: pd.DataFrame) -> str:
               "equal to the outcome": comparisons["change_abs"] == 0}
     parts = []
     for label, mask in groups.items():
-        names = [f"{r['name_en']} {r['target_year']}" for _, r in comparisons[mask].iterrows()]
+        names = [f"{md(r['name_en'])} {r['target_year']}"
+                 for _, r in comparisons[mask].iterrows()]
         parts.append(f"- Targets or plans {label}: {', '.join(names) if names else 'none'}.")
     return "\n".join(parts)
 
@@ -137,10 +140,10 @@ def conclusions(comparisons: pd.DataFrame, implied: pd.DataFrame, tiers: pd.Data
                 "change of definition, so it cannot be read as a fall in investment.")
     unknown = tiers[tiers["status"] == NOT_REPORTED]
     for year, group in unknown.groupby("year"):
-        labels = ", ".join(group["tier_label"])
+        labels = ", ".join(md(label) for label in group["tier_label"])
         targets = tiers[tiers["tier"].isin(group["tier"]) & (tiers["year"] != year)
                         & (tiers["status"] != NOT_REPORTED)]
-        cited = "; ".join(f"{r['year']} {r['tier_label']}: {cite.fact(r['fact_id'])}"
+        cited = "; ".join(f"{r['year']} {md(r['tier_label'])}: {cite.fact(r['fact_id'])}"
                           for _, r in targets.iterrows())
         lines.append(f"- **Firm tiers {labels} in {year} are not reported**: the targets for "
                      f"them ({cited}) cannot be set against a {year} level, and the count of "
@@ -160,8 +163,8 @@ def conclusions(comparisons: pd.DataFrame, implied: pd.DataFrame, tiers: pd.Data
             value = cite.derived(r["attainment_pct"], formula="outcome / target", inputs=inputs,
                                  fmt="{:.1f}", unit="percent")
             caveats = r.get("caveats", "")
-            limits = f" ({caveats})" if isinstance(caveats, str) and caveats else ""
-            lines.append(f"- **Attainment** of {r['indicator']} {r['year']}: {value}{limits}.")
+            limits = f" ({md(caveats)})" if isinstance(caveats, str) and caveats else ""
+            lines.append(f"- **Attainment** of {md(r['indicator'])} {r['year']}: {value}{limits}.")
     return "\n".join(lines)
 
 
@@ -174,12 +177,13 @@ def implied_findings(implied: pd.DataFrame, cite: Citations) -> str:
         value = cite.derived(row["value"], formula=row["formula"], inputs=inputs, fmt=fmt,
                              unit=row["unit"])
         if fmt.format(row["low"]) == fmt.format(row["high"]):
-            lines.append(f"- {row['label']}: {value} (exact at the figures' written precision).")
+            lines.append(f"- {md(row['label'])}: {value} (exact at the figures' written "
+                         "precision).")
             continue
         interval = cite.derived((row["low"], row["high"]), formula=row["formula"] +
                                 " on the figures' intervals", inputs=inputs, fmt=fmt,
                                 unit=row["unit"])
-        lines.append(f"- {row['label']}: {value} (interval {interval}).")
+        lines.append(f"- {md(row['label'])}: {value} (interval {interval}).")
     return "\n".join(lines)
 
 
@@ -194,8 +198,8 @@ def audit_findings(results: pd.DataFrame, cite: Citations) -> str:
     for _, row in ranked.iterrows():
         inputs = row["fact_ids"].split(";")
         figures = " ".join(cite.fact(f) for f in inputs)
-        text = (f"- **{row['status']}** — {row['description']}: `{row['relation']}` "
-                f"(figures {figures}).")
+        text = (f"- **{md(row['status'])}** — {md(row['description'])}: "
+                f"{md_code(row['relation'])} (figures {figures}).")
         if row["gap_point"] != 0 or row["gap_written"] != 0:
             unit = GAP_UNITS.get(row["gap_unit"], "")
             gaps = [cite.derived(row[col], formula=f"{label}: left side - right side",
@@ -208,7 +212,7 @@ def audit_findings(results: pd.DataFrame, cite: Citations) -> str:
                      f"with the qualifiers {gaps[2]}.")
         for extra in (row["note"], row["assumption"]):
             if extra:
-                text += f" {extra}"
+                text += f" {md(extra)}"
         lines.append(text)
     return "\n".join(lines)
 
@@ -245,7 +249,7 @@ def financing_mix_findings(mix: pd.DataFrame, cite: Citations) -> str:
     spans = financing_gap_spans(mix, cite)
     total_id = mix[mix["derived"]].iloc[0]["fact_id"].split(";")[0]
     largest = "; ".join(
-        f"{r['name_en']} ({r['name_zh']}) {cite.fact(r['fact_id'])}, "
+        f"{md(r['name_en'])} ({md(r['name_zh'])}) {cite.fact(r['fact_id'])}, "
         + cite.derived(r["share_of_stated_total_pct"], formula="100 × instrument / stated total",
                        inputs=[r["fact_id"], total_id], fmt="{:.1f}", unit="percent")
         for _, r in parts.head(3).iterrows())

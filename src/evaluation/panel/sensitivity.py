@@ -1,0 +1,157 @@
+"""Inference where the usual one fails: a wild cluster bootstrap for few clusters, and
+Rambachan & Roth (2023) relative-magnitude bounds for violations of parallel trends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evaluation.panel.estimators import CI_LEVEL, _codes, _require_columns, demean
+from evaluation.panel.staggered import ATT_TERM, StaggeredResults
+
+BOOTSTRAP_REPS = 999
+BOOTSTRAP_SEED = 20_240_101  # fixed: the same data give the same p-value
+WEBB_WEIGHTS = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+M_BAR_GRID = (0.0, 0.5, 1.0, 1.5, 2.0)  # relative magnitudes reported by default
+
+
+@dataclass(frozen=True)
+class WildBootstrap:
+    """Wild cluster bootstrap of one TWFE coefficient (WCR p-value, WCU percentile-t CI)."""
+
+    term: str
+    estimate: float
+    t_stat: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+    reps: int
+    n_clusters: int
+    weights: str
+
+    def __str__(self) -> str:
+        return (f"wild cluster bootstrap ({self.weights} weights, {self.reps} draws, "
+                f"{self.n_clusters} clusters): p = {self.p_value:.3f}, "
+                f"{CI_LEVEL:.0%} CI [{self.ci_low:.4f}, {self.ci_high:.4f}]")
+
+
+def _cluster_t(x: np.ndarray, y: np.ndarray, clusters: np.ndarray, n_g: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Slope and cluster-robust SE of a one-regressor no-constant OLS, for many ``y`` columns."""
+    xx = float(x @ x)
+    b = (x @ y) / xx
+    u = y - x[:, None] * b[None, :]
+    scores = np.vstack([np.bincount(clusters, weights=x * u[:, j], minlength=n_g)
+                        for j in range(y.shape[1])])
+    se = np.sqrt((scores**2).sum(axis=1) * n_g / (n_g - 1)) / xx
+    return b, se
+
+
+def wild_cluster_bootstrap(panel: pd.DataFrame, *, outcome: str = "log_sales",
+                           treatment: str = "subsidy_received", cluster: str = "firm_id",
+                           entity: str = "firm_id", time: str = "year",
+                           reps: int = BOOTSTRAP_REPS, seed: int = BOOTSTRAP_SEED,
+                           weights: str = "webb") -> WildBootstrap:
+    """Wild cluster bootstrap of the TWFE treatment coefficient (Cameron, Gelbach & Miller 2008).
+
+    Notes
+    -----
+    After sweeping out firm and year effects, the null-restricted residuals ``u_r = y`` are
+    flipped by cluster (``y* = u_r v_g``; Webb's six-point or Rademacher ``v_g``) and the
+    p-value is the share of ``|t*| >= |t|`` (WCR). The interval is percentile-t from the
+    unrestricted residuals (WCU): ``b - q* se`` with ``q*`` the quantiles of
+    ``(b* - b) / se*``.
+    """
+    _require_columns(panel, {"outcome": outcome, "treatment": treatment, "cluster": cluster,
+                             "entity": entity, "time": time})
+    groups = [_codes(panel[entity]), _codes(panel[time])]
+    y = demean(panel[outcome].to_numpy(float), groups)
+    x = demean(panel[treatment].to_numpy(float), groups)
+    clusters = _codes(panel[cluster])
+    n_g = int(clusters.max()) + 1
+    b, se = _cluster_t(x, y[:, None], clusters, n_g)
+    rng = np.random.default_rng(seed)
+    if weights == "webb":
+        v = rng.choice(WEBB_WEIGHTS, size=(n_g, reps))
+    else:
+        v = rng.choice([-1.0, 1.0], size=(n_g, reps))
+    flips = v[clusters]
+    b_r, se_r = _cluster_t(x, y[:, None] * flips, clusters, n_g)
+    t_obs = float(b[0] / se[0])
+    p = float(np.mean(np.abs(b_r / se_r) >= abs(t_obs)))
+    u = y - x * b[0]
+    b_u, se_u = _cluster_t(x, (x * b[0])[:, None] + u[:, None] * flips, clusters, n_g)
+    t_u = (b_u - b[0]) / se_u
+    lo_q, hi_q = np.quantile(t_u, [0.5 - CI_LEVEL / 2, 0.5 + CI_LEVEL / 2])
+    return WildBootstrap(term=treatment, estimate=float(b[0]), t_stat=t_obs, p_value=p,
+                         ci_low=float(b[0] - hi_q * se[0]), ci_high=float(b[0] - lo_q * se[0]),
+                         reps=reps, n_clusters=n_g, weights=weights)
+
+
+def pre_period_slopes(result: StaggeredResults) -> np.ndarray:
+    """Year-on-year changes of the pre-period path (its largest one scales the bounds).
+
+    Callaway-Sant'Anna's pre-period terms (varying base) are already one-year changes; other
+    paths are levels against the reference year, so their differences are taken with the
+    reference's 0 included.
+    """
+    path = result.path
+    pre = path[path["event_time"] < 0].sort_values("event_time")
+    if result.reference is None and result.estimator.startswith("Callaway"):
+        return pre["estimate"].to_numpy(float)
+    levels = pre["estimate"].to_numpy(float)
+    if result.reference is None:
+        levels = np.r_[0.0, levels]
+    return np.diff(levels)
+
+
+def relative_magnitude_bounds(result: StaggeredResults, *,
+                              m_bars: tuple[float, ...] = M_BAR_GRID) -> pd.DataFrame:
+    """Robust intervals for the ATT and each post-period term under ``Delta^RM(M)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per term x ``m_bar``: the bias bound, the robust interval and whether it
+        excludes zero; the attribute ``breakdown`` (in ``DataFrame.attrs``) is the largest
+        ``M`` at which the ATT's robust interval still excludes zero.
+
+    Notes
+    -----
+    Rambachan & Roth (2023) bound each post-period change in the trend difference by ``M``
+    times the largest pre-period change ``D = max_s |d_{s+1} - d_s|``. The bias of the term at
+    event time ``e >= 0`` is then at most ``M D (e + 1)``; an aggregate's bound is its cell
+    weights' average of these. The interval is ``b +- (M D (e+1) + z se)``: a plug-in version
+    that treats ``D`` as known (HonestDiD's conditional intervals also account for the
+    estimation error in ``D`` and are somewhat wider).
+    """
+    slopes = pre_period_slopes(result)
+    biggest = float(np.abs(slopes).max()) if slopes.size else float("nan")
+    z = float(stats.norm.ppf(0.5 + CI_LEVEL / 2))
+    se = result.std_errors
+    horizon = {}
+    for term, group in result.cell_weights.groupby("term"):
+        if term == ATT_TERM or int(str(term).removeprefix("e=")) >= 0:
+            horizon[str(term)] = float((group["weight"] * (group["event_time"] + 1)).sum()
+                                       / group["weight"].sum())
+    rows = []
+    for term, steps in horizon.items():
+        if term not in result.estimates.index:
+            continue
+        b = float(result.estimates[term])
+        for m in m_bars:
+            bias = m * biggest * steps
+            low, high = b - bias - z * se[term], b + bias + z * se[term]
+            rows.append({"term": term, "m_bar": m, "max_pre_change": biggest, "bias_bound": bias,
+                         "estimate": b, "robust_low": low, "robust_high": high,
+                         "excludes_zero": bool(low > 0 or high < 0)})
+    table = pd.DataFrame(rows)
+    att_b, att_se = float(result.estimates[ATT_TERM]), float(se[ATT_TERM])
+    denom = biggest * horizon.get(ATT_TERM, np.nan)
+    margin = abs(att_b) - z * att_se
+    table.attrs["breakdown"] = (float(margin / denom) if margin > 0 and denom > 0
+                                else 0.0 if margin <= 0 else float("inf"))
+    return table

@@ -1,0 +1,90 @@
+"""``evaluation check``: every input the reports read, validated with the messages a run gives.
+
+Stages, each reporting every problem it finds (a stage that needs an earlier one's result is
+skipped when that one failed, and says so):
+
+1. the data (:func:`evaluation.data.check.check_data`): sources and checksums, indicators,
+   facts, completeness of the documents' numbers;
+2. the audit's checks (``data/checks.yaml``), against the facts;
+3. the effects model's parameters and scenarios (``data/model/``);
+4. the committed SYNTHETIC firm panel (``data/panel/``);
+5. every edition (``data/editions/*.yaml``): its name, shape, the notebooks' parameter names and
+   types, and the meaning of its values (draws, seed, years, scenarios, the panel file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from evaluation import project
+from evaluation.errors import DataError, EvaluationError, Problem
+
+
+@dataclass
+class InputsSummary:
+    """What ``evaluation check`` validated, as printable lines."""
+
+    lines: list[str] = field(default_factory=list)
+    data: Any = None
+
+
+def _stage(run: Callable[[], Any], problems: list[Problem]) -> tuple[bool, Any]:
+    try:
+        return True, run()
+    except EvaluationError as exc:
+        problems += exc.problems or [Problem("", "", str(exc), "no error")]
+        return False, None
+
+
+def check_inputs() -> InputsSummary:
+    """Validate every input file the reports read (see the module docstring).
+
+    Raises
+    ------
+    DataError
+        Listing every problem found, one line each, in stage order.
+    """
+    from evaluation.analysis.audit import load_checks
+    from evaluation.data.check import check_data
+    from evaluation.model.parameters import load_parameters, load_scenarios
+    from evaluation.panel.schema import load_panel
+    from evaluation.pipeline.editions import discover_notebooks, load_edition, validate_edition
+
+    here = project.current()
+    problems: list[Problem] = []
+    summary = InputsSummary()
+    ok, data = _stage(check_data, problems)
+    if ok:
+        summary.data = data
+        summary.lines += data.lines()
+        ok, checks = _stage(lambda: load_checks(facts=data.facts), problems)
+        if ok:
+            summary.lines.append(f"audit checks: {len(checks)} valid")
+    data_ok = summary.data is not None
+    ok, inputs = _stage(load_parameters, problems)
+    if ok and data_ok:  # scenarios may take figures from the facts
+        ok, scenarios = _stage(lambda: load_scenarios(inputs=inputs), problems)
+        if ok:
+            summary.lines.append(f"model: {len(inputs.parameters)} parameters, "
+                                 f"{len(scenarios)} scenarios valid")
+    ok, panel = _stage(load_panel, problems)
+    if ok:
+        summary.lines.append(f"panel: {panel['firm_id'].nunique()} firms, {len(panel)} "
+                             "firm-years (SYNTHETIC) valid")
+    notebooks = discover_notebooks(here.notebooks_dir)
+    names = sorted(p.stem for p in here.editions_dir.glob("*.yaml")) \
+        if here.editions_dir.is_dir() else []
+    valid = 0
+    for name in names:
+        ok, edition = _stage(partial(load_edition, name), problems)
+        if ok and notebooks:
+            ok, _ = _stage(partial(validate_edition, edition, notebooks), problems)
+        valid += ok
+    summary.lines.append(f"editions: {valid} of {len(names)} valid against "
+                         f"{len(notebooks)} notebooks")
+    if problems:
+        raise DataError(problems=problems)
+    return summary
