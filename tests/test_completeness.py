@@ -18,7 +18,6 @@ from evaluation.data.facts import default_facts
 from evaluation.data.sources import default_sources
 
 
-
 @pytest.mark.parametrize("source_id", sorted(default_sources()))
 def test_no_number_is_uncovered(source_id):
     missing = uncovered(default_sources()[source_id])
