@@ -71,10 +71,10 @@ def test_years_with_outcomes_stated_or_implied():
 
 @pytest.mark.parametrize("parameters, message", [
     ({"base_year": 2013, "target_years": [2014, 2015]},
-     r"x.yaml: base_year: found 2013, a year with no outcome .*expected a year with outcomes: "
-     r"2011 \(implied only\), 2012$"),
+     r"x.yaml: parameter 'base_year': found 2013, a year with no outcome .*expected a year "
+     r"with outcomes: 2011 \(implied only\), 2012$"),
     ({"base_year": 2012, "target_years": [2012, 2015]},
-     r"x.yaml: target_years: found \[2012, 2015\], which includes the base year 2012"),
+     r"x.yaml: parameter 'target_years': found \[2012, 2015\], which includes the base year 2012"),
 ])
 def test_editions_whose_years_cannot_be_evaluated_are_refused(parameters, message):
     with pytest.raises(ConfigError, match=message) as caught:

@@ -66,15 +66,17 @@ def year_problems(parameters: Mapping[str, Any], *, path: str | Path, facts: pd.
     targets = list(parameters.get("target_years") or [])
     problems = []
     if base in targets:
-        problems.append(problem(path, "target_years", f"{targets}, which includes the base year "
-                                f"{base}", f"years other than the base year {base}"))
+        problems.append(problem(path, "parameter 'target_years'",
+                                f"{targets}, which includes the base year {base}",
+                                f"years other than the base year {base}"))
     years = outcome_years(facts, implied)
     if isinstance(base, int) and base not in years:
         held = ", ".join(f"{y}" + (" (implied only)" if how != "stated" else "")
                          for y, how in years.items())
         problems.append(problem(
-            path, "base_year", f"{base}, a year with no outcome in the documents (no actual or "
-            "estimate stated in data/facts.csv or implied by data/derivations.yaml)",
+            path, "parameter 'base_year'",
+            f"{base}, a year with no outcome in the documents (no actual or estimate stated in "
+            "data/facts.csv or implied by data/derivations.yaml)",
             f"a year with outcomes: {held or 'none registered'}"))
     return problems
 
