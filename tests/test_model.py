@@ -255,3 +255,11 @@ def test_tornado_is_centred_on_the_median(documented, results):
     assert t.central == median
     row = t.table().iloc[0]
     assert min(row.at_p5, row.at_p95) < median < max(row.at_p5, row.at_p95)
+
+
+def test_guaranteed_loans_count_against_the_credit_cap(results):
+    base, guarantee = results.projections["baseline"], results.projections["guarantee_scheme"]
+    for b, g, cap in zip(base["balances"], guarantee["balances"], base["caps"], strict=True):
+        at_cap = np.isclose(b, cap)
+        assert np.allclose(g[at_cap], b[at_cap])  # a binding cap: reallocation, no extra lending
+        assert np.all(g <= cap + 1e-9)

@@ -182,3 +182,25 @@ def test_forked_kernels_do_not_share_unseeded_random_streams(tmp_path):
                                          log=tmp_path / "kernel.log", server=server))
             draws.append(result.notebook.cells[0].outputs[0]["text"].split())
     assert draws[0][0] != draws[1][0] and draws[0][1] != draws[1][1]
+
+
+def test_forked_and_fresh_kernels_show_tables_and_hashes_alike(tmp_path):
+    """Same outputs, DataFrame display included (pandas decides its column limit at import,
+    in the fork server outside IPython), and the same string hashes (PYTHONHASHSEED fixed)."""
+    nb_path = tmp_path / "display.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('label: str = "x"  # unused\nscale: float = 1.0  # unused',
+                                  metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import pandas as pd\n"
+                                  "pd.DataFrame([[i * j * 100001 for i in range(15)] for j in range(3)])"),
+        nbformat.v4.new_code_cell('print(hash("双百"), pd.get_option("display.max_columns"), '
+                                  'pd.get_option("display.width"))'),
+    ])
+    nbformat.write(nb, nb_path)
+    fresh = run(nb_path, tmp_path / "fresh", None)
+    with start_fork_server([nb_path], env=kernel_environment()) as server:
+        forked = run(nb_path, tmp_path / "forked", server)
+    assert outputs(forked) == outputs(fresh)
+    shown = outputs(fresh)[2][0]["data"]["text/plain"]
+    assert "..." not in shown and "14" in shown  # all 15 columns shown, as in a fresh kernel
+    assert outputs(fresh)[3][0]["text"].split()[1:] == ["20", "80"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from evaluation.errors import EvaluationError
+from evaluation.errors import EvaluationError, display_path
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,6 +32,11 @@ def main() -> None:
         for line in str(exc).splitlines():
             click.echo(f"error: {line}", err=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # an input or output the toolkit did not expect to fail
+        where = display_path(exc.filename) if exc.filename else "a file or folder"
+        click.echo(f"error: {where}: found {exc.strerror or exc}; expected a file or folder "
+                   "that can be read and written", err=True)
+        sys.exit(2)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)

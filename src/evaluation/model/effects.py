@@ -209,6 +209,9 @@ def scenario_flows(levers: Mapping[str, float | None], doc: Mapping[str, Array],
     ``P_t = (B_0 / sh) (1 + g_P)^t``. The balance ``B_t`` is nondecreasing in ``m`` in every
     year, but once the cap binds, more matching only brings lending forward: a larger lever
     lends more early and the same or less later, never more in total than the cap allows.
+    Guaranteed loans ``V`` are bank loans too: they count against the same cap, taken first
+    from the feasible lending ``L_t`` (guaranteed ``min(V, L_t)``, the rest ordinary lending),
+    so under a binding cap a guarantee reallocates lending rather than adding to it.
     """
     increase = loan_increase(doc)
     province = doc["loan_balance"] / (doc["loan_share_pct"] / 100)
@@ -218,9 +221,12 @@ def scenario_flows(levers: Mapping[str, float | None], doc: Mapping[str, Array],
     caps: list[Array] = []
     for t in range(1, horizon + 1):
         cap_base = province * (1 + p["province_loan_growth"]) ** t
-        lending = feasible_lending(balance, lever(levers, "matching_scale") * increase, cap_base,
-                                   max_share=p["max_loan_share"])
+        volume = lever(levers, "guarantee_volume")
+        lending = feasible_lending(balance, lever(levers, "matching_scale") * increase + volume,
+                                   cap_base, max_share=p["max_loan_share"])
         balance = balance + lending
+        guaranteed: Array = np.minimum(volume, lending) if volume else 0.0
+        lending = lending - guaranteed
         balances.append(balance)
         caps.append(np.maximum(p["max_loan_share"] * cap_base, doc["loan_balance"]))
         fin = base_financing(doc, p, loan_increase_amount=lending,
@@ -230,7 +236,7 @@ def scenario_flows(levers: Mapping[str, float | None], doc: Mapping[str, Array],
                            tax_forgone(doc, p), fin,
                            subsidised_loans=fin.loans * share if share else 0.0,
                            subsidy_rate_pp=lever(levers, "interest_subsidy_rate_pp"),
-                           guarantee_volume=lever(levers, "guarantee_volume")))
+                           guarantee_volume=guaranteed))
     return flows, balances, caps
 
 

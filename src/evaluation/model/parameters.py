@@ -334,7 +334,9 @@ def _resolve(path: Path, scenario: str, key: str, value: object, lever: Lever,
                                   "{fact: <fact_id>, times: <number>}")]
         try:
             base = float(facts_lookup(str(value["fact"]))["value"])
-        except DataError:
+        except DataError as exc:
+            if not all(p.found == "no such fact" for p in exc.problems):
+                raise  # the facts themselves cannot be loaded: say that, not "no such fact"
             return None, [problem(path, where, f"fact {value['fact']!r}",
                                   "a fact id in data/facts.csv")]
         times = value.get("times", 1.0)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.errors import ParameterError
-from evaluation.panel.calibration import calibration_targets
+from evaluation.panel.calibration import CalibrationTargets, calibration_targets
 from evaluation.panel.compare import estimator_fits
 from evaluation.panel.designs import DESIGNS, simulate_design
 from evaluation.panel.estimators import PanelResults
@@ -63,12 +63,12 @@ def term_rows(result: PanelResults | StaggeredResults, cells: pd.Series,
     return rows
 
 
-def study_task(task: tuple[str, int, int, int]) -> list[dict[str, Any]]:
-    """Simulate one panel (``design, panel, seed, firms_scale``) and fit every estimator."""
-    design, panel_no, seed, firms_scale = task
+def study_task(task: tuple[str, int, int, int, CalibrationTargets]) -> list[dict[str, Any]]:
+    """Simulate one panel (``design, panel, seed, firms_scale, targets``) and fit every
+    estimator; the seed of the panel is ``SeedSequence([seed, design index, panel])``."""
+    design, panel_no, seed, firms_scale, targets = task
     sequence = np.random.SeedSequence([seed, list(DESIGNS).index(design), panel_no])
-    panel = simulate_design(design, seed=sequence, targets=_TARGETS.get("t"),
-                            firms_scale=firms_scale)
+    panel = simulate_design(design, seed=sequence, targets=targets, firms_scale=firms_scale)
     cells = true_cells(panel)
     simple = float(panel.loc[panel[TREATMENT] == 1, "effect"].mean())
     rows = []
@@ -81,9 +81,6 @@ def study_task(task: tuple[str, int, int, int]) -> list[dict[str, Any]]:
             continue
         rows += [{**base, **row, "refused": ""} for row in term_rows(result, cells, simple)]
     return rows
-
-
-_TARGETS: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -153,8 +150,8 @@ def run_design_study(*, n_panels: int, seed: int = STUDY_SEED,
         Passed to :func:`evaluation.panel.executor.run_tasks`: local processes by default,
         a Dask cluster when ``scheduler`` is its address.
     """
-    tasks = [(d, r, seed, firms_scale) for d in designs for r in range(n_panels)]
-    _TARGETS["t"] = calibration_targets()
+    targets = calibration_targets()
+    tasks = [(d, r, seed, firms_scale, targets) for d in designs for r in range(n_panels)]
     rows = run_tasks(study_task, tasks, scheduler=scheduler, workers=workers, progress=progress)
     terms = pd.DataFrame([row for chunk in rows for row in chunk])
     for column in ("estimate", "truth", "ci_low", "ci_high", "band_low", "band_high"):

@@ -41,6 +41,8 @@ KERNEL_NAME = "python3"
 """ipykernel's native kernel: the interpreter running ``evaluation`` itself."""
 STARTUP_TIMEOUT_S = 120
 KILL_TIMEOUT_S = 5
+MAX_ERROR_LINES = 50
+"""Lines of a failing cell's exception message kept (one per problem for the toolkit's errors)."""
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 ProgressCallback = Callable[[int, int], None]
@@ -60,7 +62,9 @@ class CellFailure:
     evalue: str
 
     def summary(self, notebook: str) -> str:
-        """One paragraph naming the notebook, the cell and the exception."""
+        """A line naming the notebook, the cell and the exception's first line; each further
+        line of the exception (the toolkit's errors give one problem per line) on its own line.
+        """
         return (f"Notebook {notebook} failed in cell {self.cell_number} (counting every cell "
                 f"from 1; it begins `{self.first_line}`) with {self.ename}: {self.evalue}")
 
@@ -96,8 +100,8 @@ def _failure(nb: nbformat.NotebookNode, index: int, exc: Exception) -> CellFailu
     return CellFailure(cell_number=index + 1 - injected_before,
                        first_line=source[0][:80] if source else "",
                        ename=_ANSI.sub("", str(ename)),
-                       evalue=_ANSI.sub("", str(evalue)).strip().splitlines()[0]
-                       if str(evalue).strip() else "")
+                       evalue="\n".join(_ANSI.sub("", str(evalue)).strip().splitlines()
+                                         [:MAX_ERROR_LINES]))
 
 
 class ForkedProvisioner(LocalProvisioner):
@@ -193,13 +197,15 @@ async def _connect(client: NotebookClient, km: AsyncKernelManager) -> dict[str, 
     kc.start_channels()
     kc.allow_stdin = False
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    asked: set[str] = set()
     while True:
-        msg_id = kc.kernel_info()
+        asked.add(kc.kernel_info())
         try:
             reply = await kc.shell_channel.get_msg(timeout=1)
         except Empty:
             reply = None
-        if reply is not None and reply["parent_header"].get("msg_id") == msg_id:
+        # a reply to any request sent so far: a kernel slower than 1 s answers an earlier one
+        if reply is not None and reply["parent_header"].get("msg_id") in asked:
             try:
                 await kc.iopub_channel.get_msg(timeout=0.2)
             except Empty:

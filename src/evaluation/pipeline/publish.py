@@ -15,6 +15,7 @@ holds the staging area.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import shutil
@@ -59,18 +60,40 @@ def _alive(pid: int) -> bool:
 
 @contextmanager
 def edition_lock(reports_dir: Path, edition: str) -> Iterator[None]:
-    """Hold an exclusive lock on ``edition`` for one run; a second concurrent run fails."""
+    """Hold an exclusive lock on ``edition`` for one run; a second concurrent run fails.
+
+    The lock file is removed when the run ends. A run that opened the file just before it was
+    removed finds, once it holds the lock, that its file is no longer the one at the path, and
+    tries again with the new one.
+    """
     _checked(edition)
     folder = reports_dir / STAGING
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"{edition}.lock", "w") as handle:
+    path = folder / f"{edition}.lock"
+    while True:
+        handle = open(path, "a")  # noqa: SIM115 - closed below, after the lock is released
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RunError(problems=[problem(folder / f"{edition}.lock", "",
+            handle.close()
+            raise RunError(problems=[problem(path, "",
                                              "another `evaluation run` of this edition running",
                                              "one run per edition at a time")]) from None
+        try:
+            current = os.stat(path).st_ino
+        except FileNotFoundError:
+            current = None
+        if current == os.fstat(handle.fileno()).st_ino:
+            break
+        handle.close()  # removed by the run that just ended: lock the new file
+    try:
         yield
+    finally:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        handle.close()
 
 
 def recover(reports_dir: Path, edition: str) -> None:
@@ -112,6 +135,42 @@ def _signals_blocked() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+"""``errno`` values of a full disk or an exhausted quota."""
+
+
+def folder_size(path: Path) -> int:
+    """Bytes in the files under ``path`` (0 when it does not exist)."""
+    total = 0
+    for folder, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def no_space_error(exc: OSError, *, reports_dir: Path, edition: str, staging: Path) -> RunError:
+    """The one-line error for a full disk during a run; removes ``staging`` to free its space.
+
+    It names the reports folder, the free space left and the space needed (the larger of the
+    published edition and what the run had written).
+    """
+    needed = max(folder_size(reports_dir / _checked(edition)), folder_size(staging))
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        free = shutil.disk_usage(reports_dir).free
+    except OSError:
+        free = 0
+    written = f" while writing {Path(exc.filename).name}" if exc.filename else ""
+    return RunError(problems=[problem(
+        reports_dir, f"edition {edition}",
+        f"no space left on the device{written} ({free:,} bytes free)",
+        f"at least {needed:,} bytes free for the edition (the published edition is unchanged; "
+        "free some space and run again)")])
 
 
 def swap_in(staging: Path, target: Path) -> None:

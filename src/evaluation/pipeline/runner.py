@@ -56,10 +56,12 @@ from evaluation.pipeline.manifest import (
     write_json,
 )
 from evaluation.pipeline.publish import (
+    NO_SPACE,
     edition_lock,
     failed_dir,
     link_or_copy,
     new_staging,
+    no_space_error,
     recover,
     swap_in,
 )
@@ -251,6 +253,13 @@ def _run(edition: str, *, here: Project, reports_dir: Path, only: tuple[str, ...
                 swap_in(staging, target)
                 shutil.rmtree(failed_dir(reports_dir, edition), ignore_errors=True)
                 write_index(reports_dir)
+            except OSError as exc:
+                if exc.errno not in NO_SPACE:
+                    raise
+                error = no_space_error(exc, reports_dir=reports_dir, edition=edition,
+                                       staging=staging)
+                _record_no_space(error, reports_dir=reports_dir, edition=edition)
+                raise error from None
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
         report.published = True
@@ -432,6 +441,18 @@ def _claim(record: NotebookRecord, files: list[tuple[Path, str]], claimed: dict[
                                              "output names unique across notebooks")])
         claimed[name] = record.name
         link_or_copy(source, staging / name)
+
+
+def _record_no_space(error: RunError, *, reports_dir: Path, edition: str) -> None:
+    """Show a full-disk failure in ``<edition>.failed/`` and the index, where space allows."""
+    try:
+        folder = failed_dir(reports_dir, edition)
+        folder.mkdir(exist_ok=True)
+        write_json({"edition": edition, "finished": _now(), "summaries": [str(error)],
+                    "notebooks": []}, folder / FAILURE_NAME)
+        write_index(reports_dir)
+    except OSError:
+        pass  # the disk is still full: the message on the terminal is all there is
 
 
 def _remove_work_folders(staging: Path) -> None:

@@ -45,14 +45,22 @@ ALWAYS_PRELOADED = (
 )
 """Imported in the fork server besides the notebooks' own import statements."""
 READY_TIMEOUT_S = 120
+HASH_SEED = "0"
+"""``PYTHONHASHSEED`` of every kernel, forked or fresh."""
+FOLDER_PREFIX = "evaluation-kernels-"
+"""Prefix of a fork server's temporary folder (its socket and log)."""
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 """Figures are displayed in the notebook (and so in the HTML) even when MPLBACKEND=Agg."""
 
 
 def kernel_environment(output_dir: Path | None = None) -> dict[str, str]:
-    """The environment a kernel runs in: this process's, the inline figure backend, and the
-    folder for tables and figures (when given)."""
-    env = {**os.environ, "MPLBACKEND": INLINE_BACKEND}
+    """The environment a kernel runs in: this process's, the inline figure backend, a fixed
+    string-hash seed (:data:`HASH_SEED`) and the folder for tables and figures (when given).
+
+    A forked kernel inherits the fork server's hash seed, which the server gets from this
+    environment too, so forked and fresh kernels hash (and order sets of) strings alike.
+    """
+    env = {**os.environ, "MPLBACKEND": INLINE_BACKEND, "PYTHONHASHSEED": HASH_SEED}
     if output_dir is not None:
         env[OUTPUT_DIR_ENV] = str(output_dir)
     return env
@@ -133,7 +141,8 @@ class ForkServer:
     """One :mod:`evaluation.pipeline.kernels.server` process for a run; use as a context manager."""
 
     def __init__(self, statements: list[str], *, env: dict[str, str]) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="evaluation-kernels-")
+        remove_stale_folders()
+        self._folder = tempfile.TemporaryDirectory(prefix=FOLDER_PREFIX)
         self.socket_path = str(Path(self._folder.name) / "server.sock")
         self.log = Path(self._folder.name) / "server.log"
         with open(self.log, "wb") as log:
@@ -214,6 +223,34 @@ class ForkServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def remove_stale_folders(tmp: str | Path | None = None) -> list[Path]:
+    """Remove the folders of fork servers that are no longer running (a killed run's leftovers).
+
+    A folder is stale when no running process names it on its command line (a live server was
+    started with its socket path as an argument). Returns the folders removed.
+    """
+    import shutil
+
+    if not Path("/proc").is_dir():
+        return []  # cannot tell which servers are alive: leave everything
+    folders = list(Path(tmp or tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"))
+    if not folders:
+        return []
+    in_use: set[Path] = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        in_use.update(f for f in folders if str(f).encode() in cmdline)
+    removed = [f for f in folders if f not in in_use and f.is_dir() and not f.is_symlink()]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
 
 
 def start_fork_server(notebooks: list[Path], *, env: dict[str, str] | None = None

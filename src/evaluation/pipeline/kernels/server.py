@@ -14,7 +14,10 @@ connects at once instead of retrying; when the child ends, the server sends ``{"
 
 A kernel is a new process as far as its notebook can tell: its own process group, working
 folder, environment, standard streams (the kernel log) and random state (numpy's global
-generator is reseeded; ``random`` reseeds itself after a fork).
+generator is reseeded; ``random`` reseeds itself after a fork), and pandas' display options
+are those a fresh kernel has (pandas chooses its column limit at import, differently outside
+IPython). Its string-hash seed is the server's, fixed by the environment the client gives it
+(``PYTHONHASHSEED``), as a fresh kernel's is.
 
 Nothing outlives the run: a child is killed when its client hangs up or the server dies
 (``PR_SET_PDEATHSIG`` on Linux), and the server kills its children and exits when its standard
@@ -39,6 +42,8 @@ READY = b"ready\n"
 KERNEL_NAME = b"ipykernel"
 """Process name (``/proc/PID/comm``, what ``ps`` shows) of a forked kernel."""
 _PR_SET_NAME, _PR_SET_PDEATHSIG = 15, 1
+KERNEL_MAX_COLUMNS = 20
+"""``display.max_columns`` pandas sets when imported inside a Jupyter kernel."""
 
 
 def _prctl(option: int, value: int | bytes) -> None:
@@ -88,6 +93,10 @@ def _become_kernel(request: dict[str, Any], *, conn: socket.socket, server_fds: 
         os.environ.update(request["env"])
         if "numpy" in sys.modules:  # fresh entropy, as a new process has (``random`` does this)
             sys.modules["numpy"].random.seed()
+        if "pandas" in sys.modules:
+            # pandas picks its column limit when imported: 0 (fit the terminal) outside IPython,
+            # as in this server, 20 inside a Jupyter kernel, as in a fresh kernel
+            sys.modules["pandas"].set_option("display.max_columns", KERNEL_MAX_COLUMNS)
         argv = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
         sys.argv = ["ipykernel_launcher", *argv]
         from ipykernel.kernelapp import IPKernelApp
