@@ -18,8 +18,9 @@ from evaluation.data.facts import default_facts
 from evaluation.errors import DataError, ParameterError
 from evaluation.model.parameters import default_inputs
 from evaluation.model.simulate import simulate
-from evaluation.pipeline.render import notebook_html
+from evaluation.pipeline.render import notebook_pages
 from evaluation.reports import memo
+from evaluation.reports.i18n import visible_identifiers, visible_text
 from evaluation.reports.provenance import Citations, check_provenance
 
 NOTEBOOK = project.current().notebooks_dir / "04-policy-memo.ipynb"
@@ -40,9 +41,11 @@ def executed(tmp_path_factory):
                             progress_bar=False,
                             parameters={"draws": DRAWS, "seed": SEED, "scenarios": SCENARIOS})
     nb = nbformat.read(out_dir / "04.ipynb", as_version=4)
-    html = notebook_html(nb, title="04-policy-memo", edition="2013", notebook="04-policy-memo",
-                         finished="2026-01-01T00:00:00")
-    return SimpleNamespace(nb=nb, html=html, out_dir=out_dir)
+    pages = notebook_pages(nb, name="04-policy-memo", edition="2013",
+                           notebook="04-policy-memo.ipynb", finished="2026-01-01T00:00:00",
+                           languages=("zh", "en"), order=["04-policy-memo"])
+    return SimpleNamespace(nb=nb, html=pages["04-policy-memo.en.html"],
+                           zh=pages["04-policy-memo.html"], out_dir=out_dir)
 
 
 def spans(html: str) -> list[tuple[str, str, str]]:
@@ -86,23 +89,60 @@ def test_rendered_memo_is_code_free(executed):
 
 def test_every_number_in_the_rendered_memo_has_provenance(executed):
     assert check_provenance(executed.html) == []
+    assert check_provenance(executed.zh) == []
     typed = executed.html.replace('<p class="memo-lede">', '<p class="memo-lede">typed 123.4 ')
     assert check_provenance(typed) == ["'123.4' in “…typed 123.4 In 2012 the…”"]
 
 
-def test_sections_are_present_in_order(executed):
-    positions = [executed.html.index(f'id="memo-{key}"') for key, _ in memo.SECTIONS]
-    assert positions == sorted(positions)
-    for n, (_, title) in enumerate(memo.SECTIONS, start=1):
-        assert f"<h2>{n}. {title}</h2>" in executed.html
-    assert [k for k, _ in memo.SECTIONS] == ["headline", "policy", "methods", "sources"]
+def test_sections_are_present_in_order_in_both_languages(executed):
+    keys = ["headline", "policy", "methods", "appendix"]
+    for html in (executed.html, executed.zh):
+        positions = [html.index(f'id="memo-{key}"') for key in keys]
+        assert positions == sorted(positions)
+    for n, (_, title) in enumerate(memo.SECTIONS[:3], start=1):
+        assert re.search(rf"<h2[^>]*>{n}\. {title}", executed.html)
+    assert re.search("<h2[^>]*>一、主要结论", executed.zh) and re.search("<h2[^>]*>附录", executed.zh)
+    assert '<html lang="zh-CN">' in executed.zh and '<html lang="en">' in executed.html
+    assert "双百项目" in executed.zh and "Headline findings" not in executed.zh
+    for html in (executed.html, executed.zh):
+        assert visible_identifiers(visible_text(html)) == []
+
+
+def test_notes_are_numbered_in_reading_order(executed):
+    for html in (executed.html, executed.zh):
+        body = html[:html.index('class="provenance-notes"')]
+        marks = [int(n) for n in re.findall(r'href="#prov-(\d+)">\[\d+\]', body)]
+        first_seen = list(dict.fromkeys(marks))
+        assert first_seen == list(range(1, len(first_seen) + 1))
+
+
+def test_memo_pdfs_in_both_languages(executed):
+    pypdf = pytest.importorskip("pypdf")
+    for name, lang_text, page_word in (("04-policy-memo.pdf", "主要结论", "第 1 页"),
+                                       ("04-policy-memo.en.pdf", "Headline findings",
+                                        "Page 1 of")):
+        reader = pypdf.PdfReader(executed.out_dir / name)
+        assert 3 <= len(reader.pages) <= 10
+        first = reader.pages[0].extract_text()
+        assert lang_text in first and page_word in first
+        assert "Edition 2013" in first or "评估版本 2013" in first
+        text = "".join(p.extract_text() for p in reader.pages[:2])
+        assert "point at a number" not in text.lower() and "鼠标" not in text
+        assert reader.metadata.title in ("Policy memo", "政策建议备忘录")
+        for page in reader.pages:
+            for font in page["/Resources"]["/Font"].values():
+                font = font.get_object()
+                target = (font["/DescendantFonts"][0].get_object()
+                          if "/DescendantFonts" in font else font)
+                descriptor = target["/FontDescriptor"].get_object()
+                assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
 
 
 def test_headline_required_growth_of_the_2013_investment_target(executed):
     expected = f"{100 * (472.8 / 465 - 1):+.1f}%"  # +1.7%
     found = [text for prov, title, text in spans(lede(executed.html))
              if prov == "derived:plan2013.2012.project_investment;plan2013.2013.project_investment"
-             and title.startswith("target / outcome - 1")]
+             and title.startswith("target ÷ outcome − 1")]
     assert found == [expected]
 
 
@@ -112,17 +152,18 @@ def test_direct_financing_gap(executed):
     by_formula = {}
     for _, title, text in spans(executed.html):
         by_formula.setdefault(title.split(";")[0], set()).add(text)
-    assert by_formula["stated total - sum of the listed instruments"] == {f"{gap:.2f}亿元"}
+    assert by_formula["stated total − sum of the listed instruments"] == {f"{gap:.2f}亿元"}
     assert by_formula["sum of the listed instruments"] == {f"{listed:.2f}亿元"}
-    assert by_formula["100 × not itemised / stated total"] == {f"{100 * gap / 273.45:.1f}%"}
+    assert by_formula["100 × not itemised ÷ stated total"] == {f"{100 * gap / 273.45:.1f}%"}
 
 
 def test_model_headline_equals_an_independent_simulation(executed):
     independent = simulate(SCENARIOS, base_year=2012, target_years=(2013, 2015), draws=DRAWS,
                            seed=SEED, with_tiers=False)
     share = np.quantile(independent.headline["investment_share"], [0.05, 0.5, 0.95]) * 100
-    model_texts = [text for prov, _, text in spans(lede(executed.html))
-                   if prov.startswith("model:")]
+    headline = executed.html[executed.html.index('id="memo-headline"'):
+                             executed.html.index('id="memo-policy"')]
+    model_texts = [text for prov, _, text in spans(headline) if prov.startswith("model:")]
     assert f"{share[1]:.1f}%" in model_texts
     assert f"{share[0]:.1f}–{share[2]:.1f}%" in model_texts
     text = unescape(re.sub(r"<[^>]+>", "", executed.html))
@@ -143,18 +184,17 @@ def test_every_span_names_its_origin(executed):
         elif kind == "model":
             names = origin.split(";")
             assert set(names) <= set(inputs.parameters)
-            assert title.split("references: ")[1] == "; ".join(
-                memo.parameter_references(names, inputs))
+            assert title.endswith("; ".join(memo.parameter_references(names, inputs)))
         else:
-            assert "inputs:" in title
+            assert "; " in title
 
 
 def test_methods_label_the_panel_synthetic_and_sources_list_checksums(executed):
     methods = executed.html[executed.html.index('id="memo-methods"'):
-                            executed.html.index('id="memo-sources"')]
+                            executed.html.index('id="memo-appendix"')]
     assert "SYNTHETIC" in methods and "judgement" in methods
     for source in memo.default_sources().values():
-        assert source.sha256 in executed.html
+        assert source.sha256[:16] in executed.html and source.sha256[:16] in executed.zh
 
 
 # --------------------------------------------------------------------------- the builders

@@ -110,7 +110,9 @@ def test_runs_unchanged_on_a_user_csv(tmp_path, monkeypatch):
                  outcome="log_sales", cluster="firm_id")
     joined = "\n".join(output_texts(nb))
     assert not WARNING_TEXT.search(joined)
-    first_note = nb.cells[3].outputs[0]["data"]["text/markdown"]
+    first_note = next(c.outputs[0]["data"]["text/markdown"] for c in nb.cells
+                      if c.cell_type == "code" and c.get("outputs")
+                      and "text/markdown" in c.outputs[0].get("data", {}))
     assert "SYNTHETIC" not in first_note and "user_panel.csv" in first_note
     estimates = pd.read_csv(tmp_path / "tables" / "panel_estimates.csv", encoding="utf-8-sig")
     assert "data" not in estimates.columns

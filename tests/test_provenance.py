@@ -81,8 +81,8 @@ def test_qualifiers_ranges_and_numbering():
     assert "[5]" in derived  # notes 3 and 4 are its two input facts
     notes = c.footnotes_html()
     assert notes.count("<li ") == 5
-    assert 'Derived: (target / actual - 1) × 100' in notes
-    assert '(sources <a href="#prov-3">[3]</a>, <a href="#prov-4">[4]</a>)' in notes
+    assert "Computed: (target ÷ actual − 1) × 100" in notes  # the formula in words
+    assert 'from notes <a href="#prov-3">[3]</a>, <a href="#prov-4">[4]</a>' in notes
 
 
 def test_model_span_names_parameters_and_references():
@@ -92,8 +92,12 @@ def test_model_span_names_parameters_and_references():
                    unit="yi_yuan")
     assert ">12.3–30.5亿元<sup>" in span
     assert 'data-prov="model:deadweight_grants;multiplier"' in span
-    assert "references: HM Treasury (2008) Additionality Guide" in span
-    assert "Model result from parameters deadweight_grants, multiplier" in c.footnotes_html()
+    assert span.count("HM Treasury (2008) Additionality Guide") == 1  # on hover, not in the note
+    notes = c.footnotes_html()
+    assert "depends on: deadweight_grants, multiplier" in notes  # no labels given: the ids
+    zh = Citations(lang="zh", parameter_label={"multiplier": "乘数", "deadweight_grants": "无谓损失"})
+    zh.model(0.5, parameters=["deadweight_grants", "multiplier"], references=["x"])
+    assert "取决于：无谓损失、乘数" in zh.footnotes_html()
 
 
 def test_footnotes_list_document_and_checksum(root, facts_csv):
@@ -102,7 +106,7 @@ def test_footnotes_list_document_and_checksum(root, facts_csv):
     notes = c.footnotes_html()
     raw = root / "data/raw/2013-plan_shuangbai-implementation-plan.txt"
     digest = hashlib.sha256(raw.read_bytes()).hexdigest()
-    assert f"<code>{digest[:12]}</code>" in notes
+    assert f"SHA-256 {digest[:12]}" in notes
     assert raw.name in notes
     assert facts_csv[SALES]["quote"] in notes
     assert "2013年工业“双百”行动实施方案" in notes and "Implementation plan of the 2013" in notes

@@ -97,6 +97,7 @@ def test_publishes_every_file(published):
     assert report.published and sorted(report.executed) == ["01-ok", "02-ok-again"]
     names = set(snapshot(edition))
     assert names == {"01-ok.ipynb", "01-ok.html", "02-ok-again.ipynb", "02-ok-again.html",
+                     "01-ok.en.html", "02-ok-again.en.html",
                      "tables/ok_values.csv", "tables/again_values.csv",
                      "figures/ok_line.png", "figures/again_line.png", "manifest.json"}
     # scale 2.0 from the edition reached the kernel: 472.8 * 2 = 945.6
@@ -143,10 +144,13 @@ def test_html_is_code_free_self_contained_and_chinese(published):
 def test_index_lists_edition_notebooks_and_links(published):
     root, _ = published
     index = (root / "reports" / "index.html").read_text(encoding="utf-8")
-    assert 'href="test/01-ok.html"' in index and 'href="test/02-ok-again.ipynb"' in index
+    english = (root / "reports" / "index.en.html").read_text(encoding="utf-8")
+    assert 'href="test/01-ok.html"' in index and 'href="test/02-ok-again.html"' in index
+    assert 'href="test/01-ok.en.html"' in english and 'href="index.html"' in english
+    assert '<html lang="zh-CN">' in index and '<html lang="en">' in english
     manifest = json.loads((root / "reports" / "test" / "manifest.json").read_text())
     assert manifest["finished"] in index
-    assert "FAILED" not in index
+    assert "FAILED" not in english
 
 
 def test_second_run_executes_nothing_and_data_change_reruns(tmp_path):
@@ -193,8 +197,9 @@ def test_failure_keeps_edition_and_names_the_cell(tmp_path):
     assert "ValueError: deliberate failure in edition test" in summary
     assert "cell 4" in str(caught.value) and caught.value.exit_code != 0
     assert (root / "reports" / "test.failed" / "02-broken.ipynb").is_file()
-    index = (root / "reports" / "index.html").read_text(encoding="utf-8")
-    assert "FAILED" in index and "deliberate failure" in index and 'href="test/01-ok.html"' in index
+    index = (root / "reports" / "index.en.html").read_text(encoding="utf-8")
+    assert "FAILED" in index and "deliberate failure" in index
+    assert 'href="test/01-ok.en.html"' in index
     assert not list((root / "reports" / ".staging").glob("test-*"))
     # fixing the notebook publishes and clears the failure notice
     (root / "notebooks" / "02-broken.ipynb").unlink()

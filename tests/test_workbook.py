@@ -96,3 +96,24 @@ def test_bad_edition(tmp_path, case):
         match = "tables.*no \\*.csv tables"
     with pytest.raises(DataError, match=match):
         write_workbook(tmp_path)
+
+
+def test_number_formats_by_unit_and_no_empty_or_duplicate_sheets(tmp_path):
+    from openpyxl import load_workbook
+
+    from evaluation.reports.workbook import write_workbook
+
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    frame = pd.DataFrame({"year": [2012, 2013], "sales_yi_yuan": [1571.5999999999, 7.0],
+                          "share_pct": [25.61, 3.0], "ratio": [0.123456, 1.5]})
+    frame.to_csv(tables / "a_sales.csv", index=False, encoding="utf-8-sig")
+    frame.to_csv(tables / "b_same.csv", index=False, encoding="utf-8-sig")
+    frame.head(0).to_csv(tables / "c_empty.csv", index=False, encoding="utf-8-sig")
+    book = load_workbook(write_workbook(tmp_path))
+    assert book.sheetnames == ["contents", "a_sales"]
+    sheet = book["a_sales"]
+    assert [c.value for c in sheet[1]] == ["year", "sales_yi_yuan (亿元)", "share_pct (%)", "ratio"]
+    assert [c.number_format for c in sheet[2]] == ["0", "#,##0.00", "0.0", "#,##0.00"]
+    notes = [row[4] for row in book["contents"].iter_rows(min_row=2, values_only=True)]
+    assert notes[1:] == ["same table as sheet a_sales", "empty table, no sheet"]

@@ -21,7 +21,7 @@ from evaluation.errors import ConfigError, Problem, problem
 EDITION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 """An edition name: a plain file name of letters, digits, '-' and '_' (no folders, no dots)."""
 NOTEBOOK_PATTERN = re.compile(r"^\d\d-[A-Za-z0-9_-]+\.ipynb$")
-RESERVED_PARAMETERS = ("seed",)
+RESERVED_PARAMETERS = ("seed", "languages")
 """Edition keys allowed even when no notebook declares them (recorded in the manifest)."""
 
 UNREADABLE = "unreadable"
@@ -49,6 +49,25 @@ class Edition:
     def seed(self) -> Any:
         """The edition's ``seed`` or ``None``."""
         return self.parameters.get("seed")
+
+
+def edition_languages(edition: Edition) -> tuple[str, ...]:
+    """The edition's report languages (``languages: [zh, en]``; default both, Chinese first).
+
+    Raises
+    ------
+    ConfigError
+        Not a non-empty list of distinct known languages.
+    """
+    from evaluation.reports.labels import LANGUAGES
+
+    value = edition.parameters.get("languages", list(LANGUAGES))
+    if (not isinstance(value, list) or not value or len(set(value)) != len(value)
+            or any(v not in LANGUAGES for v in value)):
+        raise ConfigError(problems=[problem(edition.path, "parameter 'languages'", repr(value),
+                                            "a list of distinct languages from "
+                                            f"{list(LANGUAGES)}")])
+    return tuple(value)
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,8 @@ def build_edition_files(staging: Path, *, records: list[NotebookRecord],
         made.files.append(WORKBOOK)
     made.files.append(README)
     memo = next((r for r in records if r.name == MEMO_NOTEBOOK and r.status == "ok"), None)
-    if memo is None:
-        return made
+    if memo is None or MEMO_PDF in memo.outputs:
+        return made  # the memo notebook printed its PDFs itself (Typst, no browser)
     previous = published_dir / MEMO_PDF
     if memo.cached and previous.is_file():
         link_or_copy(previous, staging / MEMO_PDF)
@@ -84,6 +84,30 @@ def write_readme(staging: Path, *, data_dir: Path) -> None:
     registry = data_dir / "sources.yaml"
     sources = load_sources(registry, raw_dir=data_dir / "raw") if registry.is_file() else {}
     write_replication_readme(staging, sources=sources)
+    write_readme_html(staging)
+
+
+def write_readme_html(staging: Path) -> Path:
+    """``README.html``: the replication README rendered for a browser (no raw Markdown)."""
+    import html as html_lib
+
+    import mistune
+
+    text = (staging / README).read_text(encoding="utf-8")
+    body = mistune.html(html_lib.escape(text, quote=False).replace("&gt;", ">"))
+    page = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1.0\">\n"
+            "<title>How to reproduce this edition</title>\n<style>body {font-family: system-ui, "
+            "\"Noto Sans CJK SC\", sans-serif; max-width: 50rem; margin: 1.5rem auto; "
+            "padding: 0 1rem; line-height: 1.5; overflow-wrap: anywhere;} "
+            "pre, table {display: block; "
+            "overflow-x: auto; max-width: 100%;} code {font-size: 90%;}</style>\n</head>\n<body>\n"
+            "<p><a href=\"../index.en.html\">All reports</a> · "
+            "<a href=\"../index.html\" lang=\"zh-CN\">全部报告</a></p>\n"
+            f"{body}</body>\n</html>\n")
+    path = staging / "README.html"
+    path.write_text(page, encoding="utf-8")
+    return path
 
 
 def stale(edition_dir: Path, manifest: dict[str, Any] | None) -> bool:

@@ -37,6 +37,8 @@ class NotebookRecord:
     outputs: list[str] = field(default_factory=list)
     cached: bool = False
     error: str | None = None
+    pages: list[str] = field(default_factory=list)
+    """The page in each further language (``<name>.<lang>.html``); ``html`` is the first."""
 
 
 def git_state(root: Path) -> dict[str, Any]:

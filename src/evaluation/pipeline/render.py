@@ -56,3 +56,25 @@ def notebook_html(nb: nbformat.NotebookNode, *, title: str, edition: str, notebo
     with _LOCK:
         body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return sanitize_document(body)
+
+
+def notebook_pages(nb: nbformat.NotebookNode, *, name: str, edition: str, notebook: str,
+                   finished: str, languages: tuple[str, ...],
+                   order: list[str]) -> dict[str, str]:
+    """One page per language: ``{file name: HTML}`` (see :mod:`evaluation.reports.i18n`).
+
+    Cells tagged for another language are dropped before rendering; blocks marked for another
+    language are removed after; each page gets its ``lang``, title, twin link, contents and
+    previous / next links.
+    """
+    from evaluation.reports.i18n import cells_for, language_page, page_name
+    from evaluation.reports.labels import default_labels
+
+    labels = default_labels()
+    pages = {}
+    for lang in languages:
+        html = notebook_html(cells_for(nb, lang), title=labels.report_title(name, lang),
+                             edition=edition, notebook=notebook, finished=finished)
+        pages[page_name(name, lang, default=languages[0])] = language_page(
+            html, lang, notebook=name, labels=labels, languages=languages, order=order)
+    return pages

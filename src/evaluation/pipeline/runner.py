@@ -41,6 +41,7 @@ from evaluation.pipeline import extras as edition_files
 from evaluation.pipeline.editions import (
     code_size,
     discover_notebooks,
+    edition_languages,
     load_edition,
     validate_edition,
 )
@@ -197,6 +198,7 @@ def _run(edition: str, *, here: Project, reports_dir: Path, only: tuple[str, ...
         from evaluation.analysis.years import check_edition_years  # pandas: only when running
 
         check_edition_years(ed.parameters, path=ed.path)  # before any notebook runs
+        languages = edition_languages(ed)
         inputs = collect_inputs(root=root, data_dir=data_dir, editions_dir=editions_dir,
                                 edition_file=ed.path, notebooks=notebooks,
                                 library_dir=Path(library_dir or LIBRARY_DIR))
@@ -223,6 +225,8 @@ def _run(edition: str, *, here: Project, reports_dir: Path, only: tuple[str, ...
             try:
                 outcomes = _execute_all(to_run, parameters=parameters, keys=keys,
                                         staging=staging, edition=edition,
+                                        languages=languages,
+                                        order=[nb.stem for nb in notebooks],
                                         jobs=jobs or os.cpu_count() or 1, stream=stream,
                                         server=server)
                 report.executed = sorted(o.record.name for o in outcomes if o.record.status == "ok")
@@ -301,11 +305,13 @@ def _still_valid(record: NotebookRecord | None, key: str, target: Path) -> bool:
     """Whether a published notebook can be reused: last run good, same key, files present."""
     if record is None or record.status != "ok" or record.cache_key != key:
         return False
-    return all((target / name).is_file() for name in (record.html, record.ipynb, *record.outputs))
+    return all((target / name).is_file()
+               for name in (record.html, *record.pages, record.ipynb, *record.outputs))
 
 
 def _execute_all(notebooks: list[Path], *, parameters: dict[Path, dict[str, Any]],
                  keys: dict[str, str], staging: Path, edition: str, jobs: int,
+                 languages: tuple[str, ...] = ("en",), order: list[str] | None = None,
                  stream: TextIO | None, server: ForkServer | None) -> list[_Outcome]:
     """Execute ``notebooks`` in one event loop, ``jobs`` at a time (in a fresh thread if a loop
     is already running, as in JupyterLab)."""
@@ -342,7 +348,8 @@ def _execute_all(notebooks: list[Path], *, parameters: dict[Path, dict[str, Any]
             return await asyncio.gather(*(
                 _execute_one(nb, parameters=parameters[nb], key=keys[nb.stem], staging=staging,
                              edition=edition, semaphore=semaphore, progress=progress,
-                             server=server)
+                             server=server, languages=languages,
+                             order=order or [n.stem for n in notebooks])
                 for nb in notebooks))
         finally:
             await asyncio.gather(warm_up, return_exceptions=True)
@@ -371,14 +378,16 @@ def _execute_all(notebooks: list[Path], *, parameters: dict[Path, dict[str, Any]
 
 async def _execute_one(nb_path: Path, *, parameters: dict[str, Any], key: str, staging: Path,
                        edition: str, semaphore: asyncio.Semaphore, progress: Progress,
-                       server: ForkServer | None) -> _Outcome:
+                       server: ForkServer | None, languages: tuple[str, ...] = ("en",),
+                       order: list[str] | None = None) -> _Outcome:
     """Execute one notebook in the staging area and render its HTML; never raises on failure."""
     import asyncio
 
     import nbformat
 
     from evaluation.pipeline.execute import execute, prepare
-    from evaluation.pipeline.render import notebook_html
+    from evaluation.pipeline.render import notebook_pages
+    from evaluation.reports.i18n import page_name
 
     name = nb_path.stem
     work = staging / ".work" / name
@@ -402,13 +411,17 @@ async def _execute_one(nb_path: Path, *, parameters: dict[str, Any], key: str, s
     record = NotebookRecord(name=name, status=status, duration_s=round(duration, 3),
                             cache_key=key, parameters=parameters, executed_at=executed_at,
                             html=f"{name}.html", ipynb=f"{name}.ipynb", outputs=outputs,
-                            error=failure)
+                            error=failure,
+                            pages=[page_name(name, lang, default=languages[0])
+                                   for lang in languages[1:]])
     if nb is not None:
         nb.metadata["papermill"].update({"duration": duration, "exception": bool(failure)})
         nbformat.write(nb, str(work / record.ipynb))
-        html = await asyncio.to_thread(notebook_html, nb, title=name, edition=edition,
-                                       notebook=nb_path.name, finished=_now())
-        (work / record.html).write_text(html, encoding="utf-8")
+        pages = await asyncio.to_thread(notebook_pages, nb, name=name, edition=edition,
+                                        notebook=nb_path.name, finished=_now(),
+                                        languages=languages, order=order or [name])
+        for page, html in pages.items():
+            (work / page).write_text(html, encoding="utf-8")
     return _Outcome(record=record, summary=failure)
 
 
@@ -421,11 +434,13 @@ def _assemble(outcomes: list[_Outcome], *, reused: dict[str, NotebookRecord],
         record = outcome.record
         work = staging / ".work" / record.name
         files = [(work / record.ipynb, record.ipynb), (work / record.html, record.html)]
+        files += [(work / page, page) for page in record.pages]
         files += [(work / "outputs" / out, out) for out in record.outputs]
         _claim(record, files, claimed, staging)
         records.append(record)
     for record in reused.values():
-        files = [(published_dir / f, f) for f in (record.ipynb, record.html, *record.outputs)]
+        files = [(published_dir / f, f)
+                 for f in (record.ipynb, record.html, *record.pages, *record.outputs)]
         _claim(record, files, claimed, staging)
         records.append(NotebookRecord(**{**record.__dict__, "cached": True}))
     return sorted(records, key=lambda r: r.name)

@@ -1,4 +1,10 @@
-"""One house style for every chart (seaborn on matplotlib), CJK-aware."""
+"""One house style for every chart (seaborn on matplotlib), in Chinese or English.
+
+Every chart takes ``lang`` (``"zh"`` or ``"en"``) and labels itself from the bilingual registry
+(:mod:`evaluation.reports.labels`). Chinese is drawn with Noto Sans CJK SC from the
+``noto-cjk-sans-otc`` package, registered with matplotlib by :func:`use_house_style`, so no
+system font is needed and no glyph is missing.
+"""
 
 from __future__ import annotations
 
@@ -19,15 +25,28 @@ if TYPE_CHECKING:  # for annotations only: the figures import their modules lazi
     from evaluation.panel.staggered import StaggeredResults
 
 CJK_FONT_CANDIDATES = (
-    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
+    "Noto Sans CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans SC",
     "Source Han Sans SC", "SimHei", "Microsoft YaHei",
 )
 PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#5b9bd5", "#a5a5a5"]
 
 
 @cache
+def _register_packaged_font() -> None:
+    """Add the packaged Noto Sans CJK collection to matplotlib's fonts (once per process)."""
+    try:
+        from evaluation.reports.paper import font_dir
+        fonts = sorted(font_dir().glob("*.tt[cf]"))
+    except ImportError:  # the font package is not installed: fall back to system fonts
+        return
+    for path in fonts:
+        fm.fontManager.addfont(str(path))
+
+
+@cache
 def cjk_font() -> str | None:
-    """Name of an installed font that has Chinese glyphs, or None."""
+    """Name of a font with Chinese glyphs (the packaged Noto Sans CJK SC first), or None."""
+    _register_packaged_font()
     installed = {f.name for f in fm.fontManager.ttflist}
     return next((name for name in CJK_FONT_CANDIDATES if name in installed), None)
 
@@ -57,11 +76,29 @@ def use_house_style() -> None:
     })
 
 
-def bilingual(name_en: str, name_zh: str | None = None) -> str:
-    """A label: English with the Chinese name when a CJK font can draw it, else English only."""
+def bilingual(name_en: str, name_zh: str | None = None, *, lang: str | None = None) -> str:
+    """A label in ``lang`` (``"zh"``: the Chinese name; ``"en"``: the English one).
+
+    Without ``lang``: English with the Chinese name when a CJK font can draw it.
+    """
+    if lang == "zh" and name_zh:
+        return name_zh
+    if lang is not None:
+        return name_en
     if name_zh and cjk_font():
         return f"{name_en} ({name_zh})"
     return name_en
+
+
+def _t(en: str, zh: str, lang: str) -> str:
+    """``zh`` or ``en`` by ``lang``."""
+    return zh if lang == "zh" else en
+
+
+def _label(section: str, key: str, lang: str) -> str:
+    from evaluation.reports.labels import default_labels
+
+    return default_labels().find(section, key, lang) or key
 
 
 def event_study_figure(results: EventStudyResults, *, title: str | None = None) -> Figure:
@@ -127,11 +164,10 @@ def event_paths_figure(paths: dict[str, StaggeredResults], *, title: str | None 
 KIND_COLOURS = {"actual": PALETTE[0], "target": PALETTE[1], "plan": PALETTE[2]}
 STATUS_COLOURS = {"consistent": PALETTE[2], "consistent only within the qualifiers": PALETTE[4],
                   "inconsistent": PALETTE[1]}
-KIND_WORDS = {"actual": "outcome", "target": "target", "plan": "plan", "estimate": "estimate"}
 UNKNOWN_HATCH = "///"
 
 
-def outcome_target_figure(comparisons: pd.DataFrame) -> Figure:
+def outcome_target_figure(comparisons: pd.DataFrame, *, lang: str = "en") -> Figure:
     """One panel per indicator: the base-year outcome and each target or plan, as bars.
 
     ``comparisons`` is :func:`evaluation.analysis.comparisons.comparisons`. A target whose
@@ -167,26 +203,27 @@ def outcome_target_figure(comparisons: pd.DataFrame) -> Figure:
             ax.annotate(f"{bar['value']:g}", (patch.get_x() + patch.get_width() / 2,
                                               patch.get_height()),
                         ha="center", va="bottom", fontsize=8)
-        unit = {"yi_yuan": "亿元" if cjk_font() else "100 million yuan"}.get(first["unit"],
-                                                                           first["unit"])
-        ax.set_title("\n".join(textwrap.wrap(bilingual(first["name_en"], first["name_zh"]), 28)),
-                     fontsize=9)
+        unit = _label("units", str(first["unit"]), lang)
+        name = bilingual(first["name_en"], first["name_zh"], lang=lang)
+        ax.set_title("\n".join(textwrap.wrap(name, 14 if lang == "zh" else 28)), fontsize=10)
         ax.set_xlabel("")
-        ax.set_ylabel(unit, fontsize=8)
+        ax.set_ylabel(unit, fontsize=9)
         ax.margins(y=0.15)
     for ax in list(axes.flat)[len(indicators):]:
         ax.set_visible(False)
-    handles = [Patch(color=c, label=k) for k, c in KIND_COLOURS.items()]
+    handles = [Patch(color=c, label=_label("kinds", k, lang)) for k, c in KIND_COLOURS.items()]
     handles.append(Patch(facecolor=PALETTE[6], hatch=UNKNOWN_HATCH, edgecolor="white",
-                         label="definition differs from the outcome's (see table)"))
-    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8)
-    base_years = sorted({int(y) for y in comparisons["base_year"]})
-    fig.suptitle(f"Outcome ({', '.join(map(str, base_years))}) vs targets and plans")
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+                         label=_t("definition differs from the outcome's (see table)",
+                                  "口径与实际值不同（见表）", lang)))
+    fig.legend(handles=handles, loc="lower center", ncol=2, frameon=False, fontsize=9)
+    base = int(comparisons["base_year"].min())
+    fig.suptitle(_t(f"Outcome ({base}) vs targets and plans", f"{base}年实际完成与目标、计划对比",
+                    lang))
+    fig.tight_layout(rect=(0, 0.09, 1, 1))
     return fig
 
 
-def firm_tiers_figure(tiers: pd.DataFrame) -> Figure:
+def firm_tiers_figure(tiers: pd.DataFrame, *, lang: str = "en") -> Figure:
     """Firms per sales tier and year; a tier a document does not report is drawn as unknown.
 
     ``tiers`` is :func:`evaluation.analysis.comparisons.firm_tiers`. Unknown tiers appear as
@@ -198,7 +235,7 @@ def firm_tiers_figure(tiers: pd.DataFrame) -> Figure:
     from matplotlib.patches import Patch, Rectangle
 
     use_house_style()
-    label = "tier_label" if cjk_font() else "tier_label_en"
+    label = "tier_label" if lang == "zh" else "tier_label_en"
     order = list(dict.fromkeys(tiers[label]))
     years = sorted(tiers["year"].unique())
     data = tiers.assign(year=tiers["year"].astype(str), count=tiers["count"].astype(float))
@@ -212,37 +249,36 @@ def firm_tiers_figure(tiers: pd.DataFrame) -> Figure:
         x = order.index(row[label]) - 0.4 + years.index(int(row["year"])) * width
         ax.add_patch(Rectangle((x, 0), width, top * 0.9, fill=False, hatch=UNKNOWN_HATCH,
                                edgecolor=PALETTE[6], linewidth=0.8))
-        ax.text(x + width / 2, top * 0.45, f"{row['year']}: not reported", rotation=90,
+        ax.text(x + width / 2, top * 0.45,
+                f"{row['year']}: " + _t("not reported", "未报告", lang), rotation=90,
                 ha="center", va="center", fontsize=8, color="#404040")
     for container in ax.containers:
         if isinstance(container, BarContainer):
             ax.bar_label(container, fmt="%g", fontsize=8)
     ax.set_ylim(0, top)
-    ax.set_xlabel(bilingual("Annual sales tier", "年销售收入档次"))
-    ax.set_ylabel(bilingual("Number of firms", "企业户数"))
-    kinds = {int(r["year"]): KIND_WORDS.get(r["kind"], r["kind"])
-             for _, r in tiers[tiers["kind"] != ""].iterrows()}
-    ax.set_title("Key firms by sales tier: " + ", ".join(
-        f"{year} {kinds.get(int(year), 'not reported')}" for year in years))
+    ax.set_xlabel(_t("Annual sales tier", "年销售收入档次", lang))
+    ax.set_ylabel(_t("Number of firms", "企业户数", lang))
+    ax.set_title(_t("Key firms by sales tier: outcome and targets",
+                    "双百企业按销售收入档次：实际与目标", lang))
     handles, labels = ax.get_legend_handles_labels()
     handles.append(Patch(fill=False, hatch=UNKNOWN_HATCH, edgecolor=PALETTE[6]))
-    labels.append("not reported (unknown)")
-    ax.legend(handles, labels, title="year", fontsize=8, title_fontsize=8)
+    labels.append(_t("not reported (unknown)", "未报告（未知）", lang))
+    ax.legend(handles, labels, title=_t("year", "年份", lang), fontsize=9, title_fontsize=9)
     fig.tight_layout()
     return fig
 
 
-def financing_mix_figure(mix: pd.DataFrame, *, year: int | None = None) -> Figure:
+def financing_mix_figure(mix: pd.DataFrame, *, lang: str = "en") -> Figure:
     """Horizontal bars of direct financing by instrument, with the unexplained part hatched.
 
-    ``mix`` is :func:`evaluation.analysis.comparisons.financing_mix` for ``year`` (named in the
-    title when given).
+    ``mix`` is :func:`evaluation.analysis.comparisons.financing_mix`.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
     use_house_style()
-    names = [bilingual(en, zh) for en, zh in zip(mix["name_en"], mix["name_zh"], strict=True)]
+    names = [bilingual(en, zh, lang=lang)
+             for en, zh in zip(mix["name_en"], mix["name_zh"], strict=True)]
     data = mix.assign(name=names)
     fig, ax = plt.subplots(figsize=(8, 4.2))
     colours = [PALETTE[6] if d else PALETTE[0] for d in data["derived"]]
@@ -257,15 +293,15 @@ def financing_mix_figure(mix: pd.DataFrame, *, year: int | None = None) -> Figur
                     (patch.get_width(), patch.get_y() + patch.get_height() / 2),
                     xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
     ax.margins(x=0.2)
-    ax.set_xlabel(bilingual("100 million yuan", "亿元"))
+    ax.set_xlabel(_label("units", "yi_yuan", lang))
     ax.set_ylabel("")
-    title = "direct financing by instrument (share of the stated total)"
-    ax.set_title(f"{year} {title}" if year is not None else title.capitalize())
+    ax.set_title(_t("Direct financing by instrument (share of the stated total)",
+                    "直接融资按方式分列（占所述总额比重）", lang))
     fig.tight_layout()
     return fig
 
 
-def audit_figure(results: pd.DataFrame) -> Figure:
+def audit_figure(results: pd.DataFrame, *, lang: str = "en") -> Figure:
     """Each audit check: its gap at the written values (% of the right side), coloured by status.
 
     ``results`` is :func:`evaluation.analysis.audit.run_audit`.
@@ -273,27 +309,37 @@ def audit_figure(results: pd.DataFrame) -> Figure:
     import matplotlib.pyplot as plt
 
     use_house_style()
-    data = results.assign(gap_pct=results["gap_point_pct"].where(results["gap_point"] != 0, 0.0))
-    fig, ax = plt.subplots(figsize=(8, 0.28 * len(data) + 1.4))
-    sns.scatterplot(data=data, x="gap_pct", y="check_id", hue="status", palette=STATUS_COLOURS,
-                    hue_order=list(STATUS_COLOURS), s=60, ax=ax)
+    import textwrap
+
+    names = ["\n".join(textwrap.wrap(_label("checks", c, lang), 22 if lang == "zh" else 44))
+             for c in results["check_id"]]
+    statuses = {k: _label("statuses", k, lang) for k in STATUS_COLOURS}
+    data = results.assign(gap_pct=results["gap_point_pct"].where(results["gap_point"] != 0, 0.0),
+                          check=names, result=results["status"].map(statuses))
+    fig, ax = plt.subplots(figsize=(8, 0.42 * len(data) + 1.6))
+    sns.scatterplot(data=data, x="gap_pct", y="check", hue="result",
+                    palette={statuses[k]: c for k, c in STATUS_COLOURS.items()},
+                    hue_order=list(statuses.values()), s=60, ax=ax)
     ax.axvline(0, color=PALETTE[6], linewidth=1)
     for _, row in data[data["status"] != "consistent"].iterrows():
         ax.annotate(f"{row['gap_point']:+.4g} ({row['gap_pct']:+.1f}%)",
-                    (row["gap_pct"], row["check_id"]), xytext=(6, 0),
+                    (row["gap_pct"], row["check"]), xytext=(6, 0),
                     textcoords="offset points", va="center", fontsize=8)
     ax.margins(x=0.25)
-    ax.set_xlabel("Gap at the written values, % of the stated figure (0 = holds)")
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_xlabel(_t("Gap at the written figures, % of the stated figure (0 = holds)",
+                     "按书写数值计算的差额，占所述数值的百分比（0 = 一致）", lang))
     ax.set_ylabel("")
-    ax.set_title("Audit of the documents' arithmetic")
-    ax.legend(title="status", fontsize=8, title_fontsize=8, loc="lower left")
+    ax.set_title(_t("Audit of the documents' arithmetic", "文件数据自洽性核查", lang))
+    ax.legend(title=_t("Result", "结论", lang), fontsize=8, title_fontsize=8, loc="lower left")
     fig.tight_layout()
     return fig
 
 
 # --- Effects model charts (issue 5): each reads a results object from evaluation.model.simulate ---
 
-def fan_chart(results: EffectsResults, *, scenarios: list[str] | None = None) -> Figure:
+def fan_chart(results: EffectsResults, *, scenarios: list[str] | None = None,
+              lang: str = "en") -> Figure:
     """Fan charts of aggregate 双百 firm sales, one panel per scenario: median, 50%, 90% bands."""
     import matplotlib.pyplot as plt
 
@@ -304,22 +350,27 @@ def fan_chart(results: EffectsResults, *, scenarios: list[str] | None = None) ->
     for ax, colour, name in zip(axes[0], PALETTE * 3, names, strict=False):
         part = fan[fan["scenario"] == name]
         ax.fill_between(part["year"], part["p5"], part["p95"], color=colour, alpha=0.15,
-                        label="90%")
+                        label=_t("90% interval", "90%区间", lang))
         ax.fill_between(part["year"], part["p25"], part["p75"], color=colour, alpha=0.35,
-                        label="50%")
-        ax.plot(part["year"], part["p50"], color=colour, marker="o", label="median")
+                        label=_t("50% interval", "50%区间", lang))
+        ax.plot(part["year"], part["p50"], color=colour, marker="o",
+                label=_t("median", "中位数", lang))
         ax.set_xticks(sorted(fan["year"].unique()))
-        ax.set_title(name, fontsize=10)
-        ax.set_xlabel(bilingual("Year", "年份"))
-    axes[0][0].set_ylabel(bilingual("Sales of the 100 firms, 100m yuan", "销售收入，亿元"))
+        import textwrap
+
+        ax.set_title("\n".join(textwrap.wrap(_label("scenarios", name, lang),
+                                             12 if lang == "zh" else 24)), fontsize=10)
+        ax.set_xlabel(_t("Year", "年份", lang))
+    axes[0][0].set_ylabel(_t("Sales of the key firms (100 m yuan)", "双百企业销售收入（亿元）",
+                             lang))
     axes[0][0].legend(fontsize=8, frameon=False, loc="upper left")
-    fig.suptitle(bilingual("Projected sales by scenario", "各情景销售收入预测"),
+    fig.suptitle(_t("Projected sales by scenario", "各情景销售收入预测", lang),
                  fontweight=matplotlib.rcParams["axes.titleweight"])
     fig.tight_layout()
     return fig
 
 
-def attribution_chart(results: EffectsResults) -> Figure:
+def attribution_chart(results: EffectsResults, *, lang: str = "en") -> Figure:
     """Share of 2012 project investment attributable to each instrument, with 90% intervals."""
     import matplotlib.pyplot as plt
 
@@ -333,32 +384,35 @@ def attribution_chart(results: EffectsResults) -> Figure:
     colours = [PALETTE[1] if name == "total" else PALETTE[0] for name in table["instrument"]]
     ax.barh(list(y), centre, color=colours, alpha=0.8)
     ax.errorbar(centre, list(y), xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
-    ax.set_yticks(list(y), table["instrument"])
-    ax.set_xlabel(bilingual("Share of 2012 project investment, % "
-                            f"(median, {INTERVAL_LEVEL:.0%} interval)",
-                            "占2012年项目投资比重，%"))
-    ax.set_title(bilingual("Net additional investment attributable to each measure",
-                           "各项措施的净新增投资"))
+    ax.set_yticks(list(y), [_label("instruments", i, lang) for i in table["instrument"]])
+    ax.set_xlabel(_t(f"Share of project investment, % (median, {INTERVAL_LEVEL:.0%} interval)",
+                     f"占项目投资比重，%（中位数，{INTERVAL_LEVEL:.0%}区间）", lang))
+    ax.set_title(_t("Net additional investment attributable to each measure",
+                    "各项措施带动的净新增投资", lang))
     fig.tight_layout()
     return fig
 
 
-def tornado_chart(sensitivity: Sensitivity, *, top: int = 12) -> Figure:
+def tornado_chart(sensitivity: Sensitivity, *, top: int = 12, lang: str = "en") -> Figure:
     """Tornado: the headline quantity with each parameter at its p5 and p95, others central."""
     import matplotlib.pyplot as plt
 
     table = sensitivity.table().head(top).iloc[::-1]
     fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(table) + 1.3))
     y = range(len(table))
-    for column, colour, label in (("at_p5", PALETTE[0], "parameter at p5"),
-                                  ("at_p95", PALETTE[1], "parameter at p95")):
+    for column, colour, label in (
+            ("at_p5", PALETTE[0], _t("parameter at its 5th percentile", "参数取第5百分位", lang)),
+            ("at_p95", PALETTE[1],
+             _t("parameter at its 95th percentile", "参数取第95百分位", lang))):
         ax.barh(list(y), table[column] - sensitivity.central, left=sensitivity.central,
                 color=colour, alpha=0.8, label=label)
     ax.axvline(sensitivity.central, color="black", lw=1)
-    ax.set_yticks(list(y), table["parameter"])
-    ax.set_xlabel(f"{sensitivity.quantity} (centred on the Monte Carlo median "
-                  f"{sensitivity.central:.3g})")
-    ax.set_title(bilingual("Sensitivity: which parameters move the result most", "敏感性分析"))
+    ax.set_yticks(list(y), [_label("parameters", p, lang) for p in table["parameter"]])
+    quantity = _label("quantities", sensitivity.quantity, lang)
+    ax.set_xlabel(_t(f"{quantity} (centred on the Monte Carlo median {sensitivity.central:.3g})",
+                     f"{quantity}（以蒙特卡洛中位数 {sensitivity.central:.3g} 为中心）", lang))
+    ax.set_title(_t("Sensitivity: which parameters move the result most",
+                    "敏感性分析：哪些参数对结果影响最大", lang))
     ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return fig

@@ -48,6 +48,9 @@ from evaluation.reports.provenance import Citations
 
 SECTIONS = (("headline", "Headline findings"), ("policy", "What follows for policy"),
             ("methods", "Methods and limitations"), ("sources", "Sources"))
+"""Sections of :func:`memo_html` (the English fragments); :func:`memo_pages` words both
+languages from ``templates/memo/<lang>/memo.html.j2`` with an ``appendix`` instead."""
+MEMO_NOTEBOOK = "04-policy-memo"
 INSTRUMENT_NAMES = model_findings.INSTRUMENT_NAMES
 # Parameters each instrument's additional investment depends on (see model.effects).
 CHAIN_PARAMETERS = ("long_term_fixed_share", "project_financing_share", "project_capital_ratio",
@@ -136,8 +139,8 @@ def title_block(*, edition: str, draws: int, seed: int, scenarios: Sequence[str]
     return (f"<h1>Qinghai industrial 双百 action: policy memo, edition {escape(edition)}</h1>\n"
             f'<p class="memo-run" data-prov-ignore="run settings">Edition {escape(edition)}; '
             f"effects model with {draws:,} Monte Carlo draws, seed {seed}; scenarios: "
-            f"{escape(', '.join(scenarios))}. Hover over a number for its source; footnotes "
-            "list every quote, formula and parameter reference.</p>")
+            f"{escape(', '.join(scenarios))}.<span class=\"screen-only\"> Point at a number for "
+            "its source;</span> footnotes list every quote, formula and parameter reference.</p>")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -541,3 +544,65 @@ def memo_html(data: MemoData, *, draws: int, seed: int) -> list[str]:
 
 def _wrap(fragment: str) -> str:
     return f'<div class="memo">\n{fragment}\n</div>'
+
+
+
+# --------------------------------------------------------------------------- both languages
+def _relabel(html: str, lang: str) -> str:
+    """Identifiers in the model's wording (parameter and scenario ids) as the reader's labels."""
+    import re
+
+    from evaluation.reports.labels import default_labels
+
+    labels = default_labels()
+    known = {**labels.entries.get("parameters", {}), **labels.entries.get("instruments", {}),
+             **labels.entries.get("scenarios", {}), **labels.entries.get("quantities", {})}
+
+    def word(token: str) -> str:
+        entry = known.get(token)
+        return escape(entry[lang]) if entry else token
+
+    def text(segment: str) -> str:
+        if segment.strip() in known:
+            return segment.replace(segment.strip(), word(segment.strip()))
+        return re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: word(m.group(0)), segment)
+
+    html = re.sub(r"<code>([a-z][a-z0-9_]*)</code>", lambda m: word(m.group(1)), html)
+    parts = re.split(r"(<[^>]+>)", html)
+    return "".join(p if p.startswith("<") else text(p) for p in parts)
+
+
+def memo_page(data: MemoData, *, draws: int, seed: int, lang: str, date: str) -> str:
+    """One language's memo: the template's wording around the model's cited findings, notes
+    numbered in reading order, identifiers shown as labels."""
+    from evaluation.reports.labels import check_language, default_labels
+    from evaluation.reports.memo_findings import memo_context
+    from evaluation.reports.prose import render
+    from evaluation.reports.provenance import renumber_notes
+
+    check_language(lang)
+    labels = default_labels()
+    cite = Citations(facts=data.facts, sources=data.sources, lang=lang,
+                     parameter_label={n: labels.find("parameters", n, lang) or n
+                                      for n in data.inputs.parameters})
+    f = data.findings
+    block = {
+        "headline": "\n".join([attribution_findings(data, cite), odds_table(data, cite)]),
+        "policy": "\n".join([*model_findings.policy_points(f, cite),
+                             "<li>" + model_findings.collect_next_year() + "</li>"]),
+        "sobol": model_findings.sobol_sentence(f, cite, "province_net_investment"),
+        "detail": changes_table(data, cite),
+    }
+    context = memo_context(data, cite, labels, draws=draws, seed=seed, date=date,
+                           model_block=block)
+    body = render("memo/memo.html.j2", lang, **context)
+    notes = cite.footnotes_html(heading=labels.text("notes", lang), documents=False)
+    html = _relabel(body.replace("<!-- notes -->", notes), lang)
+    return renumber_notes(f'{page_style()}<div class="memo" lang="{lang}">\n{html}\n</div>')
+
+
+def page_style() -> str:
+    """The memo's CSS for both languages (``templates/memo/memo.css``)."""
+    from evaluation.reports import TEMPLATES_DIR
+
+    return f"<style>\n{(TEMPLATES_DIR / 'memo' / 'memo.css').read_text(encoding='utf-8')}</style>"

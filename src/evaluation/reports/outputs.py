@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Mapping
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,3 +90,39 @@ def show_figure(fig: Figure, name: str, *, synthetic: bool = False,
     width = int(fig.get_figwidth() * 100)
     plt.close(fig)
     display(Image(data=path.read_bytes(), format="png", width=width))
+
+
+def show_figures(make: Callable[[str], Figure], name: str, *, alt: Mapping[str, str],
+                 synthetic: bool = False, out: str | Path | None = None) -> list[Path]:
+    """Draw the figure once per report language, save each and display them as one output.
+
+    ``make(lang)`` returns the figure labelled in ``lang``; the default language's file is
+    ``figures/<name>.png``, the others ``figures/<name>.<lang>.png``. Each page shows its own
+    language's image (responsive width, ``alt`` text saying what the figure shows).
+    """
+    import base64
+
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML, display
+
+    from evaluation.reports.i18n import LANG_ATTR
+    from evaluation.reports.labels import HTML_LANG, LANGUAGES
+
+    name = _checked_name(name, synthetic)
+    folder = output_dir(out) / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths, blocks = [], []
+    for lang in LANGUAGES:
+        fig = make(lang)
+        path = folder / (f"{name}.png" if lang == LANGUAGES[0] else f"{name}.{lang}.png")
+        fig.savefig(path, dpi=150, bbox_inches="tight", metadata={"Software": None})
+        width = int(fig.get_figwidth() * 100)
+        plt.close(fig)
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        blocks.append(f'<figure {LANG_ATTR}="{lang}" lang="{HTML_LANG[lang]}" '
+                      f'class="evaluation-figure" style="margin:0">'
+                      f'<img src="data:image/png;base64,{data}" alt="{escape(alt[lang])}" '
+                      f'width="{width}" style="max-width:100%;height:auto"></figure>')
+        paths.append(path)
+    display(HTML("".join(blocks)))
+    return paths

@@ -12,7 +12,7 @@ lists every number that is not inside such a span.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from html.parser import HTMLParser
 
@@ -24,9 +24,26 @@ from evaluation.data.sources import Source, default_sources
 
 QUALIFIER_WORDS = {"exact": "", "more_than": "more than ", "at_least": "at least ",
                    "odd": "more than ", "nearly": "nearly ", "about": "about ", "range": ""}
+QUALIFIER_WORDS_ZH = {"exact": "", "more_than": "超过", "at_least": "不少于", "odd": "逾",
+                      "nearly": "近", "about": "约", "range": ""}
 SHA_PREFIX = 12
-UNIT_SUFFIX = {"yi_yuan": "亿元", "percent": "%", "count": "", "kwh_per_t": " kWh/t"}
+UNIT_SUFFIX = {"yi_yuan": "亿元", "percent": "%", "count": "", "kwh_per_t": " kWh/t",
+               "percentage_points": " points"}
+UNIT_SUFFIX_ZH = {"yi_yuan": "亿元", "percent": "%", "count": "", "kwh_per_t": "千瓦时/吨",
+                  "percentage_points": "个百分点"}
+Text = str | Mapping[str, str]
+"""Words in one language, or ``{"zh": ..., "en": ...}`` for a :class:`Citations` to choose."""
 Value = float | tuple[float, float]
+NOTE_WORDS = {
+    "en": {"derived": "Computed: {formula}", "from": "from {inputs}",
+           "model": "Effects-model result (Monte Carlo), depends on: {parameters}",
+           "refs": "parameter references in the appendix", "heading": "Sources and derivations",
+           "documents": "Documents quoted:", "sep": "; ", "see": "notes {refs}"},
+    "zh": {"derived": "计算：{formula}", "from": "依据：{inputs}",
+           "model": "效应模型（蒙特卡洛模拟）结果，取决于：{parameters}",
+           "refs": "参数文献见附录", "heading": "资料来源与推算", "documents": "引用的文件：",
+           "sep": "；", "see": "注{refs}"},
+}
 
 
 class Citations:
@@ -48,11 +65,19 @@ class Citations:
     """
 
     def __init__(self, *, facts: pd.DataFrame | None = None,
-                 sources: dict[str, Source] | None = None, prefix: str = "prov") -> None:
+                 sources: dict[str, Source] | None = None, prefix: str = "prov",
+                 lang: str = "en", parameter_label: Mapping[str, str] | None = None) -> None:
         self._facts = default_facts() if facts is None else facts
         self._sources = default_sources() if sources is None else sources
         self._prefix = prefix
         self._notes: dict[tuple, str] = {}
+        self.lang = lang
+        self._words = NOTE_WORDS[lang]
+        self._parameter_label = dict(parameter_label or {})
+
+    def words(self, text: Text) -> str:
+        """``text`` in this collector's language (a plain string is taken as it is)."""
+        return text if isinstance(text, str) else str(text[self.lang])
 
     def fact(self, fact_id: str, *, fmt: str | None = None, unit: bool = True,
              qualifier: bool = True) -> str:
@@ -73,14 +98,16 @@ class Citations:
         """
         row = lookup(fact_id, self._facts)
         source = self._sources[row["source_id"]]
-        text = _format(_fact_value(row), fmt, row["unit"] if unit else "")
+        text = _format(_fact_value(row), fmt, row["unit"] if unit else "", lang=self.lang)
         if qualifier:
-            text = QUALIFIER_WORDS[row["qualifier"]] + text
-        title = f"“{row['quote']}” — {source.title_zh} ({source.title_en})"
+            words = QUALIFIER_WORDS_ZH if self.lang == "zh" else QUALIFIER_WORDS
+            text = words[row["qualifier"]] + text
+        title = (f"“{row['quote']}” — {source.title_zh}" if self.lang == "zh"
+                 else f"“{row['quote']}” — {source.title_zh} ({source.title_en})")
         number = self._fact_note(fact_id)
         return self._span(text, title=title, prov=f"fact:{fact_id}", number=number)
 
-    def derived(self, value: Value, *, formula: str, inputs: Sequence[str],
+    def derived(self, value: Value, *, formula: Text, inputs: Sequence[Text],
                 fmt: str | None = None, unit: str = "") -> str:
         """A figure computed from others, e.g. an attainment rate.
 
@@ -95,15 +122,21 @@ class Citations:
         fmt, unit
             Format string and unit code (``yi_yuan``, ``percent``, ``count``) of the value.
         """
-        described = [self._input(i) for i in inputs]
-        title = f"{formula}; inputs: " + "; ".join(described)
-        refs = ", ".join(self._link(self._fact_note(i)) for i in inputs
-                         if i in self._facts.index)
-        note = (f"Derived: {escape(formula)}; inputs: {escape('; '.join(described))}"
-                + (f" (sources {refs})" if refs else "") + ".")
-        number = self._note(("derived", formula, tuple(inputs)), note)
-        return self._span(_format(value, fmt, unit), title=title,
-                          prov=f"derived:{';'.join(inputs)}", number=number)
+        formula = formula_in_words(self.words(formula))
+        names = [self.words(i) for i in inputs]
+        w = self._words
+        facts = [i for i in names if i in self._facts.index]
+        others = [i for i in names if i not in self._facts.index]
+        title = f"{formula}; " + w["sep"].join(self._input(i) for i in names)
+        refs = ", ".join(self._link(self._fact_note(i)) for i in facts)
+        basis = [w["see"].format(refs=refs)] if refs else []
+        basis += [escape(o) for o in others]
+        note = (w["derived"].format(formula=escape(formula))
+                + (w["sep"] + w["from"].format(inputs=w["sep"].join(basis)) if basis else "")
+                + ("。" if self.lang == "zh" else "."))
+        number = self._note(("derived", formula, tuple(names)), note)
+        return self._span(_format(value, fmt, unit, lang=self.lang), title=title,
+                          prov=f"derived:{';'.join(names)}", number=number)
 
     def model(self, value: Value, *, parameters: Sequence[str], references: Sequence[str],
               fmt: str | None = None, unit: str = "") -> str:
@@ -120,21 +153,30 @@ class Citations:
         fmt, unit
             Format string and unit code of the value.
         """
-        title = (f"Model result; parameters: {', '.join(parameters)}; "
-                 f"references: {'; '.join(references)}")
-        note = (f"Model result from parameters {escape(', '.join(parameters))}; "
-                f"references: {escape('; '.join(references))}.")
-        number = self._note(("model", tuple(parameters), tuple(references)), note)
-        return self._span(_format(value, fmt, unit), title=title,
+        w = self._words
+        shown = [self._parameter_label.get(p, p) for p in parameters]
+        sep = "、" if self.lang == "zh" else ", "
+        title = (w["model"].format(parameters=sep.join(shown)) + w["sep"]
+                 + "; ".join(references))
+        note = (w["model"].format(parameters=escape(sep.join(shown))) + w["sep"] + w["refs"]
+                + ("。" if self.lang == "zh" else "."))
+        number = self._note(("model", tuple(parameters)), note)
+        return self._span(_format(value, fmt, unit, lang=self.lang), title=title,
                           prov=f"model:{';'.join(parameters)}", number=number)
 
-    def footnotes_html(self, *, heading: str = "Sources and derivations") -> str:
-        """The numbered notes cited so far, as an HTML section exempt from the check."""
+    def footnotes_html(self, *, heading: str | None = None, documents: bool = True) -> str:
+        """The numbered notes cited so far, as an HTML section exempt from the check.
+
+        ``documents=False`` leaves out the list of documents quoted (when the page lists them
+        elsewhere).
+        """
+        heading = heading or self._words["heading"]
         items = "\n".join(f'<li id="{self._prefix}-{n}" value="{n}">{note}</li>'
                           for n, note in enumerate(self._notes.values(), start=1))
-        documents = "\n".join(f"<li>{_document_note(self._sources[sid])}</li>"
-                               for sid in self._cited_sources())
-        listed = f"<p>Documents quoted:</p>\n<ul>\n{documents}\n</ul>\n" if documents else ""
+        docs = "\n".join(f"<li>{_document_note(self._sources[sid], self.lang)}</li>"
+                          for sid in self._cited_sources()) if documents else ""
+        listed = (f"<p>{self._words['documents']}</p>\n<ul>\n{docs}\n</ul>\n"
+                  if docs else "")
         return (f'<section class="provenance-notes" data-prov-ignore="footnotes">\n'
                 f"<h3>{escape(heading)}</h3>\n<ol>\n{items}\n</ol>\n{listed}</section>")
 
@@ -145,7 +187,8 @@ class Citations:
 
     def _fact_note(self, fact_id: str) -> int:
         row = lookup(fact_id, self._facts)
-        return self._note(("fact", fact_id), _fact_note(row, self._sources[row["source_id"]]))
+        return self._note(("fact", fact_id),
+                          _fact_note(row, self._sources[row["source_id"]], self.lang))
 
     def _note(self, key: tuple, note: str) -> int:
         self._notes.setdefault(key, note)
@@ -162,8 +205,26 @@ class Citations:
         if name not in self._facts.index:
             return name
         row = lookup(name, self._facts)
-        shown = _format(_fact_value(row), None, row["unit"])
-        return f"{name} = {QUALIFIER_WORDS[row['qualifier']]}{shown}"
+        shown = _format(_fact_value(row), None, row["unit"], lang=self.lang)
+        words = QUALIFIER_WORDS_ZH if self.lang == "zh" else QUALIFIER_WORDS
+        return f"“{row['quote']}” ({words[row['qualifier']]}{shown})"
+
+
+_FACT_LIST = re.compile(r"\s*\[[^\]]*plan\d{4}\.[^\]]*\]")
+_SNAKE = re.compile(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b")
+_OPERATORS = ((" ** ", "^"), ("**", "^"), (" * ", " × "), (" / ", " ÷ "), (" - ", " − "))
+
+
+def formula_in_words(formula: str) -> str:
+    """A formula as a reader reads it: ``a ÷ b − 1``, ``(t ÷ b)^(1/3)``, names in words.
+
+    Python operators become ``÷ × − ^``; a bracketed list of fact ids is dropped (the note
+    cites those facts); ``snake_case`` names become words (``loan balance 2012``).
+    """
+    text = _FACT_LIST.sub("", formula)
+    for old, new in _OPERATORS:
+        text = text.replace(old, new)
+    return _SNAKE.sub(lambda m: m.group(1).replace("_", " "), text)
 
 
 def _fact_value(row: pd.Series) -> Value:
@@ -172,11 +233,12 @@ def _fact_value(row: pd.Series) -> Value:
     return float(row["value"])
 
 
-def _format(value: Value, fmt: str | None, unit: str) -> str:
+def _format(value: Value, fmt: str | None, unit: str, *, lang: str = "en") -> str:
     """``value`` (or a ``(low, high)`` pair) with ``fmt`` and the unit's suffix."""
-    suffix = UNIT_SUFFIX.get(unit, f" {unit}") if unit else ""
+    suffixes = UNIT_SUFFIX_ZH if lang == "zh" else UNIT_SUFFIX
+    suffix = suffixes.get(unit, f" {unit}") if unit else ""
     if isinstance(value, tuple):
-        low, high = (_format(v, fmt, "") for v in value)
+        low, high = (_format(v, fmt, "", lang=lang) for v in value)
         return f"{low}–{high}{suffix}"
     if fmt is None:
         whole = float(value).is_integer()
@@ -185,15 +247,60 @@ def _format(value: Value, fmt: str | None, unit: str) -> str:
     return fmt.format(value) + suffix
 
 
-def _fact_note(row: pd.Series, source: Source) -> str:
-    return (f"“{escape(row['quote'])}” — {escape(source.title_zh)}; "
-            f"fact <code>{escape(row['fact_id'])}</code>.")
+def _fact_note(row: pd.Series, source: Source, lang: str = "en") -> str:
+    if lang == "zh":
+        return f"“{escape(row['quote'])}”——《{escape(source.title_zh)}》。"
+    return (f"“{escape(row['quote'])}” — {escape(source.title_zh)} "
+            f"({escape(source.title_en)}).")
 
 
-def _document_note(source: Source) -> str:
+def _document_note(source: Source, lang: str = "en") -> str:
+    if lang == "zh":
+        return (f"《{escape(source.title_zh)}》，{escape(source.issuer)}；文件 "
+                f"{escape(source.file)}，SHA-256 校验值 {source.sha256[:SHA_PREFIX]}。")
     return (f"{escape(source.title_zh)} ({escape(source.title_en)}); {escape(source.issuer)}; "
-            f"file <code>{escape(source.file)}</code>, sha256 "
-            f"<code>{source.sha256[:SHA_PREFIX]}</code>.")
+            f"file {escape(source.file)}, SHA-256 {source.sha256[:SHA_PREFIX]}.")
+
+
+_MARK = re.compile(r'<a href="#(?P<prefix>[\w-]+?)-(?P<n>\d+)">\[(?P=n)\]</a>')
+_ITEM = re.compile(r'<li id="(?P<prefix>[\w-]+?)-(?P<n>\d+)" value="(?P=n)">(?P<body>.*?)</li>',
+                   re.S)
+
+
+def renumber_notes(html: str, prefix: str = "prov") -> str:
+    """Number a page's notes in reading order: the first marker met in the text becomes [1].
+
+    Markers (``<a href="#prov-7">[7]</a>``) and note items (``<li id="prov-7" value="7">``) are
+    renumbered together; items are reordered so the list follows the new numbers.
+    """
+    order: dict[str, int] = {}
+    body_end = html.find(f'<li id="{prefix}-')
+    for m in _MARK.finditer(html, 0, body_end if body_end >= 0 else len(html)):
+        if m["prefix"] == prefix:
+            order.setdefault(m["n"], len(order) + 1)
+    for m in _MARK.finditer(html):
+        if m["prefix"] == prefix:
+            order.setdefault(m["n"], len(order) + 1)
+    for m in _ITEM.finditer(html):
+        if m["prefix"] == prefix:
+            order.setdefault(m["n"], len(order) + 1)
+
+    def mark(m: re.Match[str]) -> str:
+        if m["prefix"] != prefix:
+            return m.group(0)
+        new = order[m["n"]]
+        return f'<a href="#{prefix}-{new}">[{new}]</a>'
+
+    html = _MARK.sub(mark, html)
+    items = {m["n"]: m["body"] for m in _ITEM.finditer(html) if m["prefix"] == prefix}
+    if not items:
+        return html
+    ordered = sorted(items, key=lambda n: order[n])
+    new_list = "\n".join(f'<li id="{prefix}-{order[n]}" value="{order[n]}">{items[n]}</li>'
+                         for n in ordered)
+    spans = [m.span() for m in _ITEM.finditer(html) if m["prefix"] == prefix]
+    start, end = spans[0][0], spans[-1][1]
+    return html[:start] + new_list + html[end:]
 
 
 # --- the check ----------------------------------------------------------------------------------

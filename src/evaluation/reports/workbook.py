@@ -69,16 +69,29 @@ def write_workbook(edition_dir: str | Path) -> Path:
     workbook = Workbook()
     contents = workbook.active
     contents.title = CONTENTS_SHEET
-    contents.append(["sheet", "file", "rows", "columns", "data"])
+    contents.append(["sheet", "file", "rows", "columns", "data", "table (full name)"])
     used = {CONTENTS_SHEET}
+    seen: dict[str, str] = {}
     for path in files:
         table = _read(path)
+        synthetic = SYNTHETIC_LABEL.lower() in path.stem.lower()
+        full = path.stem.replace("_", " ")
+        if table.empty:
+            contents.append(["—", f"tables/{path.name}", 0, len(table.columns),
+                             "empty table, no sheet", full])
+            continue
+        digest = pd.util.hash_pandas_object(table, index=False).sum().item()
+        key = f"{list(table.columns)}:{digest}"
+        if key in seen:
+            contents.append([seen[key], f"tables/{path.name}", len(table), len(table.columns),
+                             f"same table as sheet {seen[key]}", full])
+            continue
         name = sheet_name(path.stem, used)
         used.add(name)
-        synthetic = SYNTHETIC_LABEL.lower() in path.stem.lower()
+        seen[key] = name
         _write_sheet(workbook.create_sheet(name), table)
         contents.append([name, f"tables/{path.name}", len(table), len(table.columns),
-                         SYNTHETIC_LABEL if synthetic else "from documents and model"])
+                         SYNTHETIC_LABEL if synthetic else "from documents and model", full])
     _finish(contents)
     out = edition_dir / WORKBOOK_NAME
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -133,10 +146,36 @@ def _read(path: Path) -> pd.DataFrame:
                                           "a UTF-8 CSV table with a header row")]) from None
 
 
+NUMBER_FORMATS = (("(亿元)", "#,##0.00"), ("(万元)", "#,##0.00"), ("(%)", "0.0"),
+                  ("(percentage points)", "0.0"), ("(count)", "0"))
+FLOAT_FORMAT = "#,##0.00"
+INTEGER_FORMAT = "0"
+
+
+def number_format(header: str, values: pd.Series) -> str | None:
+    """Excel number format of a column: by the unit in its header, else by its dtype (years and
+    other whole numbers without separators, other numbers with two decimals); ``None`` for
+    text and booleans."""
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return None
+    for unit, fmt in NUMBER_FORMATS:
+        if header.endswith(unit):
+            return fmt
+    whole = values.dropna().apply(lambda v: float(v).is_integer()).all()
+    return INTEGER_FORMAT if whole else FLOAT_FORMAT
+
+
 def _write_sheet(sheet, table: pd.DataFrame) -> None:  # noqa: ANN001 (openpyxl Worksheet)
-    sheet.append([header_with_unit(str(c), table) for c in table.columns])
+    headers = [header_with_unit(str(c), table) for c in table.columns]
+    sheet.append(headers)
     for row in table.astype(object).where(table.notna(), None).itertuples(index=False):
         sheet.append(list(row))
+    for index, (header, column) in enumerate(zip(headers, table.columns, strict=True), start=1):
+        fmt = number_format(header, table[column])
+        if fmt is None:
+            continue
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+            cell.number_format = fmt
     _finish(sheet)
 
 

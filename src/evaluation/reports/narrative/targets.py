@@ -35,11 +35,13 @@ def comparison_findings(comparisons: pd.DataFrame, cite: Citations) -> str:
         base_inputs = str(row["base_fact_id"]).split(";")
         inputs = [*base_inputs, row["target_fact_id"]]
         n = row["target_year"] - row["base_year"]
-        change = cite.derived(row["change_pct"], formula="target / outcome - 1", inputs=inputs,
-                              fmt="{:+.1f}", unit="percent")
+        change = cite.derived(row["change_pct"],
+                              formula={"en": "target ÷ outcome − 1", "zh": "目标值 ÷ 实际值 − 1"},
+                              inputs=inputs, fmt="{:+.1f}", unit="percent")
         cagr = cite.derived(row["required_cagr_pct"],
-                            formula=f"(target / outcome) ** (1 / {n}) - 1", inputs=inputs,
-                            fmt="{:+.1f}", unit="percent")
+                            formula={"en": f"(target ÷ outcome)^(1/{n}) − 1, over {n} years",
+                                     "zh": f"（目标值 ÷ 实际值）^(1/{n}) − 1，共 {n} 年"},
+                            inputs=inputs, fmt="{:+.1f}", unit="percent")
         if row.get("base_derived", False):
             base = cite.derived(row["base_value"], formula="implied by later figures",
                                 inputs=base_inputs, fmt="{:g}", unit=row["unit"])
@@ -230,13 +232,16 @@ def financing_gap_spans(mix: pd.DataFrame, cite: Citations) -> dict[str, str]:
     return {
         "total": cite.fact(inputs[0]),
         "listed": cite.derived(float(parts["value"].sum()),
-                               formula="sum of the listed instruments", inputs=inputs[1:],
+                               formula={"en": "sum of the listed instruments",
+                                        "zh": "所列各项融资方式之和"}, inputs=inputs[1:],
                                fmt="{:.2f}", unit="yi_yuan"),
         "gap": cite.derived(float(residual["value"]),
-                            formula="stated total - sum of the listed instruments",
+                            formula={"en": "stated total − sum of the listed instruments",
+                                     "zh": "所述总额 − 所列各项之和"},
                             inputs=inputs, fmt="{:.2f}", unit="yi_yuan"),
         "share": cite.derived(float(residual["share_of_stated_total_pct"]),
-                              formula="100 × not itemised / stated total", inputs=inputs,
+                              formula={"en": "100 × not itemised ÷ stated total",
+                                       "zh": "100 × 未列明部分 ÷ 所述总额"}, inputs=inputs,
                               fmt="{:.1f}", unit="percent"),
     }
 

@@ -1,0 +1,171 @@
+"""Every label a reader sees, in Chinese and English, from one registry.
+
+Indicator names come from ``data/indicators.yaml`` (``name_zh``, ``name_en``); everything else
+(units, table columns, scenarios, instruments, parameters, estimators, checks, statuses, report
+titles, interface words) from ``labels.yaml`` beside this module (wording ships with the
+templates, so a project folder without it still renders). Reports ask :class:`Labels` for a label by
+kind and id; an id without a label is a :class:`~evaluation.errors.DataError` naming the file and
+section, never an identifier shown to a reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from evaluation import project
+from evaluation.errors import DataError, problem
+
+LANGUAGES = ("zh", "en")
+"""Report languages, the default edition language first."""
+LABELS_FILE = Path(__file__).resolve().parent / "labels.yaml"
+SECTIONS = ("units", "columns", "scenarios", "instruments", "parameters", "estimators", "checks",
+            "statuses", "kinds", "qualifiers", "quantities", "reports", "text")
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+"""The ``lang`` attribute of a page in each language."""
+
+
+def check_language(lang: str) -> str:
+    """``lang`` when it is one of :data:`LANGUAGES`.
+
+    Raises
+    ------
+    ValueError
+        Any other value.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"report language {lang!r}: expected one of {list(LANGUAGES)}")
+    return lang
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The bilingual label registry: ``entries[section][id] = {"zh": ..., "en": ...}``."""
+
+    entries: Mapping[str, Mapping[str, Mapping[str, str]]]
+    path: Path
+
+    def get(self, section: str, key: str, lang: str) -> str:
+        """The label of ``key`` in ``section`` in ``lang``.
+
+        Raises
+        ------
+        DataError
+            No such section or id, or no label in ``lang``.
+        """
+        check_language(lang)
+        entry = self.entries.get(section, {}).get(key)
+        if entry is None or lang not in entry:
+            raise DataError(problems=[problem(self.path, f"section {section!r}, id {key!r}",
+                                              "no label" if entry is None else f"no {lang!r} label",
+                                              f"an entry {{zh: ..., en: ...}} under {section}")])
+        return str(entry[lang])
+
+    def find(self, section: str, key: str, lang: str) -> str | None:
+        """Like :meth:`get`, ``None`` when there is no label."""
+        entry = self.entries.get(section, {}).get(key)
+        return None if entry is None or lang not in entry else str(entry[lang])
+
+    def entry(self, section: str, key: str) -> Mapping[str, str]:
+        """The whole entry (both languages and extras such as ``unit``); ``{}`` when absent."""
+        return self.entries.get(section, {}).get(key, {})
+
+    def text(self, key: str, lang: str, **values: Any) -> str:
+        """An interface word or phrase (section ``text``), ``{name}`` fields filled."""
+        return self.get("text", key, lang).format(**values)
+
+    def unit(self, unit: str, lang: str) -> str:
+        """The unit's name (``亿元``, ``percent`` ...)."""
+        return self.get("units", unit, lang)
+
+    def unit_symbol(self, unit: str, lang: str) -> str:
+        """What is written after a number in ``unit`` (``亿元``, ``%`` ...)."""
+        entry = self.entry("units", unit)
+        return str(entry.get(f"symbol_{lang}", self.unit(unit, lang)))
+
+    def column(self, column: str, lang: str, *, unit: str | None = None) -> str:
+        """A table header in words, with its unit in brackets (``变化（%）``, ``Change (%)``)."""
+        label = self.get("columns", column, lang)
+        unit = unit or self.entry("columns", column).get("unit")
+        if not unit:
+            return label
+        name = self.unit(unit, lang)
+        return f"{label}（{name}）" if lang == "zh" else f"{label} ({name})"
+
+    def report_title(self, notebook: str, lang: str) -> str:
+        """A report's title (section ``reports``); the notebook name when it has none."""
+        return self.find("reports", notebook, lang) or notebook
+
+    def report_blurb(self, notebook: str, lang: str) -> str:
+        """A report's one-line description, ``""`` when it has none."""
+        return str(self.entry("reports", notebook).get(f"blurb_{lang}", ""))
+
+
+def load_labels(path: str | Path | None = None) -> Labels:
+    """Read the labels file (default :data:`LABELS_FILE`); check every entry has both languages.
+
+    Raises
+    ------
+    DataError
+        Unknown section, or an entry without ``zh`` or ``en`` (one problem each).
+    """
+    path = Path(path) if path is not None else LABELS_FILE
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(problems=[problem(path, "", f"unreadable ({type(exc).__name__})",
+                                          "a YAML mapping of label sections")]) from None
+    problems = []
+    entries: dict[str, dict[str, dict[str, str]]] = {}
+    for section, items in raw.items():
+        if section not in SECTIONS:
+            problems.append(problem(path, f"section {section!r}", "unknown section",
+                                    f"one of {list(SECTIONS)}"))
+            continue
+        entries[section] = {}
+        for key, entry in (items or {}).items():
+            missing = [lang for lang in LANGUAGES
+                       if not isinstance(entry, dict) or lang not in entry]
+            if missing:
+                problems.append(problem(path, f"{section}.{key}", f"no {' or '.join(missing)}",
+                                        "an entry {zh: ..., en: ...}"))
+                continue
+            entries[section][str(key)] = {str(k): str(v) for k, v in entry.items()}
+    if problems:
+        raise DataError(problems=problems)
+    return Labels(entries=entries, path=path)
+
+
+def with_indicators(labels: Labels, indicators: pd.DataFrame) -> Labels:
+    """``labels`` plus an ``indicators`` section from the indicator table's zh/en names."""
+    section = {str(i): {"zh": str(r["name_zh"]), "en": str(r["name_en"]), "unit": str(r["unit"])}
+               for i, r in indicators.iterrows()}
+    return Labels(entries={**labels.entries, "indicators": section}, path=labels.path)
+
+
+def default_labels() -> Labels:
+    """The current project's labels with its indicator names (read again when a file changes)."""
+    indicators_file = project.current().indicators_file
+    stamp = indicators_file.stat().st_mtime_ns if indicators_file.is_file() else None
+    return _labels(str(indicators_file), stamp, LABELS_FILE.stat().st_mtime_ns)
+
+
+@cache
+def _labels(indicators_file: str, stamp: int | None, labels_stamp: int) -> Labels:
+    from evaluation.data.facts import load_indicators
+
+    labels = load_labels()
+    if stamp is None:
+        return labels
+    return with_indicators(labels, load_indicators(indicators_file))
+
+
+def missing_labels(labels: Labels, section: str, ids: Iterable[str]) -> list[str]:
+    """The ids of ``ids`` with no label in ``section`` (for tests and ``check``)."""
+    return [i for i in ids if i not in labels.entries.get(section, {})]

@@ -1,0 +1,125 @@
+"""Tables for readers: headers in words with units, no index, precision by meaning, "—" for
+missing values, long text wrapped; one HTML table per language through pandas' Styler.
+
+A column is described by a :class:`Column`: the registry label of its header (``label``, a key
+of the ``columns`` section), how its values read (``kind``) and, for ``kind="label"``, which
+registry section turns its ids into words (checks, scenarios, instruments ...).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import pandas as pd
+
+from evaluation.reports.labels import HTML_LANG, LANGUAGES, Labels, default_labels
+
+KINDS = ("text", "label", "yi_yuan", "percent", "share", "count", "year", "number", "bool",
+         "indicator")
+DECIMALS = {"yi_yuan": 2, "percent": 1, "share": 1, "count": 0, "year": 0, "number": 2}
+TABLE_CSS = ("border-collapse:collapse;font-size:0.9rem;"
+             "font-variant-numeric:tabular-nums;")
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one column reads: header label, kind of value, registry section for ids."""
+
+    name: str
+    kind: str = "text"
+    label: str | None = None
+    section: str | None = None
+    unit: str | None = None
+    decimals: int | None = None
+
+
+def _missing(lang: str) -> str:
+    return "未报告" if lang == "zh" else "—"
+
+
+def _cell(value: Any, col: Column, lang: str, labels: Labels) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return _missing(lang)
+    if col.kind == "label" and col.section:
+        return labels.find(col.section, str(value), lang) or str(value)
+    if col.kind == "indicator":
+        return labels.find("indicators", str(value), lang) or str(value)
+    if col.kind == "bool":
+        return labels.text("answer_yes" if bool(value) else "answer_no", lang)
+    if col.kind in ("text",):
+        return str(value)
+    decimals = col.decimals if col.decimals is not None else DECIMALS.get(col.kind, 2)
+    number = float(value) * (100 if col.kind == "share" else 1)
+    if col.kind == "year":
+        return f"{int(number)}"
+    return f"{number:,.{decimals}f}"
+
+
+def header(col: Column, lang: str, labels: Labels) -> str:
+    """The column's header in words, with its unit."""
+    unit = col.unit or {"yi_yuan": "yi_yuan", "percent": "percent", "share": "percent",
+                        "count": "count"}.get(col.kind)
+    key = col.label or col.name
+    label = labels.find("columns", key, lang) or labels.find("indicators", key, lang) or key
+    if not unit or unit == "count":
+        return label
+    name = labels.unit(unit, lang)
+    return f"{label}（{name}）" if lang == "zh" else f"{label} ({name})"
+
+
+def reader_frame(df: pd.DataFrame, columns: Sequence[Column], *, lang: str,
+                 labels: Labels | None = None) -> pd.DataFrame:
+    """``df`` as a reader sees it: chosen columns, worded headers, formatted values (strings)."""
+    labels = labels or default_labels()
+    out = pd.DataFrame({header(c, lang, labels): [_cell(v, c, lang, labels) for v in df[c.name]]
+                        for c in columns})
+    return out
+
+
+def reader_table_html(df: pd.DataFrame, columns: Sequence[Column], *, lang: str,
+                      caption: str | None = None, labels: Labels | None = None) -> str:
+    """One language's table as HTML (Styler, no index), numbers right-aligned, text wrapped."""
+    frame = reader_frame(df, columns, lang=lang, labels=labels)
+    numeric = [header(c, lang, labels or default_labels()) for c in columns
+               if c.kind in ("yi_yuan", "percent", "share", "count", "number")]
+    styler = frame.style.hide(axis="index")
+    styler = styler.set_table_styles([
+        {"selector": "", "props": TABLE_CSS},
+        {"selector": "th", "props": "text-align:left;vertical-align:bottom;padding:4px 8px;"
+                                    "border-bottom:1px solid #999;white-space:normal;"},
+        {"selector": "td", "props": "text-align:left;vertical-align:top;padding:3px 8px;"
+                                    "border-bottom:1px solid #ddd;white-space:normal;"
+                                    "max-width:28em;"},
+    ])
+    if numeric:
+        styler = styler.set_properties(subset=numeric, **{"text-align": "right",
+                                                          "white-space": "nowrap"})
+    if caption:
+        styler = styler.set_caption(escape(caption))
+    html = styler.to_html()
+    return f'<div class="table-wrap" style="overflow-x:auto;max-width:100%">{html}</div>'
+
+
+def bilingual_table(df: pd.DataFrame, columns: Sequence[Column], *,
+                    caption: Mapping[str, str] | None = None) -> str:
+    """The table in every report language, each block marked with its language."""
+    from evaluation.reports.i18n import LANG_ATTR
+
+    labels = default_labels()
+    return "".join(
+        f'<div {LANG_ATTR}="{lang}" lang="{HTML_LANG[lang]}">'
+        + reader_table_html(df, columns, lang=lang, labels=labels,
+                            caption=caption[lang] if caption else None) + "</div>"
+        for lang in LANGUAGES)
+
+
+def show_table(df: pd.DataFrame, columns: Sequence[Column], *,
+               caption: Mapping[str, str] | None = None) -> None:
+    """Display :func:`bilingual_table` in a notebook."""
+    from IPython.display import HTML, display
+
+    display(HTML(bilingual_table(df, columns, caption=caption)))
