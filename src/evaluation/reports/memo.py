@@ -380,7 +380,8 @@ def odds_table(data: MemoData, cite: Citations) -> str:
         rows.append(f'<tr><td title="{escape(sc.description)}">{escape(sc.name)}</td>'
                     f"{cells}</tr>")
     return ("<p><b>Odds of meeting the targets</b>, per scenario (share of draws; the "
-            "scenarios are described in the appendix). " + model_findings.probability_note(data.findings, cite) + " "
+            "scenarios are described in the appendix). "
+            + model_findings.probability_note(data.findings, cite) + " "
             + model_findings.tier_note() + "</p>\n"
             f'<table class="memo-odds"><thead><tr><th>scenario</th>{header}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
