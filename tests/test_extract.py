@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from evaluation.data.extract import CANDIDATE_COLUMNS, extract
@@ -132,3 +133,64 @@ def test_year_is_taken_from_the_figures_own_sentence(tmp_path):
     assert table["value_text"].tolist() == ["500", "480", "30", "12"]
     assert table["year"].tolist()[:3] == [2013, 2014, 2014]
     assert table["year"].isna().tolist() == [False, False, False, True]  # no year on its line
+
+
+def test_traditional_characters_and_readings_left_by_web_copies(tmp_path):
+    path = _write(tmp_path, "2013年，全省經(jīng)濟運行平穩，“雙百”企業實現銷售收入1780億元，"
+                            "同比增長13.3%，“雙百”項目完成投資(zī)480億元。")
+    table = extract(path, source_id="")
+    revenue, investment, growth = _row(table, "1780"), _row(table, "480"), _row(table, "13.3")
+    assert revenue["indicator"] == "sales_revenue" and revenue["year"] == 2013
+    assert investment["indicator"] == "project_investment"
+    assert investment["quote"] == "“雙百”項目完成投資(zī)480億元"  # verbatim, as facts need it
+    assert growth["indicator"] == "sales_growth"
+
+
+def test_a_range_written_with_its_unit_on_both_ends_is_one_figure(tmp_path):
+    path = _write(tmp_path, "2014年，“雙百”項目計劃投資500億元至550億元，新開工項目40到50個。")
+    table = extract(path, source_id="")
+    assert table["value_text"].tolist() == ["500億元至550", "40到50"]
+    money = _row(table, "500億元至550")
+    assert (money["value"], money["value_high"], money["qualifier"]) == (500, 550, "range")
+    assert money["unit"] == "yi_yuan"
+
+
+def test_tier_thresholds_are_not_figures(tmp_path):
+    path = _write(tmp_path, "2013年，銷售收入超過100億元的企業達到4戶，"
+                            "年銷售收入增長20%以上的企業達到40戶。")
+    table = extract(path, source_id="")
+    assert table["value_text"].tolist() == ["4", "40"]
+    assert _row(table, "4")["indicator"] == "firms_sales_over_100"
+
+
+@pytest.mark.parametrize("text, period, status", [
+    ("2013年1-11月，“双百”企业实现销售收入1650亿元。", "months:1-11", "final"),
+    ("截至2013年11月底，项目累计完成投资430.2亿元。", "months:1-11", "final"),
+    ("2013年上半年，“双百”企业实现销售收入800亿元。", "months:1-6", "final"),
+    ("2013年，“双百”项目预计完成投资480亿元。", "year", "estimate"),
+    ("据初步统计，2013年“双百”企业实现销售收入1780亿元。", "year", "preliminary"),
+    ("2015年，项目总投资1320亿元。", "lifetime", "final"),
+])
+def test_period_and_status_as_written(tmp_path, text, period, status):
+    table = extract(_write(tmp_path, text), source_id="")
+    row = table.iloc[-1]
+    assert (row["period"], row["status"]) == (period, status)
+
+
+def test_a_value_text_is_not_found_inside_a_longer_number(tmp_path):
+    text = "2013年，销售收入增长50%以上的企业5户。"
+    facts = default_facts()
+    curated = facts.loc[["plan2013.2013.firms_sales_over_100"]].copy()
+    curated.index = curated["fact_id"] = ["x.2013.firms"]
+    curated[["source_id", "quote", "value_text"]] = ["x", "增长50%以上的企业5户", "5"]
+    table = extract(_write(tmp_path, text), source_id="x",
+                    facts=pd.concat([facts, curated]))
+    assert _row(table, "5")["match"] == "quote"  # the 5 of 5户, not the 5 of 50
+    assert list(table["value_text"]) == ["5"]  # 50% 以上的企业 is a threshold
+
+
+def test_a_new_vintage_is_matched_to_the_same_figure_of_another_document(tmp_path):
+    path = _write(tmp_path, "经核实，2012年“双百”企业销售收入为1580.2亿元。")
+    row = _row(extract(path, source_id="plan2014"), "1580.2")
+    assert (row["match"], row["vintage_of"]) == ("meaning", "plan2013.2012.sales_revenue")
+    assert not row["curated"]

@@ -15,9 +15,9 @@ INF = math.inf
 
 def test_every_fact_is_loaded_with_unique_ids():
     facts = default_facts()
-    assert len(facts) == 70
+    assert len(facts) > 0  # exact counts of the shipped data: tests/test_shipped_data.py
     assert facts["fact_id"].is_unique
-    assert facts.groupby("source_id").size().to_dict() == {"plan2013": 59, "plan2015": 11}
+    assert set(facts["source_id"]) <= set(default_sources())
 
 
 def test_every_quote_occurs_once_in_its_document():

@@ -170,8 +170,10 @@ def test_chinese_charts_have_every_glyph(caplog):
     assert figures.cjk_font() == "Noto Sans CJK SC"
     makers = [
         lambda lang: figures.audit_figure(run_audit(load_checks(facts=facts), facts), lang=lang),
-        lambda lang: figures.outcome_target_figure(targets.comparisons(facts), lang=lang),
-        lambda lang: figures.firm_tiers_figure(targets.firm_tiers(facts), lang=lang),
+        lambda lang: figures.outcome_target_figure(
+            targets.comparisons(facts, base_year=2012, target_years=[2013, 2015]), lang=lang),
+        lambda lang: figures.firm_tiers_figure(targets.firm_tiers(facts, years=[2012, 2013, 2015]),
+                                               lang=lang),
         lambda lang: figures.financing_mix_figure(targets.financing_mix(facts, year=2012),
                                                   lang=lang),
     ]

@@ -182,7 +182,7 @@ def test_attainment_when_outcome_and_target_share_a_year():
 
 
 def test_financing_mix_residual_is_fifty():
-    mix = financing_mix().set_index("item")
+    mix = financing_mix(year=2012).set_index("item")
     listed = 82.55 + 4.71 + 39 + 60 + 3.39 + 28 + 5.8  # = 223.45
     assert mix.loc["not_itemised", "value"] == pytest.approx(273.45 - listed)
     assert mix.loc["not_itemised", "value"] == pytest.approx(50.0)
@@ -200,7 +200,7 @@ def test_fewer_target_years():
 
 
 def test_findings_state_direction_and_size():
-    table = comparisons()
+    table = comparisons(base_year=2012, target_years=[2013, 2015])
     cite = Citations()
     text = comparison_findings(table, cite)
     assert text.count("\n") + 1 == len(table)

@@ -139,9 +139,10 @@ def test_extract_reads_full_width_digits_units_and_qualifiers(walked):
     assert table.loc["１０４", "unit"] == "count" and table.loc["１０４", "year"] == 2013
     assert table.loc["７２００", "value"] == 7200 and table.loc["７２００", "year"] == 2012
     # nothing of plan2014 is curated yet; 100项 has the value, unit and cue of plan2015's 2015
-    # target (确定“双百”项目100项), so extract flags it as a value match for the curator
-    assert table.loc["１００", "match"] == "value"
-    assert not table.loc[[v for v in CURATION if v != "１００"], "curated"].any()
+    # target (确定“双百”项目100项) but is written for 2014: not the same figure, no match
+    assert pd.isna(table.loc["１００", "match"]) and table.loc["１００", "year"] == 2014
+    assert table.loc["１００", "indicator"] == "projects"
+    assert not table.loc[list(CURATION), "curated"].any()
 
 
 def test_check_passes_and_reports_the_second_vintage(walked):

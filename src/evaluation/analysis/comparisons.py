@@ -24,6 +24,15 @@ __all__ = ["attainment", "chosen_facts", "comparisons", "definition", "financing
            "firm_tiers", "implied_values"]
 
 TARGET_KINDS = ("target", "plan")
+COMPARISON_COLUMNS = (
+    "indicator", "name_en", "name_zh", "unit", "base_year", "base_value", "base_low",
+    "base_high", "target_year", "target_kind", "target_value", "target_low", "target_high",
+    "change_abs", "change_abs_low", "change_abs_high", "change_pct", "change_pct_low",
+    "change_pct_high", "required_cagr_pct", "required_cagr_pct_low", "required_cagr_pct_high",
+    "base_own_growth_pct", "required_minus_own_growth_pp", "base_definition",
+    "target_definition", "like_for_like", "caveats", "base_fact_id", "target_fact_id",
+    "target_note", "scope", "base_scope_fact_id", "target_scope_fact_id", "fact_ids",
+    "base_derived")
 KIND_WORDS = {"actual": "outcome", "target": "target", "plan": "plan", "estimate": "estimate"}
 # The count that gives an indicator its scope: investment is "on N projects", sales "of N firms".
 SCOPE_INDICATOR = {"investment": "projects", "enterprises": "firms"}
@@ -103,6 +112,8 @@ def _caveats(base: pd.Series, target: pd.Series, facts: pd.DataFrame, category: 
         if status != "final":
             notes.append(f"{side['year']} figure is {'an' if status == 'estimate' else 'a'} "
                          f"{status} figure ({side['source_id']})")
+    if base.get("derived", False):
+        notes.append(f"{base['year']} outcome is implied by later figures, not stated")
     if target["kind"] == "plan":
         notes.append(f"{target['year']} figure is a plan (planned amount), not an outcome target")
     base_scope, base_n, _ = _scope(base, facts, category)
@@ -133,14 +144,18 @@ def chosen_facts(facts: pd.DataFrame | None = None, *, pins: Mapping[str, str] |
     return chosen
 
 
-def comparisons(facts: pd.DataFrame | None = None, *, base_year: int = 2012,
-                target_years: Sequence[int] = (2013, 2015),
-                indicators: pd.DataFrame | None = None,
-                pins: Mapping[str, str] | None = None) -> pd.DataFrame:
+def comparisons(facts: pd.DataFrame | None = None, *, base_year: int,
+                target_years: Sequence[int], indicators: pd.DataFrame | None = None,
+                pins: Mapping[str, str] | None = None,
+                implied: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every indicator with a ``base_year`` outcome and a target or plan in ``target_years``.
 
     Each side is the figure :func:`evaluation.data.resolve.resolve` picks for the full year and
-    the action's own list (``pins`` are the edition's).
+    the action's own list (``pins`` are the edition's). Where the documents state no outcome for
+    ``base_year``, an outcome implied by a derivation (``implied``, default
+    :func:`evaluation.analysis.derivations.implied_values`; e.g. 2011 sales from 2012 sales and
+    their growth) stands in, marked ``base_derived``. A target year equal to ``base_year`` is
+    skipped (no change over zero years).
 
     Returns
     -------
@@ -164,22 +179,39 @@ def comparisons(facts: pd.DataFrame | None = None, *, base_year: int = 2012,
     facts = chosen_facts(every, pins=pins)
     indicators = default_indicators() if indicators is None else indicators
     outcomes = facts[facts["kind"].isin(["actual", "estimate"]) & (facts["year"] == base_year)]
+    implied = implied_values(every, pins=pins) if implied is None else implied
+    derived = implied[(implied["year"] == base_year) & (implied["kind"] == "actual")
+                      & (implied["indicator"] != "")]
     rows = []
-    for indicator in dict.fromkeys(outcomes["indicator"]):
+    for indicator in dict.fromkeys([*outcomes["indicator"], *derived["indicator"]]):
         base = resolve_or_none(every, indicator=indicator, year=base_year, kind="actual",
                                period="year", scope="", pins=pins)
         if base is None:
-            continue
+            if indicator in set(outcomes["indicator"]):
+                continue
+            base = _derived_base(derived[derived["indicator"] == indicator].iloc[0])
         for year in target_years:
+            if int(year) == int(base_year):
+                continue
             for kind in TARGET_KINDS:
                 target = resolve_or_none(every, indicator=indicator, year=int(year), kind=kind,
                                          period="year", scope="", pins=pins)
                 if target is not None:  # same-document context: every fact, any period
                     rows.append(_comparison_row(base, target, every, indicators))
     if not rows:
-        return pd.DataFrame(columns=["indicator", "base_year", "target_year"])
-    table = pd.DataFrame(rows)
+        return pd.DataFrame(columns=list(COMPARISON_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
     return table.sort_values(["indicator", "target_year"], kind="stable").reset_index(drop=True)
+
+
+def _derived_base(row: pd.Series) -> pd.Series:
+    """An implied outcome (a row of ``implied_values``) in the shape of a fact."""
+    return pd.Series({
+        "fact_id": row["fact_ids"], "source_id": "", "year": int(row["year"]), "kind": "actual",
+        "indicator": row["indicator"], "value": row["value"], "point": row["value"],
+        "low": row["low"], "high": row["high"], "unit": row["unit"], "qualifier": "exact",
+        "quote": row["quotes"], "note": f"{row['label']}: {row['formula']}",
+        "status": "final", "period": "year", "derived": True})
 
 
 def _comparison_row(base: pd.Series, target: pd.Series, facts: pd.DataFrame,
@@ -222,6 +254,7 @@ def _comparison_row(base: pd.Series, target: pd.Series, facts: pd.DataFrame,
         "base_scope_fact_id": _scope(base, facts, category)[2],
         "target_scope_fact_id": _scope(target, facts, category)[2],
         "fact_ids": ";".join(fact_ids),
+        "base_derived": bool(base.get("derived", False)),
     }
 
 
@@ -242,7 +275,7 @@ def _own_growth(base: pd.Series, facts: pd.DataFrame) -> tuple[float, str]:
 
 
 # --------------------------------------------------------------------------- firm tiers
-def firm_tiers(facts: pd.DataFrame | None = None, *, years: Sequence[int] = (2012, 2013, 2015)
+def firm_tiers(facts: pd.DataFrame | None = None, *, years: Sequence[int]
                ) -> pd.DataFrame:
     """Number of firms per sales tier and year; tiers a document does not report stay unknown.
 
@@ -274,7 +307,7 @@ def firm_tiers(facts: pd.DataFrame | None = None, *, years: Sequence[int] = (201
 
 
 # --------------------------------------------------------------------------- financing mix
-def financing_mix(facts: pd.DataFrame | None = None, *, year: int = 2012,
+def financing_mix(facts: pd.DataFrame | None = None, *, year: int,
                   indicators: pd.DataFrame | None = None) -> pd.DataFrame:
     """Direct financing by instrument, with the part of the stated total no instrument explains.
 

@@ -66,15 +66,17 @@ def year_problems(parameters: Mapping[str, Any], *, path: str | Path, facts: pd.
     targets = list(parameters.get("target_years") or [])
     problems = []
     if base in targets:
-        problems.append(problem(path, "target_years", f"{targets}, which includes the base year "
-                                f"{base}", f"years other than the base year {base}"))
+        problems.append(problem(path, "parameter 'target_years'",
+                                f"{targets}, which includes the base year {base}",
+                                f"years other than the base year {base}"))
     years = outcome_years(facts, implied)
     if isinstance(base, int) and base not in years:
         held = ", ".join(f"{y}" + (" (implied only)" if how != "stated" else "")
                          for y, how in years.items())
         problems.append(problem(
-            path, "base_year", f"{base}, a year with no outcome in the documents (no actual or "
-            "estimate stated in data/facts.csv or implied by data/derivations.yaml)",
+            path, "parameter 'base_year'",
+            f"{base}, a year with no outcome in the documents (no actual or estimate stated in "
+            "data/facts.csv or implied by data/derivations.yaml)",
             f"a year with outcomes: {held or 'none registered'}"))
     return problems
 
@@ -92,8 +94,45 @@ def check_edition_years(parameters: Mapping[str, Any], *, path: str | Path,
     from evaluation.analysis.derivations import implied_values
     from evaluation.data.facts import default_facts
 
+    if "base_year" not in parameters:
+        return  # an edition without years (notebooks that do not compare years)
     facts = default_facts() if facts is None else facts
     implied = implied_values(facts) if implied is None else implied
     problems = year_problems(parameters, path=path, facts=facts, implied=implied)
     if problems:
         raise ConfigError(problems=problems)
+
+
+GAP_COLUMNS = ("indicator", "name_en", "name_zh", "category", "stated_years")
+
+
+def base_year_gaps(base_year: int, facts: pd.DataFrame, implied: pd.DataFrame,
+                   indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Outcomes the documents give for other years but neither state nor imply for ``base_year``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`GAP_COLUMNS`, one row per indicator (``stated_years`` such as ``"2012"``),
+        in the indicators' order; empty when every outcome is available for ``base_year``.
+    """
+    from evaluation.data.facts import default_indicators
+
+    indicators = default_indicators() if indicators is None else indicators
+    outcome = facts["kind"].map(MEASURE) == "outcome"
+    if "period" in facts:
+        outcome &= facts["period"] == "year"
+    outcomes = facts[outcome]
+    have = set(outcomes.loc[outcomes["year"] == base_year, "indicator"])
+    have |= set(implied.loc[(implied["year"] == base_year) & (implied["kind"] == "actual"),
+                            "indicator"])
+    rows = []
+    for indicator in indicators.index:
+        years = sorted(set(outcomes.loc[outcomes["indicator"] == indicator, "year"].astype(int)))
+        if years and indicator not in have:
+            rows.append({"indicator": indicator,
+                         "name_en": indicators.loc[indicator, "name_en"],
+                         "name_zh": indicators.loc[indicator, "name_zh"],
+                         "category": indicators.loc[indicator, "category"],
+                         "stated_years": ", ".join(map(str, years))})
+    return pd.DataFrame(rows, columns=list(GAP_COLUMNS))

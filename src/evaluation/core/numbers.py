@@ -20,7 +20,10 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
 CHINESE_NUMERAL = re.compile(f"[{''.join(_CN_DIGITS)}{''.join(_CN_UNITS)}]+")
 ARABIC_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-RANGE = re.compile(r"^(\d+(?:\.\d+)?)\s*[-~至到]\s*(\d+(?:\.\d+)?)$")
+# A range: 40－50, 50至100, and 50亿元至100 (the unit written after the first end too).
+RANGE_UNITS = ("亿元", "万元", "亿", "万", "%", "个", "项", "户", "家", "名")
+RANGE = re.compile(rf"^(\d+(?:\.\d+)?)\s*(?:{'|'.join(RANGE_UNITS)})?\s*[-~至到]\s*"
+                   r"(\d+(?:\.\d+)?)$")
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,8 @@ def find_numbers(text: str, *, chinese_numerals: bool = False) -> list[NumberMen
     A range ``a－b`` (also ``a~b``, ``a至b``) is one mention with ``value=a`` and ``high=b``.
     """
     norm = normalise(text)
-    mentions = [_mention(text, norm, m) for m in _NUMBER_OR_RANGE.finditer(norm)]
+    mentions = _joined_ranges(text, norm, [_mention(text, norm, m)
+                                           for m in _NUMBER_OR_RANGE.finditer(norm)])
     if chinese_numerals:
         for m in _CHINESE_COUNT.finditer(norm):
             mention = _mention(text, norm, m)
@@ -156,6 +160,25 @@ def find_numbers(text: str, *, chinese_numerals: bool = False) -> list[NumberMen
                 mentions.append(mention)
         mentions.sort(key=lambda mention: mention.start)
     return mentions
+
+
+def _joined_ranges(text: str, norm: str, mentions: list[NumberMention]) -> list[NumberMention]:
+    """Join ``50亿元至100亿元`` (two mentions with one unit around 至/到/-/~) into one range."""
+    out: list[NumberMention] = []
+    for mention in mentions:
+        last = out[-1] if out else None
+        between = norm[last.end + len(last.unit):mention.start].strip() if last else ""
+        if (last is not None and last.high is None and mention.high is None and last.unit
+                and last.unit == mention.unit and last.unit in RANGE_UNITS
+                and between in ("至", "到", "-", "~")):
+            out[-1] = NumberMention(
+                start=last.start, end=mention.end, text=text[last.start:mention.end],
+                value=last.value, decimals=max(last.decimals, mention.decimals), unit=last.unit,
+                qualifiers=tuple(dict.fromkeys((*last.qualifiers, *mention.qualifiers))),
+                sentence=last.sentence, high=mention.value)
+            continue
+        out.append(mention)
+    return out
 
 
 def _mention(text: str, norm: str, match: re.Match[str]) -> NumberMention:

@@ -7,15 +7,18 @@ that curating a new document means deleting rows and filling in ``kind`` and ``f
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from evaluation.core.numbers import NumberMention, find_numbers, normalise
 from evaluation.data.facts import default_facts, default_indicators
+from evaluation.data.schema import locate_value_text
 from evaluation.data.sources import Source, default_sources
 from evaluation.data.vocabulary import COLUMNS
 from evaluation.io import read_text, sha256_file
@@ -42,12 +45,29 @@ DATE_UNITS = ("月", "日", "号")
 _CLAUSE_BREAK = re.compile(r"[，,；;。：:！？!?\n]")
 _YEAR = re.compile(r"((?:19|20)\d\d)年")
 _SENTENCE_END = "。！？!?\n"
-CUE_LENGTH = 4
+CUE_LENGTH = 6
 MIN_SHARED_CUE = 3
+MIN_SHARED_NAME = 3
 # Qualifier words stripped from the end of a cue: they say nothing about the indicator.
 _TRAILING_QUALIFIER = re.compile(r"(?:超过|将近|接近|大约|不到|不足|至少|超|逾|近|约|过|达到|达)$")
-REVIEW_COLUMNS = ("curated", "match", "suggested_fact_id", "unit_text", "qualifier_words",
-                  "sentence", "start", "end")
+REVIEW_COLUMNS = ("curated", "match", "suggested_fact_id", "vintage_of", "unit_text",
+                  "qualifier_words", "sentence", "start", "end")
+# Status words: an estimate (预计) in the figure's clause; preliminary counts in its paragraph.
+ESTIMATE_WORDS = ("预计", "预测", "估计")
+# Words that make a figure a target or plan (for matching it with facts of the same measure).
+TARGET_WORDS = ("目标", "计划", "确定", "培育", "力争", "争取")
+PRELIMINARY_WORDS = ("初步统计", "初步核算", "快报", "初步测算")
+# Periods a figure covers, as written before it in its sentence.
+_MONTH_SPAN = re.compile(r"(\d{1,2})\s*[-~至到]\s*(\d{1,2})\s*月")
+_UNTIL_MONTH = re.compile(r"截[至止](?:\d{4}年)?(\d{1,2})月(?:底|末|份)?")
+_SINCE_YEAR = re.compile(r"(\d{4})年以来")
+_SEASONS = {"上半年": "months:1-6", "前三季度": "months:1-9", "一季度": "months:1-3",
+            "第一季度": "months:1-3"}
+# A figure written as the threshold of a tier ("超过100亿元的企业", "50-100亿的企业"): part of the
+# indicator's definition, not a figure.
+_THRESHOLD_AFTER = re.compile(r"(?:及以上|以上|以下)?的?(?:工业)?(?:企业|项目)")
+# Web-copied text can carry a reading after a glyph: 經(jīng)濟. Left out of cue words.
+_READING = re.compile(r"\([a-zA-Z\u00e0-\u01dc\u0144\u0148\u01f9:]+\d?\)")
 CANDIDATE_COLUMNS = (*COLUMNS, *REVIEW_COLUMNS)
 
 
@@ -100,13 +120,14 @@ def extract(document_path: str | Path, *, facts: pd.DataFrame | None = None,
     if source_id is None:
         source_id = _registered_id(path, default_sources() if sources is None else sources)
     indicators = default_indicators() if indicators is None else indicators
-    norm = normalise(text)
+    norm = simplified(normalise(text))
     doc = _Document(text=text, norm=norm, source_id=source_id, facts=facts,
                     quote_spots=_quote_spots(norm, facts[facts["source_id"] == source_id]),
                     cues=_cues(facts), indicators=indicators)
     rows = [_candidate(mention, doc)
             for mention in find_numbers(text, chinese_numerals=chinese_numerals)
-            if not _is_date(mention) and mention.text != "一"]
+            if not _is_date(mention) and mention.text != "一"
+            and not _is_threshold(mention, norm)]
     table = pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS))
     table["year"] = table["year"].astype("Int64")
     return table
@@ -125,6 +146,40 @@ class _Document:
     indicators: pd.DataFrame
 
 
+def simplified(text: str) -> str:
+    """``text`` in simplified characters (OpenCC ``t2s``), one character for one character.
+
+    Offsets into the result are offsets into ``text``: where OpenCC's phrase conversion changes
+    the length, each character is converted on its own.
+    """
+    converter = _converter()
+    converted = converter.convert(text)
+    if len(converted) == len(text):
+        return converted
+    singles = (converter.convert(char) for char in text)
+    return "".join(new if len(new) == 1 else old for old, new in zip(text, singles, strict=True))
+
+
+@functools.cache
+def _converter() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _is_threshold(mention: NumberMention, norm: str) -> bool:
+    """Whether the figure is a tier threshold (超过100亿元的企业; 超过50亿元 after N户企业)."""
+    if mention.unit not in ("亿元", "亿", "万元", "%"):
+        return False
+    after = mention.end + len(_written_unit(mention, norm))
+    if _THRESHOLD_AFTER.match(norm, after):
+        return True
+    clause_start, _ = _clause(norm, mention.start)
+    before = norm[clause_start:mention.start]
+    above = {"超过", "超", "以上", "及以上", "过"} & set(mention.qualifiers)
+    return bool(above) and re.search(r"\d+户", before) is not None and "销售收入" in before
+
+
 def _registered_id(path: Path, sources: dict[str, Source]) -> str:
     digest = sha256_file(path)
     return next((sid for sid, src in sources.items() if src.sha256 == digest), "")
@@ -140,8 +195,8 @@ def _quote_spots(norm: str, facts: pd.DataFrame) -> dict[int, str]:
     """Offset of each curated fact's value_text in ``norm`` -> fact_id (quote occurrences)."""
     spots: dict[int, str] = {}
     for fact in facts.itertuples(index=False):
-        quote, written = normalise(fact.quote), normalise(fact.value_text)
-        inside = quote.find(written)
+        quote, written = simplified(normalise(fact.quote)), normalise(fact.value_text)
+        inside = locate_value_text(quote, written)  # 5 is not found inside 50
         start = norm.find(quote)
         while start >= 0 and inside >= 0:
             spots.setdefault(start + inside, fact.fact_id)
@@ -153,10 +208,11 @@ def _cues(facts: pd.DataFrame) -> pd.DataFrame:
     """Each curated fact's cue: the characters written just before its number in its quote."""
     cues = []
     for fact in facts.itertuples(index=False):
-        quote, written = normalise(fact.quote), normalise(fact.value_text)
-        before = _CLAUSE_BREAK.split(quote[:max(quote.find(written), 0)])[-1]
+        quote, written = simplified(normalise(fact.quote)), normalise(fact.value_text)
+        before = _CLAUSE_BREAK.split(quote[:max(locate_value_text(quote, written), 0)])[-1]
         cues.append(_cue_text(before)[-CUE_LENGTH:])
-    return facts.assign(cue=cues)[["fact_id", "indicator", "unit", "value", "value_high", "cue"]]
+    return facts.assign(cue=cues)[["fact_id", "indicator", "year", "unit", "value", "value_high",
+                                   "cue"]]
 
 
 def _candidate(mention: NumberMention, doc: _Document) -> dict:
@@ -169,20 +225,30 @@ def _candidate(mention: NumberMention, doc: _Document) -> dict:
         words = ("过",)
     qualifier = "range" if high is not None else _qualifier(words)
     clause_start, clause_end = _clause(norm, mention.start)
-    sentence = normalise(mention.sentence)
-    fact_id, match = doc.quote_spots.get(mention.start, ""), ""
+    sentence = simplified(normalise(mention.sentence))
+    fact_id, match, vintage_of = doc.quote_spots.get(mention.start, ""), "", ""
     if fact_id:
         match = "quote"
     elif unit:
-        fact_id = _value_match(doc.cues, value, high, unit, sentence)
+        fact_id = _value_match(doc.cues, value, high, unit, sentence,
+                               year=_year(norm, mention.start))
         match = "value" if fact_id else ""
+    status, period = _status(norm, mention.start, clause_start), _period(norm, mention.start)
+    year: int | None
     if fact_id:
         fact = doc.facts.loc[fact_id]
         year, kind, indicator = int(fact["year"]), fact["kind"], fact["indicator"]
+        status = str(fact.get("status", status))
+        period = str(fact.get("period", period))
     else:
         year, kind = _year(norm, mention.start), ""
+        clause = norm[clause_start:clause_end]
         indicator = _guess_indicator(doc.cues, unit, norm[clause_start:mention.start], sentence,
-                                     doc.indicators)
+                                     doc.indicators, clause=clause,
+                                     tiered=_has_threshold(norm, clause_start, clause_end))
+        vintage_of = _same_meaning(doc, indicator, year, period,
+                                   aim=any(w in clause for w in TARGET_WORDS))
+        match = "meaning" if vintage_of else ""
     source_id = doc.source_id
     suggested = f"{source_id}.{year}.{indicator}" if source_id and year and indicator else ""
     return {
@@ -190,12 +256,63 @@ def _candidate(mention: NumberMention, doc: _Document) -> dict:
         "indicator": indicator, "value": value, "value_high": high, "unit": unit,
         "qualifier": qualifier, "value_text": mention.text,
         "quote": doc.text[clause_start:clause_end].strip(" \u3000"), "note": "",
-        "period": "year", "status": "final", "scope": "",
+        "period": period, "status": status, "scope": "",
         "curated": bool(fact_id), "match": match, "suggested_fact_id": suggested,
+        "vintage_of": vintage_of,
         "unit_text": doc.text[mention.end:mention.end + len(_written_unit(mention, norm))],
         "qualifier_words": " ".join(words), "sentence": mention.sentence,
         "start": mention.start, "end": mention.end,
     }
+
+
+def _status(norm: str, position: int, clause_start: int) -> str:
+    """``estimate`` (预计 in the clause), ``preliminary`` (初步统计 in the paragraph), else
+    ``final``."""
+    if any(word in norm[clause_start:position] for word in ESTIMATE_WORDS):
+        return "estimate"
+    line_start = norm.rfind("\n", 0, position) + 1
+    line_end = norm.find("\n", position)
+    paragraph = norm[line_start:line_end if line_end >= 0 else len(norm)]
+    return "preliminary" if any(word in paragraph for word in PRELIMINARY_WORDS) else "final"
+
+
+def _period(norm: str, position: int) -> str:
+    """The period written before the figure in its sentence (1-11月, 截至11月底, 上半年, 总投资)."""
+    sentence_start = max(norm.rfind(end, 0, position) for end in _SENTENCE_END) + 1
+    before = norm[sentence_start:position]
+    clause_start, _ = _clause(norm, position)
+    if "总投资" in norm[clause_start:position]:
+        return "lifetime"
+    found: list[tuple[int, str]] = []
+    for match in _MONTH_SPAN.finditer(before):
+        first, last = int(match.group(1)), int(match.group(2))
+        if 1 <= first <= last <= 12:
+            found.append((match.end(), f"months:{first}-{last}"))
+    for match in _UNTIL_MONTH.finditer(before):
+        if 1 <= int(match.group(1)) <= 12:
+            found.append((match.end(), f"months:1-{int(match.group(1))}"))
+    for match in _SINCE_YEAR.finditer(before):
+        found.append((match.end(), f"since:{match.group(1)}-01"))
+    for word, period in _SEASONS.items():
+        at = before.rfind(word)
+        if at >= 0:
+            found.append((at + len(word), period))
+    return max(found)[1] if found else "year"
+
+
+def _same_meaning(doc: _Document, indicator: str, year: int | None, period: str, *,
+                  aim: bool) -> str:
+    """A curated fact of another document with the same indicator, year, period and measure
+    (a target or plan when ``aim``: the clause says 目标, 计划 ...; else an outcome)."""
+    if not indicator or not year:
+        return ""
+    facts = doc.facts
+    periods = facts["period"] if "period" in facts else pd.Series("year", index=facts.index)
+    kinds = ["target", "plan"] if aim else ["actual", "estimate"]
+    same = facts[(facts["indicator"] == indicator) & (facts["year"] == year)
+                 & (facts["source_id"] != doc.source_id) & (periods == period)
+                 & facts["kind"].isin(kinds)]
+    return str(same["fact_id"].iloc[-1]) if len(same) else ""
 
 
 def _written_unit(mention: NumberMention, norm: str) -> str:
@@ -241,12 +358,22 @@ def _year(norm: str, position: int) -> int | None:
     line_start = norm.rfind("\n", 0, position) + 1
     line_end = norm.find("\n", position)
     years = _YEAR.findall(norm[line_start:line_end if line_end >= 0 else len(norm)])
-    return int(years[0]) if years else None
+    if years:
+        return int(years[0])
+    for line in reversed(norm[:max(line_start - 1, 0)].split("\n")):
+        if line.strip() and not any(end in line for end in "。！？!?"):  # a heading
+            heading = _YEAR.findall(line)
+            if heading:
+                return int(heading[-1])
+    return None
 
 
 def _value_match(cues: pd.DataFrame, value: float, high: float | None, unit: str,
-                 sentence: str) -> str:
+                 sentence: str, *, year: int | None) -> str:
+    """A curated fact with this value, unit and cue in the sentence (and year, when known)."""
     same = cues[(cues["unit"] == unit) & _close(cues["value"], value)]
+    if year is not None:
+        same = same[same["year"] == year]
     if high is None:
         same = same[same["value_high"].isna()]
     else:
@@ -259,10 +386,47 @@ def _close(series: pd.Series, value: float) -> pd.Series:
     return (series - value).abs() <= 1e-9 * max(1.0, abs(value))
 
 
+def _has_threshold(norm: str, start: int, end: int) -> bool:
+    """Whether the clause holds a tier threshold (超过100亿元的企业)."""
+    clause = norm[start:end]
+    return any(_is_threshold(m, clause) for m in find_numbers(clause, chinese_numerals=True))
+
+
+def _name_guess(unit: str, clause: str, indicators: pd.DataFrame) -> str:
+    """The indicator of ``unit`` whose Chinese name has the largest share of its two-character
+    pieces in the clause (at least :data:`MIN_SHARED_NAME` pieces); "" when none does."""
+    if "unit" not in indicators or "name_zh" not in indicators:
+        return ""
+    text = _plain(clause).replace("100亿", "百亿")
+    best, best_score = "", (0.0, 0)
+    for indicator, row in indicators[indicators["unit"] == unit].iterrows():
+        name = str(row["name_zh"])
+        shared = _shared_bigrams(name, text)
+        score = (shared / max(len(name) - 1, 1), shared)  # the share of the name, then count
+        if shared >= MIN_SHARED_NAME and score > best_score:
+            best, best_score = str(indicator), score
+    return best
+
+
+def _plain(text: str) -> str:
+    """Text without quotation marks and readings, for comparing words."""
+    return _READING.sub("", re.sub(r"[“”\"'‘’「」『』]", "", text))
+
+
 def _guess_indicator(cues: pd.DataFrame, unit: str, before: str, sentence: str,
-                     indicators: pd.DataFrame) -> str:
+                     indicators: pd.DataFrame, *, clause: str = "", tiered: bool = False) -> str:
     if not unit:
         return ""
+    if tiered:
+        return _name_guess(unit, clause, indicators) or _cue_guess(cues, unit, before, sentence,
+                                                                   indicators)
+    return _cue_guess(cues, unit, before, sentence, indicators) or _name_guess(
+        unit, clause, indicators)
+
+
+def _cue_guess(cues: pd.DataFrame, unit: str, before: str, sentence: str,
+               indicators: pd.DataFrame) -> str:
+    sentence = _plain(sentence)
     tail = _cue_text(before)
     same = cues[cues["unit"] == unit]
     best: tuple[int, int, str] = (1, 0, "")
@@ -278,8 +442,9 @@ def _guess_indicator(cues: pd.DataFrame, unit: str, before: str, sentence: str,
 
 
 def _cue_text(before: str) -> str:
-    """Text written before a number, without digits, spaces and a trailing qualifier word."""
-    return _TRAILING_QUALIFIER.sub("", re.sub(r"[\d.%\s]", "", before))
+    """Text written before a number, without readings (經(jīng)), digits, spaces and a trailing
+    qualifier word."""
+    return _TRAILING_QUALIFIER.sub("", re.sub(r"[\d.%\s]", "", _READING.sub("", before)))
 
 
 def _shared_tail(a: str, b: str) -> int:

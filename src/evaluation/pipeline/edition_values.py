@@ -8,8 +8,9 @@ inside a notebook:
 - ``draws``: 1 to :data:`MAX_DRAWS`; ``tier_draws``: 1 to ``draws``; ``recovery_panels``: 1 to
   :data:`MAX_RECOVERY_PANELS`;
 - ``seed``: 0 to 2**32 - 1 (numpy's legacy seeding range; the Generator accepts it too);
-- ``base_year``: a year some fact refers to; ``target_years``: a non-empty list of distinct
-  years (whole numbers, not strings), each after ``base_year`` and one some fact refers to;
+- ``base_year``: a whole number (its outcomes are checked by
+  :func:`evaluation.analysis.years.check_edition_years`); ``target_years``: a non-empty list of
+  distinct years (whole numbers, not strings), each after ``base_year`` and one some fact refers to;
 - ``scenarios``: a non-empty list of distinct names from ``data/model/scenarios.yaml``,
   ``baseline`` first among them;
 - ``panel_path``: empty (the committed SYNTHETIC panel) or an existing file, an absolute path or
@@ -75,9 +76,11 @@ def fact_years() -> list[int]:
 
 
 def _base_year(value: Any, values: dict[str, Any]) -> str | None:
-    years = fact_years()
-    if not _is_int(value) or (years and value not in years):
-        return f"a year the documents report on ({', '.join(map(str, years))})"
+    # Whether the documents give outcomes for the year, stated or implied by a derivation (2011
+    # from the 2012 figures and their growth), is checked next by
+    # evaluation.analysis.years.check_edition_years, with the years that have outcomes.
+    if not _is_int(value):
+        return "a year (a whole number) whose outcomes the documents state or imply"
     return None
 
 

@@ -195,6 +195,9 @@ def _run(edition: str, *, here: Project, reports_dir: Path, only: tuple[str, ...
     try:
         selected = discover_notebooks(notebooks_dir, only=only)
         parameters = validate_edition(ed, notebooks)
+        from evaluation.analysis.years import check_edition_years  # pandas: only when running
+
+        check_edition_years(ed.parameters, path=ed.path)  # before any notebook runs
         languages = edition_languages(ed)
         inputs = collect_inputs(root=root, data_dir=data_dir, editions_dir=editions_dir,
                                 edition_file=ed.path, notebooks=notebooks,

@@ -25,6 +25,7 @@ from evaluation.analysis.audit import (
     run_audit,
 )
 from evaluation.data.facts import default_facts, default_indicators
+from evaluation.data.resolve import resolve_or_none
 from evaluation.data.sources import Source, default_sources
 from evaluation.errors import DataError, ParameterError, problem
 from evaluation.model.parameters import ModelInputs, default_inputs
@@ -43,6 +44,7 @@ from evaluation.reports.narrative.model import (  # noqa: F401 - re-exported for
     parameter_references,
     short_reference,
 )
+from evaluation.reports.prose import label as prose_label
 from evaluation.reports.provenance import Citations
 
 SECTIONS = (("headline", "Headline findings"), ("policy", "What follows for policy"),
@@ -196,20 +198,22 @@ def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int,
 
 def find_fact(facts: pd.DataFrame, indicator: str, year: int, *,
               kinds: Sequence[str] = ("actual",)) -> str:
-    """The id of the fact stating ``indicator`` for ``year`` (first in file order).
+    """The id of the fact stating ``indicator`` for ``year``, chosen by the resolution rule
+    (:mod:`evaluation.data.resolve`: final before preliminary before estimate, then the latest
+    document), trying ``kinds`` in order.
 
     Raises
     ------
     DataError
         No fact of one of ``kinds`` states the indicator for the year.
     """
-    found = facts[(facts["indicator"] == indicator) & (facts["year"] == year)
-                  & facts["kind"].isin(list(kinds))]
-    if found.empty:
-        raise DataError(problems=[problem(project.current().facts_file, f"indicator {indicator!r}, "
-                                          f"year {year}", "no fact",
-                                          f"a fact of kind {' or '.join(kinds)}")])
-    return str(found.index[0])
+    for kind in kinds:
+        row = resolve_or_none(facts, indicator=indicator, year=year, kind=kind, scope="")
+        if row is not None:
+            return str(row["fact_id"])
+    raise DataError(problems=[problem(project.current().facts_file, f"indicator {indicator!r}, "
+                                      f"year {year}", "no fact",
+                                      f"a fact of kind {' or '.join(kinds)}")])
 
 
 # --------------------------------------------------------------------------- computed quantities
@@ -315,7 +319,7 @@ def audit_findings(data: MemoData, cite: Citations) -> str:
             f"超过) and {_audit_count(audit, cite, INCONSISTENT)} fail.")
     for _, r in audit[audit["status"] != CONSISTENT].iterrows():
         text += f" <i>{escape(r['status'].capitalize())}</i>: {escape(r['description'])}"
-        if r["check_id"] == FINANCING_CHECK:
+        if r["check_id"] == FINANCING_CHECK and not data.mix.empty:
             text += " — " + financing_gap(data.mix, cite)
         text += "."
     return f"<ul><li>{text}</li></ul>"
@@ -324,6 +328,12 @@ def audit_findings(data: MemoData, cite: Citations) -> str:
 def attribution_findings(data: MemoData, cite: Citations) -> str:
     """Bullets: the illustrative attribution with its Sobol ranking, break-even values and
     value for money per instrument."""
+    try:
+        find_fact(data.facts, INVESTMENT_TARGET, data.base_year)
+    except DataError:  # a base year without stated outcomes: the model has no inputs for it
+        return (f"<ul><li><b>Attributed effects</b> cannot be computed for {data.base_year}: the "
+                f"documents state no project investment, financing or fiscal figures for "
+                f"{data.base_year}, which the effects model needs.</li></ul>")
     f = data.findings
     return ("<ul><li>" + model_findings.headline(f, cite) + "</li>\n<li>"
             + model_findings.break_even_sentence(f, cite) + "</li>\n<li>"
@@ -358,7 +368,7 @@ def odds_table(data: MemoData, cite: Citations) -> str:
     results, every = data.results, list(data.inputs.parameters)
     columns = target_facts(data)
     header = "".join(
-        f"<th>{year} {escape(data.indicators.loc[indicator, 'name_zh'])} ≥ "
+        f"<th>{year} {prose_label(data.indicators.loc[indicator, f'name_{cite.lang}'])} ≥ "
         f"{cite.fact(fact_id, qualifier=False)}</th>"
         for (indicator, year), fact_id in columns.items())
     table = {key: odds(results, *key) for key in columns}
@@ -369,8 +379,9 @@ def odds_table(data: MemoData, cite: Citations) -> str:
                         for key in columns)
         rows.append(f'<tr><td title="{escape(sc.description)}">{escape(sc.name)}</td>'
                     f"{cells}</tr>")
-    return ("<p><b>Odds of meeting the targets</b>, per scenario (share of draws; scenario "
-            "descriptions on hover). " + model_findings.probability_note(data.findings, cite) + " "
+    return ("<p><b>Odds of meeting the targets</b>, per scenario (share of draws; the "
+            "scenarios are described in the appendix). "
+            + model_findings.probability_note(data.findings, cite) + " "
             + model_findings.tier_note() + "</p>\n"
             f'<table class="memo-odds"><thead><tr><th>scenario</th>{header}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
@@ -380,8 +391,21 @@ def headline_paragraph(data: MemoData, cite: Citations) -> str:
     """The memo's lede: outcomes, the first target's required growth, attribution, odds, audit."""
     f, y = data.facts, data.base_year
     first = min(data.target_years)
-    row = data.comparisons[(data.comparisons["indicator"] == INVESTMENT_TARGET)
-                           & (data.comparisons["target_year"] == first)].iloc[0]
+    rows = data.comparisons[(data.comparisons["indicator"] == INVESTMENT_TARGET)
+                            & (data.comparisons["target_year"] == first)]
+    try:
+        stated = [find_fact(f, i, y) for i in ("projects", INVESTMENT_TARGET, "firms",
+                                               "sales_revenue", "sales_growth")]
+    except DataError:
+        stated = []
+    if rows.empty or not stated:  # a base year the documents give no outcomes for
+        return (f'<p class="memo-lede">The documents state no outcomes of the key projects and '
+                f"firms for {y}: the comparisons below use what they state or imply for {y}, "
+                "and the report of outcomes against targets lists what cannot be computed for "
+                f"that year and why. The documents' own arithmetic holds in "
+                f"{_audit_count(data.audit, cite, CONSISTENT)} of "
+                f"{_audit_count(data.audit, cite)} checks.</p>")
+    row = rows.iloc[0]
     results, inputs = data.results, data.inputs
     head = results.headline_table().set_index("quantity")
     drivers = data.findings.drivers("investment_share")
@@ -391,7 +415,8 @@ def headline_paragraph(data: MemoData, cite: Citations) -> str:
     named = " and ".join(f"<code>{escape(n)}</code>" for n in top["parameter"])
     audit = data.audit
     gap = ""
-    if (audit.loc[audit["check_id"] == FINANCING_CHECK, "status"] == INCONSISTENT).any():
+    if (not data.mix.empty
+            and (audit.loc[audit["check_id"] == FINANCING_CHECK, "status"] == INCONSISTENT).any()):
         gap = ("; " + findings.financing_gap_spans(data.mix, cite)["gap"]
                + " of direct financing is not itemised")
     attained = ("attainment cannot be measured until outcomes for the target years are "

@@ -32,7 +32,8 @@ def comparison_findings(comparisons: pd.DataFrame, cite: Citations) -> str:
     """
     lines = []
     for _, row in comparisons.iterrows():
-        inputs = [row["base_fact_id"], row["target_fact_id"]]
+        base_inputs = str(row["base_fact_id"]).split(";")
+        inputs = [*base_inputs, row["target_fact_id"]]
         n = row["target_year"] - row["base_year"]
         change = cite.derived(row["change_pct"],
                               formula={"en": "target ÷ outcome − 1", "zh": "目标值 ÷ 实际值 − 1"},
@@ -41,8 +42,14 @@ def comparison_findings(comparisons: pd.DataFrame, cite: Citations) -> str:
                             formula={"en": f"(target ÷ outcome)^(1/{n}) − 1, over {n} years",
                                      "zh": f"（目标值 ÷ 实际值）^(1/{n}) − 1，共 {n} 年"},
                             inputs=inputs, fmt="{:+.1f}", unit="percent")
-        text = (f"- **{md(row['name_en'])}** ({md(row['name_zh'])}): {row['base_year']} outcome "
-                f"{cite.fact(row['base_fact_id'])} → {row['target_year']} {md(row['target_kind'])} "
+        if row.get("base_derived", False):
+            base = cite.derived(row["base_value"], formula="implied by later figures",
+                                inputs=base_inputs, fmt="{:g}", unit=row["unit"])
+            outcome = "outcome (implied)"
+        else:
+            base, outcome = cite.fact(row["base_fact_id"]), "outcome"
+        text = (f"- **{md(row['name_en'])}** ({md(row['name_zh'])}): {row['base_year']} "
+                f"{outcome} {base} → {row['target_year']} {md(row['target_kind'])} "
                 f"{cite.fact(row['target_fact_id'])}: {change} in all, {cagr} a year; ")
         own = row["base_own_growth_pct"]
         if not math.isnan(own):
@@ -255,3 +262,27 @@ def financing_mix_findings(mix: pd.DataFrame, cite: Citations) -> str:
             f"{spans['total']}, so {spans['gap']} ({spans['share']} of the total) is not itemised "
             f"(the audit flags this). Largest instruments, as a share of the stated total: "
             f"{largest}.")
+
+
+def base_year_note(gaps: pd.DataFrame, *, base_year: int, comparisons: pd.DataFrame) -> str:
+    """What the documents support for the base year and what cannot be computed, and why."""
+    lines = []
+    implied = comparisons[comparisons.get("base_derived", False) == True]  # noqa: E712
+    if len(implied):
+        names = ", ".join(sorted(set(implied["name_en"])))
+        lines.append(f"- The documents state no outcome for {base_year} for: {names}; "
+                     "the comparisons use values implied by later figures (see the implied "
+                     "values below).")
+    if gaps.empty:
+        lines.append(f"- Every outcome the documents state is available for {base_year}.")
+        return "\n".join(lines)
+    lines.append(f"- These cannot be computed for {base_year}, because no document states "
+                 "them for that year (nor implies them):")
+    for category, group in gaps.groupby("category", sort=False):
+        items = "; ".join(f"{r.name_en} (stated for {r.stated_years})"
+                          for r in group.itertuples())
+        lines.append(f"  - {category}: {items}.")
+    if {"financing", "fiscal"} & set(gaps["category"]):
+        lines.append(f"- Without {base_year} financing and fiscal figures, the effects model's "
+                     f"inputs for {base_year} cannot be computed from the documents.")
+    return "\n".join(lines)
