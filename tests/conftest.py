@@ -8,6 +8,7 @@ import os
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import shutil  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -43,6 +44,21 @@ def root():
     return project.current().root
 
 
+def copy_project(root: Path) -> Path:
+    """Copy the project's data/ and notebooks/ to ``root`` (a project the test may change)."""
+    source = project.current()
+    for folder in ("data", "notebooks"):
+        shutil.copytree(source.root / folder, root / folder,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return root
+
+
+@pytest.fixture(scope="session")
+def project_copy() -> Callable[[Path], Path]:
+    """:func:`copy_project`, for tests that need their own copy of the project."""
+    return copy_project
+
+
 @pytest.fixture(scope="session")
 def published_edition(tmp_path_factory) -> Published:
     """The shipped default edition (small draws) published once, in a copy of the project.
@@ -53,12 +69,8 @@ def published_edition(tmp_path_factory) -> Published:
     from evaluation.pipeline.runner import run_edition
     from evaluation.project import Project
 
-    source = project.current()
-    root = tmp_path_factory.mktemp("published") / "project"
-    for folder in ("data", "notebooks"):
-        shutil.copytree(source.root / folder, root / folder,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    edition = default_edition(source.root)
+    root = copy_project(tmp_path_factory.mktemp("published") / "project")
+    edition = default_edition(project.current().root)
     path = root / "data" / "editions" / f"{edition}.yaml"
     values = yaml.safe_load(path.read_text(encoding="utf-8"))
     values.update({k: v for k, v in SMALL_DRAWS.items() if k in values})

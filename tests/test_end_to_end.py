@@ -16,15 +16,12 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from evaluation import project as evaluation_project
 
 sys.path.insert(0, str(Path(__file__).parent))
 from e2e_documents import DOCUMENTS, FACTS, IGNORED, IGNORED_EXTRA  # noqa: E402
@@ -78,12 +75,9 @@ def _register(root: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
+def project(tmp_path_factory, project_copy):
     """A copy of the project with the three documents curated and three editions published."""
-    root = tmp_path_factory.mktemp("e2e") / "project"
-    for folder in ("data", "notebooks"):
-        shutil.copytree(evaluation_project.current().root / folder, root / folder,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    root = project_copy(tmp_path_factory.mktemp("e2e") / "project")
     extracted = {}
     for sid, (name, text, *_rest) in DOCUMENTS.items():
         (root / name).write_text(text, encoding="utf-8")

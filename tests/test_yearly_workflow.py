@@ -12,7 +12,6 @@ import csv
 import hashlib
 import io
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -77,12 +76,9 @@ def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
+def project(tmp_path_factory, project_copy):
     """A copy of data/ and notebooks/ with edition 2013 published (notebooks 00 and 01)."""
-    root = tmp_path_factory.mktemp("yearly") / "project"
-    for folder in ("data", "notebooks"):
-        shutil.copytree(evaluation_project.current().root / folder, root / folder,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    root = project_copy(tmp_path_factory.mktemp("yearly") / "project")
     cli(root, "run", "--edition", "2013", "--only", "00", "--only", "01")
     return root
 

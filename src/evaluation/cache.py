@@ -24,23 +24,19 @@ from evaluation import project
 
 T = TypeVar("T")
 CACHE_FOLDER = ".cache"
-
-
 KEPT_PER_NAME = 2
 """Stored results kept per name (older ones are removed when a new one is stored)."""
 
 
 def cache_key(*, inputs: Mapping[str, object], paths: Iterable[Path]) -> str:
     """SHA-256 of the arguments (by ``repr``) and of every file in ``paths`` (files, or folders
-    searched recursively; path and bytes): the data a result is computed from and the source of
-    the code that computes it."""
+    searched recursively; names and bytes, so a moved project keeps its key): the data a result
+    is computed from and the source of the code that computes it."""
     digest = hashlib.sha256()
     for name in sorted(inputs):
         digest.update(f"{name}={inputs[name]!r}\n".encode())
     for entry in map(Path, paths):
-        found = [entry] if entry.is_file() else sorted(p for p in entry.rglob("*") if p.is_file())
-        for path in (p for p in found if "__pycache__" not in p.parts):
-            digest.update(path.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(entry.name.encode() + b"\0" + _content_digest(entry))
     return digest.hexdigest()
 
 
@@ -92,7 +88,7 @@ def reloaded_on_change(files: Callable[[project.Project], Iterable[Path]]
         @functools.wraps(load)
         def cached() -> T:
             here = project.current()
-            key = (here.root, *(_fingerprint(p) for p in files(here)))
+            key = (here.root, *(_content_digest(p) for p in files(here)))
             if key not in stored:
                 stored.clear()
                 stored[key] = load()
@@ -105,10 +101,13 @@ def reloaded_on_change(files: Callable[[project.Project], Iterable[Path]]
     return decorate
 
 
-def _fingerprint(path: Path) -> tuple[str, bytes]:
-    paths = sorted(path.rglob("*")) if path.is_dir() else [path]
+def _content_digest(entry: Path) -> bytes:
+    """SHA-256 of a file's bytes, or of every file under a folder (relative path and bytes;
+    ``__pycache__`` left out)."""
+    files = [entry] if entry.is_file() else sorted(p for p in entry.rglob("*") if p.is_file())
     digest = hashlib.sha256()
-    for p in paths:
-        if p.is_file():
-            digest.update(p.name.encode() + b"\0" + p.read_bytes())
-    return str(path), digest.digest()
+    for path in files:
+        relative = path.relative_to(entry) if path != entry else Path(path.name)
+        if "__pycache__" not in relative.parts:
+            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
