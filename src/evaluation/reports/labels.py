@@ -26,7 +26,8 @@ LANGUAGES = ("zh", "en")
 """Report languages, the default edition language first."""
 LABELS_FILE = Path(__file__).resolve().parent / "labels.yaml"
 SECTIONS = ("units", "columns", "scenarios", "instruments", "parameters", "estimators", "checks",
-            "statuses", "kinds", "qualifiers", "quantities", "reports", "text")
+            "statuses", "kinds", "qualifiers", "quantities", "readings", "calibration", "reports",
+            "text")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 """The ``lang`` attribute of a page in each language."""
 

@@ -27,7 +27,12 @@ TABLE_CSS = ("border-collapse:collapse;font-size:0.9rem;"
 
 @dataclass(frozen=True)
 class Column:
-    """How one column reads: header label, kind of value, registry section for ids."""
+    """How one column reads: header label, kind of value, registry section for ids.
+
+    ``header_section`` is the registry section of the header's label (default ``columns``, then
+    indicator names); ``missing`` a key of the registry's ``text`` section saying why a value is
+    missing (shown after "—"); without it a missing value reads 未报告 / —.
+    """
 
     name: str
     kind: str = "text"
@@ -35,15 +40,20 @@ class Column:
     section: str | None = None
     unit: str | None = None
     decimals: int | None = None
+    header_section: str | None = None
+    missing: str | None = None
 
 
-def _missing(lang: str) -> str:
+def _missing(lang: str, reason: str | None = None, labels: Labels | None = None) -> str:
+    if reason and labels is not None:
+        return f"—（{labels.text(reason, lang)}）" if lang == "zh" else (
+            f"— ({labels.text(reason, lang)})")
     return "未报告" if lang == "zh" else "—"
 
 
 def _cell(value: Any, col: Column, lang: str, labels: Labels) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return _missing(lang)
+        return _missing(lang, col.missing, labels)
     if col.kind == "label" and col.section:
         return labels.find(col.section, str(value), lang) or str(value)
     if col.kind == "indicator":
@@ -64,7 +74,8 @@ def header(col: Column, lang: str, labels: Labels) -> str:
     unit = col.unit or {"yi_yuan": "yi_yuan", "percent": "percent", "share": "percent",
                         "count": "count"}.get(col.kind)
     key = col.label or col.name
-    label = labels.find("columns", key, lang) or labels.find("indicators", key, lang) or key
+    label = ((labels.find(col.header_section, key, lang) if col.header_section else None)
+             or labels.find("columns", key, lang) or labels.find("indicators", key, lang) or key)
     if not unit or unit == "count":
         return label
     name = labels.unit(unit, lang)
@@ -95,9 +106,13 @@ def reader_table_html(df: pd.DataFrame, columns: Sequence[Column], *, lang: str,
                                     "border-bottom:1px solid #ddd;white-space:normal;"
                                     "max-width:28em;"},
     ])
-    if numeric:
-        styler = styler.set_properties(subset=numeric, **{"text-align": "right",
-                                                          "white-space": "nowrap"})
+    # per-column rules (``#T td.colN``) outrank the table's ``#T td`` rule
+    years = [header(c, lang, labels or default_labels()) for c in columns if c.kind == "year"]
+    per_column = {**{h: [{"selector": "td", "props": "white-space:nowrap;"}] for h in years},
+                  **{h: [{"selector": "td", "props": "text-align:right;white-space:nowrap;"}]
+                     for h in numeric}}
+    if per_column:
+        styler = styler.set_table_styles(per_column, overwrite=False)
     if caption:
         styler = styler.set_caption(escape(caption))
     html = styler.to_html()
