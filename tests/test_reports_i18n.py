@@ -174,7 +174,8 @@ def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
     audit = run_audit(load_checks(facts=facts), facts)
     builders = {
         "memo/memo.html.j2": lambda lang: memo.memo_page(memo_data, draws=1500, seed=3,
-                                                          lang=lang, date="2026-01-01"),
+                                                          lang=lang, date="2026-01-01",
+                                                          notebook="04-policy-memo"),
         "narrative/audit.html.j2": lambda lang: prose.render(
             "narrative/audit.html.j2", lang,
             **audit_context(audit, Citations(facts=facts, lang=lang), edition="2013")),
