@@ -51,7 +51,6 @@ SECTIONS = (("headline", "Headline findings"), ("policy", "What follows for poli
             ("methods", "Methods and limitations"), ("sources", "Sources"))
 """The memo's numbered sections (English titles; the templates word both languages and add an
 appendix)."""
-MEMO_NOTEBOOK = "04-policy-memo"
 # Parameters each instrument's additional investment depends on (see model.effects).
 CHAIN_PARAMETERS = ("long_term_fixed_share", "project_financing_share", "project_capital_ratio",
                     "leakage")
@@ -268,10 +267,11 @@ def model_computable(data: MemoData) -> bool:
 
 
 # --------------------------------------------------------------------------- both languages
-def memo_page(data: MemoData, *, draws: int, seed: int, lang: str, date: str) -> str:
+def memo_page(data: MemoData, *, draws: int, seed: int, lang: str, date: str,
+              notebook: str) -> str:
     """One language's memo: the template's wording around the computed, cited values (the
     effects model's from :func:`~evaluation.reports.narrative.model.model_context`), notes
-    numbered in reading order."""
+    numbered in reading order; titled as ``notebook``'s report."""
     from evaluation.reports.labels import check_language, default_labels
     from evaluation.reports.memo_findings import memo_context
     from evaluation.reports.prose import render
@@ -287,7 +287,8 @@ def memo_page(data: MemoData, *, draws: int, seed: int, lang: str, date: str) ->
         model.update(model_findings.model_context(data.findings, cite, labels),
                      odds=odds_context(data, cite, labels),
                      changes=changes_context(data, cite, labels))
-    context = memo_context(data, cite, labels, draws=draws, seed=seed, date=date, model=model)
+    context = memo_context(data, cite, labels, draws=draws, seed=seed, date=date, model=model,
+                           title=labels.report_title(notebook, lang))
     body = render("memo/memo.html.j2", lang, **context)
     notes = cite.footnotes_html(heading=labels.text("notes", lang), documents=False)
     html = body.replace("<!-- notes -->", notes)

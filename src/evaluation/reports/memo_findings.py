@@ -80,7 +80,8 @@ def interval_level(cite: Citations) -> str:
 
 
 def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: int,
-                 seed: int, date: str, model: dict[str, Any]) -> dict[str, Any]:
+                 seed: int, date: str, model: dict[str, Any], title: str
+                 ) -> dict[str, Any]:
     """Every value the memo template words, in ``cite.lang``.
 
     ``model`` holds the effects model's values (``computable``; when true, the spans of
@@ -92,7 +93,7 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
     first = min(data.target_years)
     ctx: dict[str, Any] = {"lang": lang, "edition": escape(data.edition), "date": date,
                            "issuer": escape(labels.text("issuer", lang)),
-                           "title": escape(labels.report_title(m.MEMO_NOTEBOOK, lang)),
+                           "title": escape(title),
                            "site": escape(labels.text("site_title", lang)),
                            "draws": f"{draws:,}", "seed": str(seed), "y": y, "first": first,
                            "model": model}

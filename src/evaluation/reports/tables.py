@@ -40,20 +40,20 @@ class Column:
     section: str | None = None
     unit: str | None = None
     decimals: int | None = None
-    header_section: str | None = None
     missing: str | None = None
+    """Key of the registry's ``text`` section said for a missing value (default ``missing``:
+    未报告 / —); e.g. ``not_applicable`` where a value cannot exist."""
+    header_section: str | None = None
+    """Registry section of the header's label (default ``columns``, then indicator names)."""
 
 
-def _missing(lang: str, reason: str | None = None, labels: Labels | None = None) -> str:
-    if reason and labels is not None:
-        return f"—（{labels.text(reason, lang)}）" if lang == "zh" else (
-            f"— ({labels.text(reason, lang)})")
+def _missing(lang: str) -> str:
     return "未报告" if lang == "zh" else "—"
 
 
 def _cell(value: Any, col: Column, lang: str, labels: Labels) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return _missing(lang, col.missing, labels)
+        return labels.text(col.missing, lang) if col.missing else _missing(lang)
     if col.kind == "label" and col.section:
         return labels.find(col.section, str(value), lang) or str(value)
     if col.kind == "indicator":
