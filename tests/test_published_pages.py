@@ -11,8 +11,7 @@ from evaluation.reports.labels import default_labels
 
 NOTEBOOKS = ("00-audit", "01-outcomes-vs-targets", "02-financing-and-subsidies",
              "03-firm-panel", "04-policy-memo")
-WORDED = ("00-audit", "01-outcomes-vs-targets", "02-financing-and-subsidies", "03-firm-panel",
-          "04-policy-memo")
+WORDED = ("00-audit", "01-outcomes-vs-targets", "02-financing-and-subsidies", "04-policy-memo")
 """Reports whose every visible word comes from the registry and the templates."""
 
 

@@ -75,8 +75,8 @@ def value_in_words(value: float, unit: str, lang: str) -> str:
 def assumptions(inputs: ModelInputs, lang: str, labels: Labels) -> list[dict[str, Any]]:
     """One block per parameter: its label, value, range, distribution, reference, reasoning.
 
-    The descriptions, reference notes and reasoning are the parameter file's own words
-    (English); labels, values and distributions are in ``lang``.
+    Labels, values, distributions and (where the registry has one, ``description_<lang>``) the
+    description are in ``lang``; references and reasoning are the parameter file's own words.
     """
     blocks = []
     for key, p in inputs.parameters.items():
@@ -93,7 +93,10 @@ def assumptions(inputs: ModelInputs, lang: str, labels: Labels) -> list[dict[str
             "distribution": escape(words), "judgement": bool(p.judgement),
             "unit": escape(labels.unit(p.unit, lang) if labels.find("units", p.unit, lang)
                            else p.unit),
-            "description": escape(readable(p.description)),
+            "description": escape(labels.entry("parameters", key).get(f"description_{lang}")
+                                  or readable(p.description)),
+            "description_translated": bool(labels.entry("parameters", key).get(
+                f"description_{lang}")),
             "reference": escape(sentences(
                 f"{ref['authors']} ({ref['year']}), {ref['title']}, {ref['source']}",
                 readable(ref.get("setting", "")), readable(ref.get("finding", "")))),
