@@ -27,7 +27,7 @@ LANGUAGES = ("zh", "en")
 LABELS_FILE = Path(__file__).resolve().parent / "labels.yaml"
 SECTIONS = ("units", "columns", "scenarios", "instruments", "parameters", "estimators", "designs",
             "checks", "statuses", "kinds", "qualifiers", "quantities", "readings", "calibration",
-            "reports", "text")
+            "reports", "tables", "text")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 """The ``lang`` attribute of a page in each language."""
 
