@@ -54,9 +54,11 @@ def test_notebook_executes_without_error_or_warning(published_edition):
         assert (tmp_path / "figures" / f"{name}.png").exists()
     prose = " ".join(o["data"].get("text/markdown", "") + o["data"].get("text/html", "")
                      for c in nb.cells for o in c.get("outputs", []) if "data" in o)
-    assert (f"{used['draws']:,} draws ({used['tier_draws']:,} for the firm simulation), "
-            f"seed {used['seed']}") in prose and " interval " in prose
+    assert (f"{used['draws']:,} Monte Carlo draws ({used['tier_draws']:,} of them for the firm "
+            f"simulation), seed {used['seed']}") in prose
+    assert " interval " in prose and "区间" in prose
     assert "Illustrative attribution under assumed additionality" in prose
+    assert "在假定附加性下的示意性归因" in prose
 
 
 @pytest.mark.parametrize("bad", [["baseline", "no_such_scenario"]])

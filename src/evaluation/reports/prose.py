@@ -7,6 +7,7 @@ the context safe (it was escaped when it was built) and refuses an undefined nam
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
@@ -46,14 +47,19 @@ def render(template: str, language: str, **context: Any) -> str:
         **{k: markup(v) for k, v in context.items()}))
 
 
-def templates() -> list[str]:
-    """Every prose template as ``"<area>/<name>"`` (each exists in every language)."""
+def templates(*, partials: bool = False) -> list[str]:
+    """Every prose template as ``"<area>/<name>"`` (each exists in every language).
+
+    Partials (macro files named ``_*.j2``, imported by other templates) are left out unless
+    ``partials``.
+    """
     from evaluation.reports.labels import LANGUAGES
 
     found = set()
     for lang in LANGUAGES:
         for path in TEMPLATES_DIR.glob(f"*/{lang}/*.j2"):
-            found.add(f"{path.parent.parent.name}/{path.name}")
+            if path.name.startswith("_") == partials:
+                found.add(f"{path.parent.parent.name}/{path.name}")
     return sorted(found)
 
 
@@ -63,3 +69,13 @@ def label(text: str) -> str:
     from html import escape
 
     return f'<span data-prov-ignore="label">{escape(text)}</span>'
+
+
+def render_languages(template: str, context: Callable[[str], Mapping[str, Any]]) -> str:
+    """``template`` rendered in every report language with ``context(lang)``, each language's
+    block marked for its page (:func:`evaluation.reports.i18n.bilingual`)."""
+    from evaluation.reports.i18n import bilingual
+    from evaluation.reports.labels import LANGUAGES
+
+    rendered = {lang: render(template, lang, **context(lang)) for lang in LANGUAGES}
+    return bilingual(zh=rendered["zh"], en=rendered["en"])

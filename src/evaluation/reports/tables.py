@@ -27,7 +27,12 @@ TABLE_CSS = ("border-collapse:collapse;font-size:0.9rem;"
 
 @dataclass(frozen=True)
 class Column:
-    """How one column reads: header label, kind of value, registry section for ids."""
+    """How one column reads: header label, kind of value, registry section for ids.
+
+    ``header_section`` is the registry section of the header's label (default ``columns``, then
+    indicator names); ``missing`` a key of the registry's ``text`` section saying why a value is
+    missing (shown after "—"); without it a missing value reads 未报告 / —.
+    """
 
     name: str
     kind: str = "text"
@@ -35,6 +40,11 @@ class Column:
     section: str | None = None
     unit: str | None = None
     decimals: int | None = None
+    missing: str | None = None
+    """Key of the registry's ``text`` section said for a missing value (default ``missing``:
+    未报告 / —); e.g. ``not_applicable`` where a value cannot exist."""
+    header_section: str | None = None
+    """Registry section of the header's label (default ``columns``, then indicator names)."""
 
 
 def _missing(lang: str) -> str:
@@ -43,7 +53,7 @@ def _missing(lang: str) -> str:
 
 def _cell(value: Any, col: Column, lang: str, labels: Labels) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return _missing(lang)
+        return labels.text(col.missing, lang) if col.missing else _missing(lang)
     if col.kind == "label" and col.section:
         return labels.find(col.section, str(value), lang) or str(value)
     if col.kind == "indicator":
@@ -64,7 +74,8 @@ def header(col: Column, lang: str, labels: Labels) -> str:
     unit = col.unit or {"yi_yuan": "yi_yuan", "percent": "percent", "share": "percent",
                         "count": "count"}.get(col.kind)
     key = col.label or col.name
-    label = labels.find("columns", key, lang) or labels.find("indicators", key, lang) or key
+    label = ((labels.find(col.header_section, key, lang) if col.header_section else None)
+             or labels.find("columns", key, lang) or labels.find("indicators", key, lang) or key)
     if not unit or unit == "count":
         return label
     name = labels.unit(unit, lang)
@@ -90,14 +101,22 @@ def reader_table_html(df: pd.DataFrame, columns: Sequence[Column], *, lang: str,
     styler = styler.set_table_styles([
         {"selector": "", "props": TABLE_CSS},
         {"selector": "th", "props": "text-align:left;vertical-align:bottom;padding:4px 8px;"
-                                    "border-bottom:1px solid #999;white-space:normal;"},
-        {"selector": "td", "props": "text-align:left;vertical-align:top;padding:3px 8px;"
-                                    "border-bottom:1px solid #ddd;white-space:normal;"
-                                    "max-width:28em;"},
+                                    "border-bottom:1px solid #999;white-space:normal;"
+                                    "min-width:4.5em;"},
+        # no white-space or text-align here: "#T_x td" outranks a cell's own "#T_x_rowN_colM"
+        # rule, so numbers would wrap mid-figure ("0.10" / "0") and sit left-aligned
+        {"selector": "td", "props": "vertical-align:top;padding:3px 8px;"
+                                    "border-bottom:1px solid #ddd;max-width:28em;"},
     ])
+    text = [h for h in frame.columns if h not in numeric]
     if numeric:
         styler = styler.set_properties(subset=numeric, **{"text-align": "right",
                                                           "white-space": "nowrap"})
+    if text:
+        # at least a few words a line: on a phone the table scrolls in its box instead
+        styler = styler.set_properties(subset=text, **{"text-align": "left",
+                                                       "white-space": "normal",
+                                                       "min-width": "8em"})
     if caption:
         styler = styler.set_caption(escape(caption))
     html = styler.to_html()
