@@ -164,6 +164,34 @@ def _panel_builders(panel_results) -> dict:
         for name, build in contexts.items()}
 
 
+def _targets_builders() -> dict:
+    from evaluation.analysis import comparisons as targets
+    from evaluation.analysis.years import base_year_gaps
+    from evaluation.data.facts import default_facts
+    from evaluation.reports.narrative import targets as findings
+
+    facts = default_facts()
+    implied = targets.implied_values(facts)
+    comparisons = targets.comparisons(facts, base_year=2012, target_years=[2013, 2015],
+                                      implied=implied)
+    tiers = targets.firm_tiers(facts, years=[2012, 2013, 2015])
+    mix = targets.financing_mix(facts, year=2012)
+    attained = targets.attainment(facts, implied=implied)
+    gaps = base_year_gaps(2011, facts, implied)  # a base year with gaps, so they are worded
+    contexts = {
+        "growth": lambda c: findings.growth_context(comparisons, c, edition="2013"),
+        "base_year": lambda c: findings.base_year_context(gaps, base_year=2011,
+                                                          comparisons=comparisons, lang=c.lang),
+        "conclusions": lambda c: findings.conclusions_context(comparisons, implied, tiers,
+                                                              attained, c),
+        "implied": lambda c: findings.implied_context(implied, c),
+        "financing": lambda c: findings.financing_context(mix, c),
+    }
+    return {f"targets/{name}.html.j2": (lambda lang, name=name, build=build: prose.render(
+        f"targets/{name}.html.j2", lang, **build(Citations(facts=facts, lang=lang))))
+        for name, build in contexts.items()}
+
+
 def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
     from evaluation.analysis.audit import load_checks, run_audit
     from evaluation.data.facts import default_facts
@@ -180,9 +208,13 @@ def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
             "narrative/audit.html.j2", lang,
             **audit_context(audit, Citations(facts=facts, lang=lang), edition="2013")),
         **_panel_builders(panel_results),
+        **_targets_builders(),
     }
     assert set(prose.templates()) == set(builders), "a template without a test builder"
     return {(t, lang): build(lang) for t, build in builders.items() for lang in LANGUAGES}
+
+
+WITHOUT_FIGURES = ("panel/identification.html.j2", "targets/base_year.html.j2")
 
 
 def test_every_template_renders_in_both_languages_with_provenance_on_every_number(
@@ -191,9 +223,8 @@ def test_every_template_renders_in_both_languages_with_provenance_on_every_numbe
     for (template, lang), html in rendered.items():
         assert check_provenance(html) == [], (template, lang)
         assert visible_identifiers(visible_text(html)) == [], (template, lang)
-        # a template with figures cites them (one without numbers, like the panel's
-        # identification caveats, has nothing to cite)
-        assert 'class="prov"' in html or not re.search(r"\d", visible_text(html)), (template, lang)
+        # a template with figures cites them; these two state no figure, only years and names
+        assert 'class="prov"' in html or template in WITHOUT_FIGURES, (template, lang)
         if lang == "zh":
             assert CJK.search(visible_text(html)), template
 
@@ -248,6 +279,21 @@ def test_reader_tables_word_headers_format_by_meaning_and_mark_missing():
     # column's own (an id selector plus "td" beats the cell's id), wrapping numbers mid-figure
     cell_rule = re.search(r"#T_\w+ td \{([^}]*)\}", en)
     assert cell_rule and "white-space" not in cell_rule[1] and "text-align" not in cell_rule[1]
+
+
+def test_report_01_findings_are_worded_in_each_language_without_english_on_the_chinese_page():
+    builders = _targets_builders()
+    english_run = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){3}")
+    for name, build in builders.items():
+        zh = visible_text(build("zh"))
+        assert CJK.search(zh) and not english_run.search(zh), (name, english_run.search(zh))
+        assert "本节说明暂仅有英文版本" not in zh
+    growth = visible_text(builders["targets/growth.html.j2"]("zh"))
+    # 2013 investment target: 472.8 / 465 − 1 = +1.7 %, worded in Chinese
+    assert re.search(r"双百项目年度投资\s*：2012年实际\s*465亿元.*?总变化\s*"
+                     + re.escape(f"{100 * (472.8 / 465 - 1):+.1f}%"), growth)
+    financing = visible_text(builders["targets/financing.html.j2"]("zh"))
+    assert f"{273.45 - 223.45:.2f}亿元" in financing and "未列明" in financing
 
 
 def test_panel_findings_show_the_estimates_in_words_in_each_language(panel_results):
