@@ -54,8 +54,10 @@ def test_notebook_executes_without_error_or_warning(tmp_path, monkeypatch):
         assert (tmp_path / "figures" / f"{name}.png").exists()
     prose = " ".join(o["data"].get("text/markdown", "") + o["data"].get("text/html", "")
                      for c in nb.cells for o in c.get("outputs", []) if "data" in o)
-    assert "2,000 draws (2,000 for the firm simulation), seed 7" in prose and " interval " in prose
+    assert "2,000 Monte Carlo draws (2,000 of them for the firm simulation), seed 7" in prose
+    assert " interval " in prose and "区间" in prose
     assert "Illustrative attribution under assumed additionality" in prose
+    assert "在假定附加性下的示意性归因" in prose
 
 
 @pytest.mark.parametrize("bad", [["baseline", "no_such_scenario"]])

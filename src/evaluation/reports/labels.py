@@ -26,8 +26,8 @@ LANGUAGES = ("zh", "en")
 """Report languages, the default edition language first."""
 LABELS_FILE = Path(__file__).resolve().parent / "labels.yaml"
 SECTIONS = ("units", "columns", "scenarios", "instruments", "parameters", "estimators",
-            "designs", "checks", "statuses", "kinds", "qualifiers", "quantities", "reports",
-            "tables", "derivations", "text")
+            "designs", "checks", "statuses", "kinds", "qualifiers", "quantities", "readings",
+            "calibration", "reports", "tables", "derivations", "text")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 """The ``lang`` attribute of a page in each language."""
 

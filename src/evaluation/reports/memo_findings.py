@@ -80,12 +80,13 @@ def interval_level(cite: Citations) -> str:
 
 
 def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: int,
-                 seed: int, date: str, model_block: dict[str, str], title: str
+                 seed: int, date: str, model: dict[str, Any], title: str
                  ) -> dict[str, Any]:
     """Every value the memo template words, in ``cite.lang``.
 
-    ``model_block`` is the effects model's findings as cited HTML
-    (:mod:`evaluation.reports.narrative.model`, worded there).
+    ``model`` holds the effects model's values (``computable``; when true, the spans of
+    :func:`evaluation.reports.narrative.model.model_context` plus ``odds`` and ``changes``),
+    worded by ``templates/model/<lang>/_findings.j2``.
     """
     lang = cite.lang
     f, y = data.facts, data.base_year
@@ -95,7 +96,7 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                            "title": escape(title),
                            "site": escape(labels.text("site_title", lang)),
                            "draws": f"{draws:,}", "seed": str(seed), "y": y, "first": first,
-                           "model_block": model_block}
+                           "model": model}
     row = data.comparisons[(data.comparisons["indicator"] == m.INVESTMENT_TARGET)
                            & (data.comparisons["target_year"] == first)].iloc[0]
     ctx["outcome"] = {k: cite.fact(m.find_fact(f, ind, y)) for k, ind in (
