@@ -164,6 +164,34 @@ def _panel_builders(panel_results) -> dict:
         for name, build in contexts.items()}
 
 
+def _targets_builders() -> dict:
+    from evaluation.analysis import comparisons as targets
+    from evaluation.analysis.years import base_year_gaps
+    from evaluation.data.facts import default_facts
+    from evaluation.reports.narrative import targets as findings
+
+    facts = default_facts()
+    implied = targets.implied_values(facts)
+    comparisons = targets.comparisons(facts, base_year=2012, target_years=[2013, 2015],
+                                      implied=implied)
+    tiers = targets.firm_tiers(facts, years=[2012, 2013, 2015])
+    mix = targets.financing_mix(facts, year=2012)
+    attained = targets.attainment(facts, implied=implied)
+    gaps = base_year_gaps(2011, facts, implied)  # a base year with gaps, so they are worded
+    contexts = {
+        "growth": lambda c: findings.growth_context(comparisons, c, edition="2013"),
+        "base_year": lambda c: findings.base_year_context(gaps, base_year=2011,
+                                                          comparisons=comparisons, lang=c.lang),
+        "conclusions": lambda c: findings.conclusions_context(comparisons, implied, tiers,
+                                                              attained, c),
+        "implied": lambda c: findings.implied_context(implied, c),
+        "financing": lambda c: findings.financing_context(mix, c),
+    }
+    return {f"targets/{name}.html.j2": (lambda lang, name=name, build=build: prose.render(
+        f"targets/{name}.html.j2", lang, **build(Citations(facts=facts, lang=lang))))
+        for name, build in contexts.items()}
+
+
 def _model_report(memo_data, lang: str) -> str:
     """Every part of report 02's template in ``lang``, as the notebook renders it."""
     from evaluation.model.parameters import default_scenarios
@@ -195,10 +223,14 @@ def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
             "narrative/audit.html.j2", lang,
             **audit_context(audit, Citations(facts=facts, lang=lang), edition="2013")),
         **_panel_builders(panel_results),
+        **_targets_builders(),
         "model/report.html.j2": lambda lang: _model_report(memo_data, lang),
     }
     assert set(prose.templates()) == set(builders), "a template without a test builder"
     return {(t, lang): build(lang) for t, build in builders.items() for lang in LANGUAGES}
+
+
+WITHOUT_FIGURES = ("panel/identification.html.j2", "targets/base_year.html.j2")
 
 
 def test_every_template_renders_in_both_languages_with_provenance_on_every_number(
@@ -207,9 +239,8 @@ def test_every_template_renders_in_both_languages_with_provenance_on_every_numbe
     for (template, lang), html in rendered.items():
         assert check_provenance(html) == [], (template, lang)
         assert visible_identifiers(visible_text(html)) == [], (template, lang)
-        # a template with figures cites them (one without numbers, like the panel's
-        # identification caveats, has nothing to cite)
-        assert 'class="prov"' in html or not re.search(r"\d", visible_text(html)), (template, lang)
+        # a template with figures cites them; these two state no figure, only years and names
+        assert 'class="prov"' in html or template in WITHOUT_FIGURES, (template, lang)
         if lang == "zh":
             assert CJK.search(visible_text(html)), template
 
@@ -264,6 +295,21 @@ def test_reader_tables_word_headers_format_by_meaning_and_mark_missing():
     # column's own (an id selector plus "td" beats the cell's id), wrapping numbers mid-figure
     cell_rule = re.search(r"#T_\w+ td \{([^}]*)\}", en)
     assert cell_rule and "white-space" not in cell_rule[1] and "text-align" not in cell_rule[1]
+
+
+def test_report_01_findings_are_worded_in_each_language_without_english_on_the_chinese_page():
+    builders = _targets_builders()
+    english_run = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){3}")
+    for name, build in builders.items():
+        zh = visible_text(build("zh"))
+        assert CJK.search(zh) and not english_run.search(zh), (name, english_run.search(zh))
+        assert "本节说明暂仅有英文版本" not in zh
+    growth = visible_text(builders["targets/growth.html.j2"]("zh"))
+    # 2013 investment target: 472.8 / 465 − 1 = +1.7 %, worded in Chinese
+    assert re.search(r"双百项目年度投资\s*：2012年实际\s*465亿元.*?总变化\s*"
+                     + re.escape(f"{100 * (472.8 / 465 - 1):+.1f}%"), growth)
+    financing = visible_text(builders["targets/financing.html.j2"]("zh"))
+    assert f"{273.45 - 223.45:.2f}亿元" in financing and "未列明" in financing
 
 
 def test_panel_findings_show_the_estimates_in_words_in_each_language(panel_results):
@@ -394,3 +440,25 @@ def test_assumptions_are_one_readable_block_per_parameter(memo_data):
     assert share["central"] == f"{100 * p.central:.0f}%"
     assert readable("see fact plan2013.2012.loan_balance (qualifier more_than)") == (
         "see The document's figure (qualifier more than)")
+
+
+def test_the_registry_names_each_id_once_per_section():
+    # YAML keeps the last of two equal keys silently: a label added twice (two people adding
+    # the same column) would hide one wording
+    from collections import Counter
+
+    from evaluation.reports.labels import LABELS_FILE
+
+    repeated = []
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(k) for k, _ in node.value]
+        repeated.extend(k for k, n in Counter(keys).items() if n > 1)
+        return loader.construct_mapping(node, deep)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    yaml.load(LABELS_FILE.read_text(encoding="utf-8"), Loader)  # noqa: S506 (a SafeLoader)
+    assert repeated == []
