@@ -22,7 +22,10 @@ KINDS = ("text", "label", "yi_yuan", "percent", "share", "count", "year", "numbe
          "indicator")
 DECIMALS = {"yi_yuan": 2, "percent": 1, "share": 1, "count": 0, "year": 0, "number": 2}
 TABLE_CSS = ("border-collapse:collapse;font-size:0.9rem;"
-             "font-variant-numeric:tabular-nums;")
+             "font-variant-numeric:tabular-nums;"
+             # the page breaks long words anywhere; a table breaks between words only (Chinese
+             # between characters) and scrolls in its box instead
+             "overflow-wrap:normal;table-layout:auto;")
 
 
 @dataclass(frozen=True)
