@@ -28,6 +28,7 @@ from evaluation.data.resolve import resolve_or_none
 from evaluation.data.sources import Source, default_sources
 from evaluation.errors import DataError, ParameterError, problem
 from evaluation.model.parameters import ModelInputs, default_inputs
+from evaluation.model.sensitivity import SOBOL_N
 from evaluation.model.shared import shared_sensitivity, shared_simulation
 from evaluation.model.simulate import (
     EffectsResults,
@@ -124,13 +125,14 @@ class MemoData:
     sources: dict[str, Source]
 
 
-def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int,
-           tier_draws: int | None = None, base_year: int = 2012,
-           target_years: Sequence[int] = (2013, 2015)) -> MemoData:
-    """Compute every result the memo reports (the Monte Carlo with ``draws`` and ``seed``).
+def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int, base_year: int,
+           target_years: Sequence[int], tier_draws: int | None = None,
+           sobol_n: int = SOBOL_N) -> MemoData:
+    """Compute every result the memo reports (the Monte Carlo with ``draws`` and ``seed``, the
+    Sobol analysis with base sample ``sobol_n``).
 
-    With the same ``draws``, ``tier_draws`` and ``seed`` as notebook 02, the memo's model results
-    are identical to that notebook's.
+    With the same ``draws``, ``tier_draws``, ``seed`` and ``sobol_n`` as notebook 02, the memo
+    reads that notebook's results (computed once, :mod:`evaluation.model.shared`).
     """
     facts = default_facts()
     inputs = default_inputs()
@@ -152,7 +154,7 @@ def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int,
             scenarios, base_year=base_year, target_years=target_years, draws=draws, seed=seed,
             tier_draws=tier_draws)),
         inputs=inputs, findings=ModelFindings(
-            results, *shared_sensitivity(results, seed=seed), inputs),
+            results, *shared_sensitivity(results, seed=seed, n=sobol_n), inputs),
         sources=default_sources())
 
 
