@@ -247,7 +247,7 @@ def test_every_template_renders_in_both_languages_with_provenance_on_every_numbe
 
 
 # --------------------------------------------------------------------------- figures, tables
-def test_chinese_charts_have_every_glyph(caplog):
+def test_chinese_charts_have_every_glyph(caplog, panel_results):
     import matplotlib.pyplot as plt
 
     from evaluation.analysis import comparisons as targets
@@ -266,6 +266,7 @@ def test_chinese_charts_have_every_glyph(caplog):
                                                lang=lang),
         lambda lang: figures.financing_mix_figure(targets.financing_mix(facts, year=2012),
                                                   lang=lang),
+        lambda lang: figures.event_paths_figure(panel_results[1].paths(), lang=lang),
     ]
     with caplog.at_level(logging.WARNING), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -434,6 +435,7 @@ def test_assumptions_are_one_readable_block_per_parameter(memo_data):
                         and visible_identifiers(v)], block["name"]
     zh = assumptions(inputs, "zh", default_labels())
     assert all(b["description_translated"] and CJK.search(b["description"]) for b in zh)
+    assert all(b["reasoning_translated"] for b in zh if b["reasoning"])
     share = next(b for b in assumptions(inputs, "zh", default_labels())
                  if b["name"] == default_labels().get("parameters", "project_financing_share",
                                                       "zh"))

@@ -183,7 +183,11 @@ def event_paths_figure(paths: dict[str, StaggeredResults], *, title: str | None 
                                   lang))
                      + (_t(" [SYNTHETIC DATA]", "［模拟数据 SYNTHETIC］", lang) if synthetic
                         else ""), fontsize=10)
-    ax.legend(fontsize=8, loc="upper left")
+    if lang is None:
+        ax.legend(fontsize=8, loc="upper left")
+    else:  # below the axes: inside, the legend hid the first years' estimates
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
+                  frameon=False)
     fig.tight_layout()
     return fig
 
