@@ -68,7 +68,7 @@ def main() -> None:
     print(f"with the 100-firm tier simulation (incl. calibration), {TIER_DRAWS:,} draws: "
           f"{t_tiers:.2f} s ({TIER_DRAWS / t_tiers:,.0f} draws/s)")
     print(f"Sobol analysis, {len(HEADLINE_OUTPUTS)} headline outputs, "
-          f"{sobol.table()['parameter'].nunique()} parameters, N = {SOBOL_N:,} "
+          f"{sobol.table['parameter'].nunique()} parameters, N = {SOBOL_N:,} "
           f"({sobol.evaluations:,} model runs): {t_sobol:.1f} s (target <= 30 s); largest 95% "
           f"CI half-width {sobol.max_half_width():.3f} (target <= 0.05)")
 

@@ -96,7 +96,7 @@ def main() -> None:
           f"{time.perf_counter() - start:.0f} s")
     columns = ["design", "estimator", "truth", "bias", "relative_bias", "rmse", "coverage",
                "path_mean_abs_bias", "path_coverage", "band_coverage", "verdict"]
-    print(study.summary[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(study.table[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
 if __name__ == "__main__":

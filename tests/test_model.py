@@ -196,7 +196,7 @@ def test_same_seed_identical_other_seed_within_monte_carlo_error():
 
 
 def test_tables_have_unique_keys_and_readings_are_both_reported(results):
-    assert not results.table().duplicated(["scenario", "quantity", "year"]).any()
+    assert not results.table.duplicated(["scenario", "quantity", "year"]).any()
     readings = results.readings()
     assert set(readings["reading"]) == {"tax_forgone", "deduction_base", "typo",
                                         "unlisted_financing"}
@@ -215,7 +215,7 @@ def test_sobol_recovers_the_analytic_ishigami_indices():
     expected_s1 = [v1 / var, v2 / var, 0.0]
     expected_st = [(v1 + v13) / var, v2 / var, v13 / var]
     result = sobol_indices(lambda x: {"y": ishigami(2 * np.pi * x - np.pi)},
-                           ["x1", "x2", "x3"], ["y"], n=8192, seed=3).table()
+                           ["x1", "x2", "x3"], ["y"], n=8192, seed=3).table
     assert result["S1"].to_numpy() == pytest.approx(expected_s1, abs=0.03)
     assert result["ST"].to_numpy() == pytest.approx(expected_st, abs=0.03)
     assert (result["S1_conf"] < 0.05).all()
@@ -225,7 +225,7 @@ def test_headline_sobol_indices_are_precise_enough(documented):
     sobol = headline_sobol(HEADLINE_OUTPUTS, base_year=BASE_YEAR, target_years=TARGET_YEARS,
                            documented=documented)
     assert sobol.max_half_width() <= 0.05
-    table = sobol.table()
+    table = sobol.table
     assert set(table["output"]) == set(HEADLINE_OUTPUTS)
     share = sobol.ranking("investment_share")
     assert share["ST"].iloc[0] > 0.2  # one judgement parameter dominates
@@ -253,7 +253,7 @@ def test_tornado_is_centred_on_the_median(documented, results):
     median = float(np.median(results.headline["investment_share"]))
     t = tornado("investment_share", median, documented=documented)
     assert t.central == median
-    row = t.table().iloc[0]
+    row = t.table.iloc[0]
     assert min(row.at_p5, row.at_p95) < median < max(row.at_p5, row.at_p95)
 
 

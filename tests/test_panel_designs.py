@@ -80,7 +80,7 @@ def test_local_processes_and_in_process_give_identical_results():
     serial = run_design_study(workers=1, **study_args())
     pooled = run_design_study(workers=2, **study_args())
     pd.testing.assert_frame_equal(serial.terms, pooled.terms)
-    assert set(serial.summary["estimator"]) >= set(NAIVE)
+    assert set(serial.table["estimator"]) >= set(NAIVE)
 
 
 def test_dask_local_cluster_gives_identical_results_with_progress():
@@ -121,7 +121,7 @@ def test_full_recovery_study_shows_the_expected_pattern():
     """TWFE biased under dynamic effects; robust estimators recover where parallel trends hold;
     every estimator fails under selection on a pre-treatment shock."""
     study = run_design_study(n_panels=FULL_STUDY_PANELS, workers=2)
-    s = study.summary.set_index(["design", "estimator"])
+    s = study.table.set_index(["design", "estimator"])
     robust = [e for e in s.loc["constant"].index if e not in NAIVE]
     low, high = COVERAGE_RANGE
     for design in ("constant", "dynamic"):

@@ -16,7 +16,7 @@ NAIVE = "Pooled OLS (naive)"
 
 def test_small_recovery_study():
     study = run_recovery_study(n_panels=30)
-    summary = study.summary.set_index("estimator")
+    summary = study.table.set_index("estimator")
     assert (summary["panels"] == 30).all()
     for name in ROBUST:
         # 30 panels: the Monte Carlo error of the mean is ~0.04 / sqrt(30) = 0.007 (7% of 0.10)
@@ -27,7 +27,7 @@ def test_small_recovery_study():
 
 def test_recovery_tracks_a_different_planted_effect():
     study = run_recovery_study(n_panels=20, planted_effect=0.30, seed=99)
-    mean = study.summary.set_index("estimator").loc["Two-way fixed effects", "mean_estimate"]
+    mean = study.table.set_index("estimator").loc["Two-way fixed effects", "mean_estimate"]
     assert mean == pytest.approx(0.30, abs=0.04)
 
 
@@ -36,5 +36,5 @@ def test_full_recovery_study_meets_issue_criteria():
     study = run_recovery_study(n_panels=200)
     for name in ROBUST:
         assert study.passes(name, max_relative_bias=0.10, coverage_range=(0.90, 0.98)), name
-    summary = study.summary.set_index("estimator")
+    summary = study.table.set_index("estimator")
     assert summary.loc[NAIVE, "coverage"] < 0.5

@@ -140,7 +140,7 @@ def panel_results():
     comparison = compare_estimators(data, bootstrap_reps=99)
     bounds = relative_magnitude_bounds(comparison.paths()[CS_NEVER])
     study = run_design_study(n_panels=2, seed=5, workers=1)
-    return data, comparison, bounds, study.summary
+    return data, comparison, bounds, study.table
 
 
 def _panel_builders(panel_results) -> dict:

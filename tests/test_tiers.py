@@ -40,7 +40,7 @@ def test_growth_fit_equals_closed_form(calibration):
     mu = math.log(1.2) - sigma * z60
     assert calibration.growth_params[0] == pytest.approx(mu, abs=1e-3)
     assert math.exp(calibration.growth_params[1]) == pytest.approx(sigma, abs=1e-3)
-    table = calibration.table().set_index("quantity")
+    table = calibration.table.set_index("quantity")
     assert table.loc["firms growing > 20%", "fitted_distribution"] == pytest.approx(40, abs=0.1)
     assert table.loc["firms growing > 50%", "fitted_distribution"] == pytest.approx(21, abs=0.1)
 

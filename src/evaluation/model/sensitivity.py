@@ -60,6 +60,7 @@ class SobolResults:
     conf_level: float
     table_: pd.DataFrame
 
+    @property
     def table(self) -> pd.DataFrame:
         """``output, parameter, S1, S1_conf, ST, ST_conf`` (``*_conf`` = CI half-width)."""
         return self.table_
@@ -192,6 +193,7 @@ class Sensitivity:
     central: float
     table_: pd.DataFrame
 
+    @property
     def table(self) -> pd.DataFrame:
         """Per parameter: value at its p5 and p95, the quantity at each, and the swing."""
         return self.table_

@@ -224,6 +224,7 @@ class EffectsResults:
                                  **self._d(diff)})
         return pd.DataFrame(rows)
 
+    @property
     def table(self) -> pd.DataFrame:
         """Every result in one long table: scenario, quantity, year, mean and 90% interval."""
         base = self.documented.base_year

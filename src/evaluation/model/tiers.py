@@ -136,6 +136,7 @@ class Calibration:
     size_growth_corr: float
     facts: TierFacts
 
+    @property
     def table(self) -> pd.DataFrame:
         """Documented figure vs fitted model (expected counts; calibration draws' means)."""
         f = self.facts

@@ -32,7 +32,7 @@ class RecoveryStudy:
     estimates: pd.DataFrame  # one row per panel x estimator
 
     @property
-    def summary(self) -> pd.DataFrame:
+    def table(self) -> pd.DataFrame:
         """Per estimator: mean estimate, bias, relative bias, RMSE, coverage of the 95% CI.
 
         Notes
@@ -57,7 +57,7 @@ class RecoveryStudy:
     def passes(self, estimator: str, *, max_relative_bias: float = MAX_RELATIVE_BIAS,
                coverage_range: tuple[float, float] = COVERAGE_RANGE) -> bool:
         """True when ``estimator`` meets the bias and coverage criteria."""
-        row = self.summary.set_index("estimator").loc[estimator]
+        row = self.table.set_index("estimator").loc[estimator]
         low, high = coverage_range
         return bool(abs(row["relative_bias"]) < max_relative_bias
                     and low <= row["coverage"] <= high)

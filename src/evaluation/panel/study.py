@@ -85,14 +85,14 @@ def study_task(task: tuple[str, int, int, int, CalibrationTargets]) -> list[dict
 
 @dataclass(frozen=True)
 class DesignStudy:
-    """Every term of every fit (``terms``) and its summary (:attr:`summary`)."""
+    """Every term of every fit (``terms``) and its summary (:attr:`table`)."""
 
     terms: pd.DataFrame
     n_panels: int
     seed: int
 
     @property
-    def summary(self) -> pd.DataFrame:
+    def table(self) -> pd.DataFrame:
         """Per design x estimator: ATT truth, bias, relative bias, RMSE, coverage; path
         bias, pointwise coverage and uniform-band coverage; the verdict.
 

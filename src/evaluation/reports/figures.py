@@ -448,7 +448,7 @@ def tornado_chart(sensitivity: Sensitivity, *, top: int = 12, lang: str = "en") 
     """Tornado: the headline quantity with each parameter at its p5 and p95, others central."""
     import matplotlib.pyplot as plt
 
-    table = sensitivity.table().head(top).iloc[::-1]
+    table = sensitivity.table.head(top).iloc[::-1]
     fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(table) + 1.3))
     y = range(len(table))
     for column, colour, label in (

@@ -257,7 +257,7 @@ def tables(results: EffectsResults, sobol_ranking: Mapping[str, pd.DataFrame],
         Column("target", "indicator", label="target"), Column("year", "year"),
         *[Column(n, "share", decimals=0, header_section="scenarios") for n in names]],
         _caption(labels, "cap_probabilities"))
-    calibration = results.calibration.table() if results.calibration else pd.DataFrame(
+    calibration = results.calibration.table if results.calibration else pd.DataFrame(
         columns=["quantity", "documented", "fitted_distribution", "simulated_mean"])
     out["calibration"] = (calibration, [
         Column("quantity", "label", section="calibration"),
