@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,12 +25,13 @@ from evaluation.analysis.audit import (
     load_checks,
     run_audit,
 )
+from evaluation.data.availability import Availability
 from evaluation.data.facts import default_facts, default_indicators
 from evaluation.data.resolve import resolve_or_none
 from evaluation.data.sources import Source, default_sources
 from evaluation.errors import DataError, ParameterError, problem
 from evaluation.model.parameters import ModelInputs, default_inputs
-from evaluation.model.shared import shared_sensitivity, shared_simulation
+from evaluation.model.shared import shared_model, shared_sensitivity
 from evaluation.model.simulate import (
     EffectsResults,
     describe_draws,
@@ -158,19 +160,44 @@ class MemoData:
     attainment: pd.DataFrame
     audit: pd.DataFrame
     mix: pd.DataFrame
-    results: EffectsResults
+    results: EffectsResults | None
     inputs: ModelInputs
-    findings: ModelFindings
+    findings: ModelFindings | None
     sources: dict[str, Source]
+    availability: Availability | None = None
+    scenario_names: tuple[str, ...] = ()
+
+    @property
+    def effects(self) -> EffectsResults:
+        """The effects model's results.
+
+        Raises
+        ------
+        ValueError
+            The documents lack figures the model needs for the base year (``availability``).
+        """
+        if self.results is None:
+            raise ValueError(f"effects model not computed for {self.base_year}: see availability")
+        return self.results
+
+    @property
+    def model_findings(self) -> ModelFindings:
+        """The model's findings (raises like :attr:`effects`)."""
+        if self.findings is None:
+            raise ValueError(f"effects model not computed for {self.base_year}: see availability")
+        return self.findings
 
 
 def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int,
            tier_draws: int | None = None, base_year: int = 2012,
-           target_years: Sequence[int] = (2013, 2015)) -> MemoData:
+           target_years: Sequence[int] = (2013, 2015),
+           pins: Mapping[str, str] | None = None) -> MemoData:
     """Compute every result the memo reports (the Monte Carlo with ``draws`` and ``seed``).
 
-    With the same ``draws``, ``tier_draws`` and ``seed`` as notebook 02, the memo's model results
-    are identical to that notebook's.
+    With the same ``draws``, ``tier_draws``, ``seed`` and ``pins`` as notebook 02, the memo's
+    model results are identical to that notebook's. Where the documents lack figures the model
+    needs for ``base_year``, ``results`` and ``findings`` are ``None`` and ``availability`` says
+    which figures are missing.
     """
     facts = default_facts()
     inputs = default_inputs()
@@ -181,19 +208,22 @@ def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int,
                                                "notebook parameter "
                                                "'scenarios'", repr(scenarios),
                                                f"a list that includes {BASELINE!r}")])
+    run = shared_model(scenarios, base_year=base_year, target_years=target_years, draws=draws,
+                       seed=seed, tier_draws=tier_draws, pins=pins)
+    results = run.results
     return MemoData(
         edition=edition, base_year=base_year, target_years=tuple(target_years), facts=facts,
         indicators=default_indicators(),
-        comparisons=targets.comparisons(facts, base_year=base_year, target_years=target_years),
-        attainment=targets.attainment(facts),
+        comparisons=targets.comparisons(facts, base_year=base_year, target_years=target_years,
+                                        pins=pins),
+        attainment=targets.attainment(facts, pins=pins),
         audit=run_audit(load_checks(facts=facts), facts),
         mix=targets.financing_mix(facts, year=base_year),
-        results=(results := shared_simulation(
-            scenarios, base_year=base_year, target_years=target_years, draws=draws, seed=seed,
-            tier_draws=tier_draws)),
-        inputs=inputs, findings=ModelFindings(
+        results=results, inputs=inputs,
+        findings=None if results is None else ModelFindings(
             results, *shared_sensitivity(results, seed=seed), inputs),
-        sources=default_sources())
+        sources=default_sources(), availability=run.availability,
+        scenario_names=tuple(scenarios))
 
 
 def find_fact(facts: pd.DataFrame, indicator: str, year: int, *,
@@ -334,7 +364,7 @@ def attribution_findings(data: MemoData, cite: Citations) -> str:
         return (f"<ul><li><b>Attributed effects</b> cannot be computed for {data.base_year}: the "
                 f"documents state no project investment, financing or fiscal figures for "
                 f"{data.base_year}, which the effects model needs.</li></ul>")
-    f = data.findings
+    f = data.model_findings
     return ("<ul><li>" + model_findings.headline(f, cite) + "</li>\n<li>"
             + model_findings.break_even_sentence(f, cite) + "</li>\n<li>"
             + model_findings.value_for_money(f, cite) + "</li>\n<li>"
@@ -344,7 +374,7 @@ def attribution_findings(data: MemoData, cite: Citations) -> str:
 def changes_table(data: MemoData, cite: Citations) -> str:
     """Expected change of project-level additional investment against the baseline (亿元),
     per scenario and projection year, median and 90% interval (same draws)."""
-    diffs = data.results.differences()
+    diffs = data.effects.differences()
     diffs = diffs[(diffs["quantity"] == "investment_vs_baseline")
                   & (diffs["scenario"] != BASELINE)]
     every = list(data.inputs.parameters)
@@ -354,7 +384,7 @@ def changes_table(data: MemoData, cite: Citations) -> str:
         cells = "".join("<td>" + estimate(cite, r, parameters=every, inputs=data.inputs,
                                           fmt="{:+.1f}") + "</td>"
                         for r in part.sort_values("year").to_dict("records"))
-        desc = next(sc.description for sc in data.results.scenarios if sc.name == name)
+        desc = next(sc.description for sc in data.effects.scenarios if sc.name == name)
         rows.append(f'<tr><td title="{escape(desc)}">{escape(str(name))}</td>{cells}</tr>')
     header = "".join(f"<th>{y}</th>" for y in years)
     return ("<p><b>Expected change in additional project investment against the baseline</b>"
@@ -365,7 +395,7 @@ def changes_table(data: MemoData, cite: Citations) -> str:
 
 def odds_table(data: MemoData, cite: Citations) -> str:
     """Probability of meeting each target per scenario (investment; top-tier firm count)."""
-    results, every = data.results, list(data.inputs.parameters)
+    results, every = data.effects, list(data.inputs.parameters)
     columns = target_facts(data)
     header = "".join(
         f"<th>{year} {prose_label(data.indicators.loc[indicator, f'name_{cite.lang}'])} ≥ "
@@ -381,7 +411,7 @@ def odds_table(data: MemoData, cite: Citations) -> str:
                     f"{cells}</tr>")
     return ("<p><b>Odds of meeting the targets</b>, per scenario (share of draws; the "
             "scenarios are described in the appendix). "
-            + model_findings.probability_note(data.findings, cite) + " "
+            + model_findings.probability_note(data.model_findings, cite) + " "
             + model_findings.tier_note() + "</p>\n"
             f'<table class="memo-odds"><thead><tr><th>scenario</th>{header}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
@@ -406,12 +436,12 @@ def headline_paragraph(data: MemoData, cite: Citations) -> str:
                 f"{_audit_count(data.audit, cite, CONSISTENT)} of "
                 f"{_audit_count(data.audit, cite)} checks.</p>")
     row = rows.iloc[0]
-    results, inputs = data.results, data.inputs
+    results, inputs = data.effects, data.inputs
     head = results.headline_table().set_index("quantity")
-    drivers = data.findings.drivers("investment_share")
+    drivers = data.model_findings.drivers("investment_share")
     share = estimate(cite, head.loc["investment_share"], parameters=drivers, inputs=inputs,
                      fmt="{:.1f}", unit="percent", scale=100)
-    top = data.findings.sobol.ranking("investment_share", 2)
+    top = data.model_findings.sobol.ranking("investment_share", 2)
     named = " and ".join(f"<code>{escape(n)}</code>" for n in top["parameter"])
     audit = data.audit
     gap = ""
@@ -444,7 +474,7 @@ def headline_section(data: MemoData, cite: Citations) -> str:
 
 def policy_section(data: MemoData, cite: Citations) -> str:
     """Section 2: what follows for policy, each point a comparison that survives sensitivity."""
-    items = model_findings.policy_points(data.findings, cite)
+    items = model_findings.policy_points(data.model_findings, cite)
     if (data.audit["status"] == INCONSISTENT).any():
         items.append("<li><b>Ask for complete reporting.</b> Part of the direct financing is not "
                      "itemised (see the audit above); a reported total should be the sum of its "
@@ -463,7 +493,7 @@ def policy_section(data: MemoData, cite: Citations) -> str:
 
 def methods_section(data: MemoData, cite: Citations) -> str:
     """Section 3: what comes from the documents, what is assumed, and what the memo cannot say."""
-    inputs, results = data.inputs, data.results
+    inputs, results = data.inputs, data.effects
     judgement = [n for n, p in inputs.parameters.items() if p.judgement]
     used_sources = sorted(data.facts["source_id"].unique())
     n_facts = cite.derived(len(data.facts), formula="rows of the curated facts table",
@@ -474,7 +504,7 @@ def methods_section(data: MemoData, cite: Citations) -> str:
                             inputs=[project.display_path(inputs.path)], fmt="{:d}")
     n_judged = cite.derived(len(judgement), formula="parameters marked judgement: true",
                             inputs=[project.display_path(inputs.path)], fmt="{:d}")
-    sobol = model_findings.sobol_sentence(data.findings, cite, "province_net_investment")
+    sobol = model_findings.sobol_sentence(data.model_findings, cite, "province_net_investment")
     illustrative = [sc.name for sc in results.scenarios if "illustrative" in sc.description]
     mc_se = results.probabilities()["mc_se"].max()
     se = cite.derived(100 * float(mc_se), formula="max over targets of sqrt(p (1 - p) / draws)",
@@ -536,7 +566,7 @@ def sources_section(data: MemoData, cite: Citations) -> str:
 def memo_html(data: MemoData, *, draws: int, seed: int) -> list[str]:
     """The memo as HTML fragments in order (title, four sections), sharing one footnote list."""
     cite = Citations(facts=data.facts, sources=data.sources)
-    names = [sc.name for sc in data.results.scenarios]
+    names = [sc.name for sc in data.effects.scenarios]
     parts = [title_block(edition=data.edition, draws=draws, seed=seed, scenarios=names),
              headline_section(data, cite), policy_section(data, cite),
              methods_section(data, cite)]
@@ -588,13 +618,22 @@ def memo_page(data: MemoData, *, draws: int, seed: int, lang: str, date: str) ->
                      parameter_label={n: labels.find("parameters", n, lang) or n
                                       for n in data.inputs.parameters})
     f = data.findings
-    block = {
-        "headline": "\n".join([attribution_findings(data, cite), odds_table(data, cite)]),
-        "policy": "\n".join([*model_findings.policy_points(f, cite),
-                             "<li>" + model_findings.collect_next_year() + "</li>"]),
-        "sobol": model_findings.sobol_sentence(f, cite, "province_net_investment"),
-        "detail": changes_table(data, cite),
-    }
+    if f is None or data.results is None:  # the documents lack figures the model needs
+        from evaluation.reports.narrative.availability import availability_html
+
+        found = data.availability
+        block: dict[str, Any] = {"headline": "" if found is None else availability_html(
+                     found, lang, last_year=max(data.target_years)),
+                 "policy": "<li>" + model_findings.collect_next_year() + "</li>",
+                 "sobol": "", "detail": "", "computed": False}
+    else:
+        block = {
+            "headline": "\n".join([attribution_findings(data, cite), odds_table(data, cite)]),
+            "policy": "\n".join([*model_findings.policy_points(f, cite),
+                                 "<li>" + model_findings.collect_next_year() + "</li>"]),
+            "sobol": model_findings.sobol_sentence(f, cite, "province_net_investment"),
+            "detail": changes_table(data, cite), "computed": True,
+        }
     context = memo_context(data, cite, labels, draws=draws, seed=seed, date=date,
                            model_block=block)
     body = render("memo/memo.html.j2", lang, **context)
