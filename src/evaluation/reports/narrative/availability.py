@@ -48,9 +48,10 @@ def availability_html(found: Availability, lang: str, **extra: Any) -> str:
                   **availability_context(found, lang, **extra))
 
 
-def availability_page(found: Availability, **extra: Any) -> str:
-    """The statement in every language (one shown at a time), ``""`` when nothing is missing."""
-    if found.complete:
+def availability_page(found: Availability, *, always: bool = False, **extra: Any) -> str:
+    """The statement in every language (one shown at a time); ``""`` when nothing is missing,
+    unless ``always``."""
+    if found.complete and not always:
         return ""
     zh, en = (availability_html(found, lang, **extra) for lang in LANGUAGES)
     return bilingual(zh=zh, en=en)
