@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from e2e_documents import DOCUMENTS, FACTS, IGNORED, IGNORED_EXTRA  # noqa: E402
+from e2e_documents import CHECKS, DOCUMENTS, FACTS, IGNORED, IGNORED_EXTRA  # noqa: E402
 
 # Fifteen notebook runs (about 2 minutes on an idle 2-core machine, 7 under load): run by
 # `make test-all`, not `make test`.
@@ -69,6 +69,8 @@ def _register(root: Path) -> None:
         handle.write(rows.getvalue())
     with open(root / "data" / "ignored_numbers.yaml", "a", encoding="utf-8") as handle:
         handle.write("".join(IGNORED.format(sid=sid) for sid in DOCUMENTS) + IGNORED_EXTRA)
+    with open(root / "data" / "checks.yaml", "a", encoding="utf-8") as handle:
+        handle.write(CHECKS)
 
 
 @pytest.fixture(scope="module")
@@ -160,6 +162,21 @@ def test_attainment_against_stated_and_implied_targets(project):
     tier = table.loc[("firms_sales_over_100", 2013)]
     assert tier["attainment_pct"] == pytest.approx(100 * 4 / 5)
     assert "preliminary" in tier["caveats"]
+
+
+def test_audit_by_meaning_across_periods_and_against_a_derived_target(project):
+    audit = _table(project, "e2013", "audit_results").set_index("check_id")
+    share = audit.loc["investment_share_of_the_2013_target"]
+    assert share["left_point"] == pytest.approx(100 * 430.2 / 472.8)  # 90.99% vs stated 91%
+    assert share["right_point"] == 91 and share["status"] == "consistent"
+    implied = audit.loc["implied_investment_target_2013"]
+    assert implied["left_point"] == pytest.approx(430.2 / 0.91)  # 472.75 vs the stated 472.8
+    assert implied["right_point"] == 472.8 and implied["status"] == "consistent"
+    part = audit.loc["investment_2013_part_year_within_year"]
+    assert (part["left_point"], part["right_point"]) == (430.2, 478.5)  # final, full year
+    assert part["status"] == "consistent"
+    sales = audit.loc["sales_2013_part_year_within_year"]
+    assert (sales["left_point"], sales["right_point"]) == (1650, 1790.6)
 
 
 def test_base_year_2011_publishes_what_the_documents_support(project):
