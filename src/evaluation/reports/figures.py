@@ -33,10 +33,16 @@ PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#5b9bd5", "#a
 
 @cache
 def _register_packaged_font() -> None:
-    """Add the packaged Noto Sans CJK collection to matplotlib's fonts (once per process)."""
+    """Add the packaged Noto Sans CJK collection to matplotlib's fonts (once per process).
+
+    The one-weight static collection (``noto_cjk_sans_otc``): matplotlib draws a variable font
+    (the PDF's) at its default instance, the thinnest weight.
+    """
     try:
-        from evaluation.reports.paper import font_dir
-        fonts = sorted(font_dir().glob("*.tt[cf]"))
+        from pathlib import Path
+
+        import noto_cjk_sans_otc
+        fonts = sorted(Path(str(noto_cjk_sans_otc.FONT_PATH)).parent.glob("*.tt[cf]"))
     except ImportError:  # the font package is not installed: fall back to system fonts
         return
     for path in fonts:

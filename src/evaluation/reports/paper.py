@@ -1,7 +1,9 @@
 """The memo on paper: its HTML turned into Typst markup and compiled to PDF, no browser needed.
 
-Typst comes from PyPI (``typst``), the CJK font too (``noto-cjk-sans-otc``, Noto Sans CJK,
-SIL Open Font License), so ``make report`` writes the PDF on any machine with Python alone.
+Typst comes from PyPI (``typst``), the CJK font too (``manimgx-fonts-cjk``: Noto Sans CJK as a
+variable font, SIL Open Font License), so ``make report`` writes the PDF on any machine with
+Python alone. The variable font carries every weight, so bold text is set in a bold face (the
+one-weight ``noto-cjk-sans-otc`` that the charts use cannot: Typst would print bold as regular).
 The PDF is A4 with a running header (title, edition, date, issuing body), page numbers
 (``Page 1 of 4`` / ``第 1 页，共 4 页``), the document title in its metadata, the memo on the
 first pages, the appendix from a new page, and the notes in reading order at 8.5 pt. Elements
@@ -27,10 +29,10 @@ SKIP_CLASSES = frozenset({"screen-only"})
 
 
 def font_dir() -> Path:
-    """The folder of the packaged CJK font (``noto_cjk_sans_otc``)."""
-    import noto_cjk_sans_otc
+    """The folder of the packaged CJK variable font (``manimgx_fonts_cjk``, every weight)."""
+    import manimgx_fonts_cjk
 
-    return Path(str(noto_cjk_sans_otc.FONT_PATH)).parent
+    return Path(str(manimgx_fonts_cjk.__file__)).parent
 
 
 @dataclass(frozen=True)
