@@ -267,7 +267,9 @@ def test_a_stated_percentage_against_a_derived_value(by_meaning):
     derived_total = 465 / (85 / 100)  # 547.06: the province's general industrial investment
     assert row["left_point"] == pytest.approx(100 * 465 / derived_total)
     assert row["right_point"] == 85
-    assert "province_general_industrial_investment_2012" in row["fact_ids"]
+    # cited by the stated facts the derived total comes from
+    assert row["fact_ids"] == ("plan2013.2012.project_investment;"
+                               "plan2013.2012.investment_share_general_industrial")
     base = by_meaning.loc["derived_base_of_growth"]
     assert base["status"] == CONSISTENT
     assert base["right_point"] == pytest.approx(1571.6 / 1.256)

@@ -294,7 +294,8 @@ def derived_figures(facts: pd.DataFrame) -> pd.DataFrame:
              "value_high": math.nan, "unit": r["unit"], "qualifier": DERIVED,
              "value_text": "", "quote": f"{r['formula']} ({r['quotes']})",
              "period": r["period"], "status": "final", "scope": "", "low": r["low"],
-             "high": r["high"], "decimals": 0, "point": r["value"]}
+             "high": r["high"], "decimals": 0, "point": r["value"],
+             "inputs": str(r["fact_ids"])}
             for _, r in implied.iterrows()]
     return pd.DataFrame(rows, columns=list(dict.fromkeys([*facts.columns, *rows[0]]))
                         if rows else facts.columns)
@@ -441,6 +442,7 @@ def run_audit(checks: list[Check] | None = None, facts: pd.DataFrame | None = No
         gaps = {level: gap(*sides[level]) for level in LEVELS}
         (lp, rp, _), (lq, rq, _) = sides["point"], sides["qualified"]
         right_point = rp.mid if rp.low == rp.high else math.nan
+        stated = _stated_ids(check, facts)
         rows.append({
             "check_id": check.id, "type": check.type, "description": check.description,
             "relation": describe(check, facts), "status": classify(gaps["written"],
@@ -452,10 +454,21 @@ def run_audit(checks: list[Check] | None = None, facts: pd.DataFrame | None = No
             "gap_written": gaps["written"], "gap_qualified": gaps["qualified"],
             "gap_unit": _gap_unit(check, facts),
             "note": check.note, "assumption": check.assumption,
-            "fact_ids": ";".join(check.fact_ids),
-            "quotes": " | ".join(f"{fid}: “{facts.loc[fid, 'quote']}”" for fid in check.fact_ids),
+            "fact_ids": ";".join(stated),
+            "quotes": " | ".join(f"{fid}: “{facts.loc[fid, 'quote']}”" for fid in stated),
         })
     return pd.DataFrame(rows)
+
+
+def _stated_ids(check: Check, facts: pd.DataFrame) -> list[str]:
+    """The stated facts a check reads: a derived value stands for the facts it is derived from
+    (reports cite documents, not derived ids)."""
+    ids: list[str] = []
+    for fid in check.fact_ids:
+        row = facts.loc[fid]
+        derived = row["qualifier"] == DERIVED
+        ids += str(row["inputs"]).split(";") if derived else [fid]
+    return list(dict.fromkeys(ids))
 
 
 def _gap_unit(check: Check, facts: pd.DataFrame) -> str:
