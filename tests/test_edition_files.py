@@ -9,19 +9,21 @@ import pytest
 from openpyxl import load_workbook
 from test_runner import make_project, run, snapshot
 
-from evaluation.pipeline.extras import MEMO_PDF
 from evaluation.reports.pdf import find_chromium, unavailable_message
+
+MEMO_PDF = "04-policy-memo.pdf"  # the memo notebook of memo_project, by its role
 
 needs_chromium = pytest.mark.skipif(find_chromium() is None, reason="no headless Chromium")
 
 
 def memo_project(tmp_path):
-    """A project whose second notebook is called 04-policy-memo (outputs renamed)."""
+    """A project whose second notebook has the memo's role (outputs renamed)."""
     root = make_project(tmp_path, {"01-ok.ipynb": "ok", "04-policy-memo.ipynb": "ok"})
     memo = root / "notebooks" / "04-policy-memo.ipynb"
-    memo.write_text(memo.read_text(encoding="utf-8").replace('label: str = \\"ok\\"',
-                                                              'label: str = \\"memo\\"'),
-                    encoding="utf-8")
+    nb = json.loads(memo.read_text(encoding="utf-8").replace('label: str = \\"ok\\"',
+                                                              'label: str = \\"memo\\"'))
+    nb["metadata"]["evaluation"] = {"role": "memo"}
+    memo.write_text(json.dumps(nb), encoding="utf-8")
     return root
 
 
@@ -85,3 +87,51 @@ def test_a_published_edition_without_edition_files_gets_them(tmp_path):
     assert (root / "reports" / "test" / "README.md").is_file()
     assert not (root / "reports" / "test" / MEMO_PDF).exists()  # no memo notebook, no note
     assert report.notes == []
+
+
+def with_role(notebook, role):
+    """Give ``notebook`` a role in its metadata, as the memo notebook has."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    nb["metadata"]["evaluation"] = {"role": role}
+    notebook.write_text(json.dumps(nb), encoding="utf-8")
+
+
+def test_the_memo_is_found_by_its_role_not_its_name(tmp_path):
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok", "04-policy-memo.ipynb": "ok",
+                                   "05-brief.ipynb": "ok"})
+    for name in ("04-policy-memo", "05-brief"):  # distinct outputs
+        path = root / "notebooks" / f"{name}.ipynb"
+        path.write_text(path.read_text(encoding="utf-8").replace(
+            'label: str = \\"ok\\"', f'label: str = \\"{name[:2]}\\"'), encoding="utf-8")
+    with_role(root / "notebooks" / "05-brief.ipynb", "memo")
+    run(root)
+    index = (root / "reports" / "index.en.html").read_text(encoding="utf-8")
+    start = next(line for line in index.splitlines() if 'class="start"' in line)
+    assert 'href="test/05-brief.en.html"' in start and "04-policy-memo" not in start
+    manifest = json.loads((root / "reports" / "test" / "manifest.json").read_text("utf-8"))
+    assert {n["name"]: n["role"] for n in manifest["notebooks"]} == {
+        "01-ok": "report", "04-policy-memo": "report", "05-brief": "memo"}
+
+
+def test_without_a_memo_the_index_does_not_point_to_one(tmp_path):
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok"})
+    run(root)
+    index = (root / "reports" / "index.en.html").read_text(encoding="utf-8")
+    assert 'class="start"' not in index
+
+
+@pytest.mark.parametrize(("roles", "found"), [
+    ({"01-ok": "brief"}, "'brief'"),
+    ({"01-ok": "memo", "02-ok": "memo"}, "one memo per edition (01-ok.ipynb is the memo)")])
+def test_a_wrong_role_is_one_line_naming_the_notebook(tmp_path, roles, found):
+    from evaluation.errors import ConfigError
+
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok", "02-ok.ipynb": "ok"})
+    for name, role in roles.items():
+        with_role(root / "notebooks" / f"{name}.ipynb", role)
+    with pytest.raises(ConfigError) as caught:
+        run(root, warm_kernels=False)
+    message = str(caught.value)
+    assert len(message.splitlines()) == 1 and "metadata.evaluation.role" in message
+    assert found in message and ".ipynb" in message
+    assert not (root / "reports" / "test").exists()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from evaluation.errors import RunError
-from evaluation.pipeline import runner
+from evaluation.pipeline import batch
 from evaluation.pipeline.kernels.client import FOLDER_PREFIX, remove_stale_folders
 from evaluation.pipeline.publish import edition_lock
 
@@ -68,7 +68,7 @@ def test_a_full_disk_is_one_line_and_leaves_the_edition(tmp_path, monkeypatch):
         (staging / "partial.html").write_bytes(b"x" * 1000)
         raise OSError(errno.ENOSPC, "No space left on device", str(staging / "01-ok.html"))
 
-    monkeypatch.setattr(runner, "_execute_all", full_disk)
+    monkeypatch.setattr(batch, "execute_all", full_disk)
     with pytest.raises(RunError) as caught:
         run(root, warm_kernels=False)
     lines = str(caught.value).splitlines()

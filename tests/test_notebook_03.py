@@ -42,7 +42,7 @@ def output_texts(nb: nbformat.NotebookNode) -> list[str]:
             assert not (output["output_type"] == "stream" and output["name"] == "stderr"), output
             if output["output_type"] == "stream":
                 texts.append(output["text"])
-            for mime in ("text/markdown", "text/plain"):
+            for mime in ("text/html", "text/markdown", "text/plain"):
                 texts.append(output.get("data", {}).get(mime, ""))
     return texts
 
@@ -110,9 +110,9 @@ def test_runs_unchanged_on_a_user_csv(tmp_path, monkeypatch):
                  outcome="log_sales", cluster="firm_id")
     joined = "\n".join(output_texts(nb))
     assert not WARNING_TEXT.search(joined)
-    first_note = next(c.outputs[0]["data"]["text/markdown"] for c in nb.cells
+    first_note = next(c.outputs[0]["data"]["text/html"] for c in nb.cells
                       if c.cell_type == "code" and c.get("outputs")
-                      and "text/markdown" in c.outputs[0].get("data", {}))
+                      and "text/html" in c.outputs[0].get("data", {}))
     assert "SYNTHETIC" not in first_note and "user_panel.csv" in first_note
     estimates = pd.read_csv(tmp_path / "tables" / "panel_estimates.csv", encoding="utf-8-sig")
     assert "data" not in estimates.columns

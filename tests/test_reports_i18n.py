@@ -127,7 +127,44 @@ def memo_data():
                        draws=1500, seed=3, tier_draws=400)
 
 
-def _render_all(memo_data) -> dict[tuple[str, str], str]:
+@pytest.fixture(scope="module")
+def panel_results():
+    """The firm panel's results on the committed SYNTHETIC panel (a small recovery study)."""
+    from evaluation.panel.compare import CS_NEVER, compare_estimators
+    from evaluation.panel.schema import load_panel
+    from evaluation.panel.sensitivity import relative_magnitude_bounds
+    from evaluation.panel.study import run_design_study
+
+    data = load_panel(None)
+    comparison = compare_estimators(data, bootstrap_reps=99)
+    bounds = relative_magnitude_bounds(comparison.paths()[CS_NEVER])
+    study = run_design_study(n_panels=2, seed=5, workers=1)
+    return data, comparison, bounds, study.summary
+
+
+def _panel_builders(panel_results) -> dict:
+    from evaluation.panel.compare import CS_NEVER
+    from evaluation.reports.narrative import panel
+
+    data, comparison, bounds, summary = panel_results
+    contexts = {
+        "data": lambda c: panel.data_context(data, source="", edition="2013",
+                                             outcome="log_sales", treatment="subsidy_received",
+                                             cite=c),
+        "comparison": lambda c: panel.comparison_context(comparison, source="", cite=c),
+        "pretrend": lambda c: panel.pretrend_context(comparison, source="", cite=c),
+        "sensitivity": lambda c: panel.sensitivity_context(bounds, estimator=CS_NEVER, source="",
+                                                           cite=c),
+        "recovery": lambda c: panel.recovery_context(summary, cite=c),
+        "identification": lambda c: panel.identification_context(comparison, cite=c),
+    }
+    assert set(contexts) == set(panel.SECTIONS)
+    return {f"panel/{name}.html.j2": (lambda lang, name=name, build=build: prose.render(
+        f"panel/{name}.html.j2", lang, **build(Citations(lang=lang))))
+        for name, build in contexts.items()}
+
+
+def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
     from evaluation.analysis.audit import load_checks, run_audit
     from evaluation.data.facts import default_facts
     from evaluation.reports import memo
@@ -137,10 +174,12 @@ def _render_all(memo_data) -> dict[tuple[str, str], str]:
     audit = run_audit(load_checks(facts=facts), facts)
     builders = {
         "memo/memo.html.j2": lambda lang: memo.memo_page(memo_data, draws=1500, seed=3,
-                                                          lang=lang, date="2026-01-01"),
+                                                          lang=lang, date="2026-01-01",
+                                                          notebook="04-policy-memo"),
         "narrative/audit.html.j2": lambda lang: prose.render(
             "narrative/audit.html.j2", lang,
             **audit_context(audit, Citations(facts=facts, lang=lang), edition="2013")),
+        **_panel_builders(panel_results),
     }
     from evaluation.model.availability import model_availability
     from evaluation.panel.calibration import calibration_availability
@@ -159,13 +198,17 @@ def _render_all(memo_data) -> dict[tuple[str, str], str]:
     return {(t, lang): build(lang) for t, build in builders.items() for lang in LANGUAGES}
 
 
-def test_every_template_renders_in_both_languages_with_provenance_on_every_number(memo_data):
-    rendered = _render_all(memo_data)
+def test_every_template_renders_in_both_languages_with_provenance_on_every_number(
+        memo_data, panel_results):
+    rendered = _render_all(memo_data, panel_results)
     for (template, lang), html in rendered.items():
         assert check_provenance(html) == [], (template, lang)
         assert visible_identifiers(visible_text(html)) == [], (template, lang)
-        if not template.startswith("availability/"):  # names missing figures, cites none
-            assert 'class="prov"' in html, (template, lang)
+        # a template with figures cites them (one without numbers, like the panel's
+        # identification caveats, has nothing to cite; the availability statements name the
+        # missing figures and their years, and cite none)
+        assert ('class="prov"' in html or template.startswith("availability/")
+                or not re.search(r"\d", visible_text(html))), (template, lang)
         if lang == "zh":
             assert CJK.search(visible_text(html)), template
 
@@ -216,3 +259,35 @@ def test_reader_tables_word_headers_format_by_meaning_and_mark_missing():
     en = reader_table_html(df, cols, lang="en")
     assert "—" in en and "<th" in en and "loan_share_range" not in en
     assert 'class="row_heading' not in en  # no index column
+
+
+def test_panel_findings_show_the_estimates_in_words_in_each_language(panel_results):
+    from evaluation.panel.compare import NAIVE
+    from evaluation.panel.estimators import fit_twfe
+    from evaluation.reports.narrative import panel
+    from evaluation.reports.tables import reader_frame
+
+    data, comparison, bounds, summary = panel_results
+    builders = _panel_builders(panel_results)
+    twfe = fit_twfe(data, outcome="log_sales", treatment="subsidy_received")
+    expected = f"{twfe.params['subsidy_received']:+.3f}"
+    for lang in LANGUAGES:
+        html = builders["panel/comparison.html.j2"](lang)
+        assert expected in visible_text(html)
+    english_run = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){3}")
+    for name, build in builders.items():
+        zh = visible_text(build("zh"))
+        assert not english_run.search(zh.replace("SYNTHETIC", "")), (name, english_run.search(zh))
+    # the recovery study's verdicts, counted independently from its summary
+    shown = visible_text(builders["panel/recovery.html.j2"]("en"))
+    for design, rows in summary.groupby("design", sort=False):
+        robust = rows[~rows["estimator"].isin(NAIVE)]
+        n = int((robust["verdict"] == "recovers").sum())
+        name = default_labels().get("designs", str(design), "en")
+        assert re.search(rf"{re.escape(name)}\s.*?\b{n}\s*\[\d+\]\s+of", shown), design
+    headers = list(reader_frame(comparison.table, panel.estimate_columns("log_sales"),
+                                lang="zh").columns)
+    assert headers[:3] == ["估计方法", "估计类型", "估计值（对数点）"]
+    frame = reader_frame(summary, panel.recovery_columns(), lang="en")
+    assert "SYNTHETIC" in panel.caption("recovery", synthetic=True, panels=2)["en"]
+    assert not [v for v in frame.to_numpy().ravel() if visible_identifiers(str(v))]

@@ -22,6 +22,9 @@ EDITION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 """An edition name: a plain file name of letters, digits, '-' and '_' (no folders, no dots)."""
 NOTEBOOK_PATTERN = re.compile(r"^\d\d-[A-Za-z0-9_-]+\.ipynb$")
 RESERVED_PARAMETERS = ("seed", "languages")
+MEMO_ROLE = "memo"
+ROLES = ("report", MEMO_ROLE)
+"""What a notebook can be (:func:`notebook_role`): a report, or the edition's policy memo."""
 """Edition keys allowed even when no notebook declares them (recorded in the manifest)."""
 
 UNREADABLE = "unreadable"
@@ -205,6 +208,47 @@ def discover_notebooks(notebooks_dir: str | Path | None = None, *,
     if problems:
         raise ConfigError(problems=problems)
     return sorted(chosen)
+
+
+def notebook_role(path: str | Path) -> str:
+    """What a notebook is for: its ``metadata.evaluation.role`` (one of :data:`ROLES`).
+
+    ``report`` when the notebook does not say; the pipeline finds the memo by this role, never
+    by the notebook's name.
+
+    Raises
+    ------
+    ConfigError
+        The notebook cannot be read as JSON, or names a role that is not one of :data:`ROLES`.
+    """
+    path = Path(path)
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ConfigError(problems=[problem(path, "", f"unreadable notebook ({exc})",
+                                            "a notebook in JSON")]) from None
+    evaluation = metadata.get("evaluation") if isinstance(metadata, dict) else None
+    role = evaluation.get("role", ROLES[0]) if isinstance(evaluation, dict) else ROLES[0]
+    if role not in ROLES:
+        raise ConfigError(problems=[problem(path, "metadata.evaluation.role", repr(role),
+                                            f"one of {list(ROLES)}")])
+    return str(role)
+
+
+def notebook_roles(notebooks: list[Path]) -> dict[str, str]:
+    """Each notebook's role by name (:func:`notebook_role`); at most one is the memo.
+
+    Raises
+    ------
+    ConfigError
+        A role is unknown, or more than one notebook says it is the memo.
+    """
+    roles = {nb.stem: notebook_role(nb) for nb in notebooks}
+    memos = [nb for nb in notebooks if roles[nb.stem] == MEMO_ROLE]
+    if len(memos) > 1:
+        raise ConfigError(problems=[problem(memos[1], "metadata.evaluation.role", repr(MEMO_ROLE),
+                                            f"one memo per edition ({memos[0].name} is the memo)")])
+    return roles
 
 
 def code_size(path: str | Path) -> int:

@@ -1,7 +1,8 @@
 """Edition-level files built in the staging folder beside the notebooks' outputs.
 
-``tables.xlsx`` (every table, one sheet each), the memo's PDF (``04-policy-memo.pdf``, through
-headless Chromium where it is installed) and the replication ``README.md``. They are written
+``tables.xlsx`` (every table, one sheet each), the memo's PDF (``<memo>.pdf``, for the notebook
+whose role is ``memo``, through headless Chromium where the memo did not print it itself) and the
+replication ``README.md``. They are written
 into the staging folder before publishing, so they are published all or nothing with the
 notebooks, listed in ``manifest.json`` under ``edition_files`` and linked from the index.
 """
@@ -13,18 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.errors import EvaluationError
+from evaluation.pipeline.editions import MEMO_ROLE
 from evaluation.pipeline.manifest import NotebookRecord
 from evaluation.pipeline.publish import link_or_copy
 
-MEMO_NOTEBOOK = "04-policy-memo"
-MEMO_PDF = f"{MEMO_NOTEBOOK}.pdf"
 WORKBOOK = "tables.xlsx"
 README = "README.md"
 DESCRIPTIONS = {WORKBOOK: "every table of the edition, one sheet each, units in headers",
-                MEMO_PDF: "the policy memo for print (from its HTML, headless Chromium)",
                 README: "how to reproduce this edition: command, run time, seed, packages, "
                         "sources with checksums, which notebook made which file"}
+PDF_DESCRIPTION = "the policy memo for print (from its HTML, headless Chromium)"
 MANIFEST_KEY = "edition_files"
+
+
+def memo_pdf_name(memo: str) -> str:
+    """The memo's PDF beside its page: ``<memo notebook>.pdf``."""
+    return f"{memo}.pdf"
 
 
 @dataclass
@@ -37,7 +42,8 @@ class EditionFiles:
 
     def as_manifest(self) -> dict[str, Any]:
         """The manifest entry: files with descriptions, and the notes."""
-        return {"files": [{"name": f, "description": DESCRIPTIONS[f]} for f in self.files],
+        return {"files": [{"name": f, "description": DESCRIPTIONS.get(f, PDF_DESCRIPTION)}
+                          for f in self.files],
                 "notes": self.notes}
 
 
@@ -58,19 +64,20 @@ def build_edition_files(staging: Path, *, records: list[NotebookRecord],
         write_workbook(staging)
         made.files.append(WORKBOOK)
     made.files.append(README)
-    memo = next((r for r in records if r.name == MEMO_NOTEBOOK and r.status == "ok"), None)
-    if memo is None or MEMO_PDF in memo.outputs:
-        return made  # the memo notebook printed its PDFs itself (Typst, no browser)
-    previous = published_dir / MEMO_PDF
+    memo = next((r for r in records if r.role == MEMO_ROLE and r.status == "ok"), None)
+    if memo is None or memo_pdf_name(memo.name) in memo.outputs:
+        return made  # no memo, or it printed its PDFs itself (Typst, no browser)
+    pdf = memo_pdf_name(memo.name)
+    previous = published_dir / pdf
     if memo.cached and previous.is_file():
-        link_or_copy(previous, staging / MEMO_PDF)
-        made.files.append(MEMO_PDF)
+        link_or_copy(previous, staging / pdf)
+        made.files.append(pdf)
     elif find_chromium() is None:
         made.notes.append(unavailable_message())
     else:
         try:
-            html_to_pdf(staging / memo.html, staging / MEMO_PDF)
-            made.files.append(MEMO_PDF)
+            html_to_pdf(staging / memo.html, staging / pdf)
+            made.files.append(pdf)
         except EvaluationError as exc:
             made.notes.append(f"PDF not written: {str(exc).splitlines()[0]}")
     return made
@@ -120,6 +127,8 @@ def stale(edition_dir: Path, manifest: dict[str, Any] | None) -> bool:
         return True
     if not all((edition_dir / f["name"]).is_file() for f in entry.get("files", [])):
         return True
-    memo_published = (edition_dir / f"{MEMO_NOTEBOOK}.html").is_file()
-    return (memo_published and not (edition_dir / MEMO_PDF).is_file()
+    memo = next((n["name"] for n in (manifest or {}).get("notebooks", [])
+                 if n.get("role") == MEMO_ROLE), None)
+    return (memo is not None and (edition_dir / f"{memo}.html").is_file()
+            and not (edition_dir / memo_pdf_name(memo)).is_file()
             and find_chromium() is not None)

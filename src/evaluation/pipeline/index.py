@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from evaluation.pipeline.editions import MEMO_ROLE
 from evaluation.pipeline.manifest import read_manifest
 from evaluation.pipeline.publish import FAILED_SUFFIX, STAGING
 from evaluation.pipeline.sanitize import sanitize_document
@@ -22,7 +23,6 @@ from evaluation.reports.outputs import SYNTHETIC_LABEL
 INDEX_NAME = "index.html"
 FAILURE_NAME = "failure.json"
 TEMPLATE = TEMPLATES_DIR / "reports_index.html.j2"
-MEMO = "04-policy-memo"
 
 
 def _editions(reports_dir: Path) -> list[dict[str, Any]]:
@@ -87,12 +87,14 @@ def _for_reader(edition: dict[str, Any], lang: str, labels: Labels,
             "figure_alt": labels.text("figure_of", lang,
                                       title=labels.report_title(nb["name"], lang)),
         })
-    memo = next((n for n in notebooks if n["name"] == MEMO), None)
-    names = {f["name"] for f in edition["files"]}
-    names |= {o for nb in edition["notebooks"] if nb["name"] == MEMO
-              for o in nb.get("outputs", [])}
-    pdf_name = f"{MEMO}.pdf" if lang == LANGUAGES[0] else f"{MEMO}.{lang}.pdf"
-    pdf = next((n for n in (pdf_name, f"{MEMO}.pdf") if n in names), None)
+    memo_record = next((nb for nb in edition["notebooks"] if nb.get("role") == MEMO_ROLE), None)
+    memo = next((n for n in notebooks if memo_record and n["name"] == memo_record["name"]), None)
+    pdf = None
+    if memo_record is not None:
+        names = {f["name"] for f in edition["files"]} | set(memo_record.get("outputs", []))
+        stem = memo_record["name"]
+        wanted = f"{stem}.pdf" if lang == LANGUAGES[0] else f"{stem}.{lang}.pdf"
+        pdf = next((n for n in (wanted, f"{stem}.pdf") if n in names), None)
     files = [{"href": f["name"], "label": labels.find("text", f"file_{f['name']}", lang)
               or f["name"]} for f in edition["files"]
              if not f["name"].endswith((".pdf", ".md"))]
@@ -100,8 +102,8 @@ def _for_reader(edition: dict[str, Any], lang: str, labels: Labels,
         files.append({"href": "README.html", "label": labels.text("replication", lang)})
     files.append({"href": "manifest.json", "label": labels.text("manifest", lang)})
     return {**edition, "notebooks": notebooks, "files": files,
-            "memo_page": memo["page"] if memo else (notebooks[0]["page"] if notebooks else ""),
-            "memo_title": labels.report_title(MEMO, lang), "memo_pdf": pdf}
+            "memo_page": memo["page"] if memo else "",
+            "memo_title": memo["title"] if memo else "", "memo_pdf": pdf}
 
 
 def write_index(reports_dir: Path, *, languages: tuple[str, ...] = LANGUAGES) -> Path:

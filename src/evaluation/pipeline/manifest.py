@@ -39,6 +39,8 @@ class NotebookRecord:
     error: str | None = None
     pages: list[str] = field(default_factory=list)
     """The page in each further language (``<name>.<lang>.html``); ``html`` is the first."""
+    role: str = "report"
+    """What the notebook is for (``metadata.evaluation.role``): ``report`` or ``memo``."""
 
 
 def git_state(root: Path) -> dict[str, Any]:

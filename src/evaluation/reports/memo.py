@@ -53,7 +53,6 @@ SECTIONS = (("headline", "Headline findings"), ("policy", "What follows for poli
             ("methods", "Methods and limitations"), ("sources", "Sources"))
 """Sections of :func:`memo_html` (the English fragments); :func:`memo_pages` words both
 languages from ``templates/memo/<lang>/memo.html.j2`` with an ``appendix`` instead."""
-MEMO_NOTEBOOK = "04-policy-memo"
 INSTRUMENT_NAMES = model_findings.INSTRUMENT_NAMES
 # Parameters each instrument's additional investment depends on (see model.effects).
 CHAIN_PARAMETERS = ("long_term_fixed_share", "project_financing_share", "project_capital_ratio",
@@ -604,9 +603,10 @@ def _relabel(html: str, lang: str) -> str:
     return "".join(p if p.startswith("<") else text(p) for p in parts)
 
 
-def memo_page(data: MemoData, *, draws: int, seed: int, lang: str, date: str) -> str:
+def memo_page(data: MemoData, *, draws: int, seed: int, lang: str, date: str,
+              notebook: str) -> str:
     """One language's memo: the template's wording around the model's cited findings, notes
-    numbered in reading order, identifiers shown as labels."""
+    numbered in reading order, identifiers shown as labels; titled as ``notebook``'s report."""
     from evaluation.reports.labels import check_language, default_labels
     from evaluation.reports.memo_findings import memo_context
     from evaluation.reports.prose import render
@@ -635,7 +635,7 @@ def memo_page(data: MemoData, *, draws: int, seed: int, lang: str, date: str) ->
             "detail": changes_table(data, cite), "computed": True,
         }
     context = memo_context(data, cite, labels, draws=draws, seed=seed, date=date,
-                           model_block=block)
+                           model_block=block, title=labels.report_title(notebook, lang))
     body = render("memo/memo.html.j2", lang, **context)
     notes = cite.footnotes_html(heading=labels.text("notes", lang), documents=False)
     html = _relabel(body.replace("<!-- notes -->", notes), lang)

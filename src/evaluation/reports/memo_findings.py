@@ -85,7 +85,8 @@ def interval_level(cite: Citations) -> str:
 
 
 def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: int,
-                 seed: int, date: str, model_block: dict[str, Any]) -> dict[str, Any]:
+                 seed: int, date: str, model_block: dict[str, Any], title: str
+                 ) -> dict[str, Any]:
     """Every value the memo template words, in ``cite.lang``.
 
     ``model_block`` is the effects model's findings as cited HTML
@@ -96,7 +97,7 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
     first = min(data.target_years)
     ctx: dict[str, Any] = {"lang": lang, "edition": escape(data.edition), "date": date,
                            "issuer": escape(labels.text("issuer", lang)),
-                           "title": escape(labels.report_title(m.MEMO_NOTEBOOK, lang)),
+                           "title": escape(title),
                            "site": escape(labels.text("site_title", lang)),
                            "draws": f"{draws:,}", "seed": str(seed), "y": y, "first": first,
                            "model_block": model_block}

@@ -7,6 +7,7 @@ the context safe (it was escaped when it was built) and refuses an undefined nam
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
@@ -63,3 +64,13 @@ def label(text: str) -> str:
     from html import escape
 
     return f'<span data-prov-ignore="label">{escape(text)}</span>'
+
+
+def render_languages(template: str, context: Callable[[str], Mapping[str, Any]]) -> str:
+    """``template`` rendered in every report language with ``context(lang)``, each language's
+    block marked for its page (:func:`evaluation.reports.i18n.bilingual`)."""
+    from evaluation.reports.i18n import bilingual
+    from evaluation.reports.labels import LANGUAGES
+
+    rendered = {lang: render(template, lang, **context(lang)) for lang in LANGUAGES}
+    return bilingual(zh=rendered["zh"], en=rendered["en"])

@@ -35,6 +35,9 @@ class Column:
     section: str | None = None
     unit: str | None = None
     decimals: int | None = None
+    missing: str | None = None
+    """Key of the registry's ``text`` section said for a missing value (default ``missing``:
+    未报告 / —); e.g. ``not_applicable`` where a value cannot exist."""
 
 
 def _missing(lang: str) -> str:
@@ -43,7 +46,7 @@ def _missing(lang: str) -> str:
 
 def _cell(value: Any, col: Column, lang: str, labels: Labels) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return _missing(lang)
+        return labels.text(col.missing, lang) if col.missing else _missing(lang)
     if col.kind == "label" and col.section:
         return labels.find(col.section, str(value), lang) or str(value)
     if col.kind == "indicator":

@@ -1,144 +1,325 @@
-"""Short, computed findings for the firm-panel notebook (no number typed by hand).
+"""Report 03's findings: the firm panel's results as cited values for ``templates/panel``.
 
-Wording is kept minimal so it can move into the zh/en templates; every figure comes from a
-results object (:class:`~evaluation.panel.compare.PanelComparison`,
-:class:`~evaluation.panel.study.DesignStudy`, the sensitivity table).
+Every figure comes from a results object (:class:`~evaluation.panel.compare.PanelComparison`,
+:class:`~evaluation.panel.study.DesignStudy`'s summary, the sensitivity table) and reaches the
+templates as a :class:`~evaluation.reports.provenance.Citations` span naming how it was computed
+and from which panel; labels (estimators, designs, outcome, treatment) come from the registry.
+The wording is in ``templates/panel/<lang>/``: one template per section of the report.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from html import escape
+from typing import Any
 
 import pandas as pd
 
 from evaluation.panel.compare import NAIVE, TWFE, PanelComparison
 from evaluation.panel.designs import DESIGNS
-from evaluation.panel.estimators import SIGNIFICANCE
+from evaluation.panel.estimators import CI_LEVEL, SIGNIFICANCE
 from evaluation.panel.schema import synthetic_panel_file
+from evaluation.panel.staggered import StaggeredResults
 from evaluation.panel.study import COVERAGE_RANGE, FULL_STUDY_PANELS, MAX_RELATIVE_BIAS
 from evaluation.panel.synthetic import PLANTED_EFFECT, SEED
 from evaluation.project import display_path
-from evaluation.reports.escape import markdown as md
-from evaluation.reports.escape import markdown_code as md_code
+from evaluation.reports.labels import Labels, default_labels
+from evaluation.reports.prose import label
+from evaluation.reports.provenance import Citations, Text
+from evaluation.reports.tables import Column
 
-SYNTHETIC_BANNER = "**SYNTHETIC DATA — not real firms.**"
-# Design flaws no estimate in the panel can reveal; always listed.
-STANDING_CAVEATS = (
-    "Parallel trends: fixed effects and the robust estimators remove differences between firms "
-    "that are constant over time, not firms already on a different path. If the plan listed "
-    "firms because they were doing well, every estimate credits the list with that.",
-    "Anticipation: if firms changed behaviour when selected, before the money arrived, the "
-    "reference year is already treated and effects are understated.",
-    "Spillovers: controls are other firms in the same province and markets; displacement makes "
-    "every estimate overstate the net effect for Qinghai.",
-    "Bundled treatment: list entry, subsidies and loans often arrive together; the panel "
-    "identifies the bundle unless their timing differs.",
-)
+SECTIONS = ("data", "comparison", "pretrend", "sensitivity", "recovery", "identification")
+"""The report's prose sections: ``templates/panel/<lang>/<section>.html.j2``."""
+STUDY: Text = {"en": "the recovery study on SYNTHETIC panels (this run)",
+               "zh": "本次运行在模拟（SYNTHETIC）面板上的还原研究"}
+SETTINGS: Text = {"en": "the simulation's settings (evaluation.panel.synthetic)",
+                  "zh": "模拟设定（evaluation.panel.synthetic）"}
+FORMULAS: dict[str, Mapping[str, str]] = {
+    "firms": {"en": "number of distinct firms in the panel", "zh": "面板中的企业数"},
+    "rows": {"en": "number of firm-year rows in the panel", "zh": "面板中的企业-年份观测数"},
+    "planted": {"en": "effect of subsidy receipt on log sales planted in the simulation",
+                "zh": "模拟时设定的补贴对销售收入（对数）的效应"},
+    "twfe": {"en": "two-way fixed-effects regression (firm and year effects), 95% interval "
+                   "from cluster-robust standard errors",
+             "zh": "双向固定效应回归（企业与年份固定效应），95%区间按聚类稳健标准误计算"},
+    "robust_low": {"en": "smallest average effect on the treated among the heterogeneity-robust "
+                         "estimators", "zh": "各异质性稳健估计中最小的平均处理效应"},
+    "robust_high": {"en": "largest average effect on the treated among the heterogeneity-robust "
+                          "estimators", "zh": "各异质性稳健估计中最大的平均处理效应"},
+    "robust_n": {"en": "number of heterogeneity-robust estimators that fitted",
+                 "zh": "完成估计的异质性稳健估计方法数"},
+    "boot_p": {"en": "wild cluster bootstrap of the two-way fixed-effects coefficient "
+                     "(restricted, p-value)",
+               "zh": "双向固定效应系数的野聚类自助法（施加原假设，p值）"},
+    "boot_ci": {"en": "wild cluster bootstrap of the two-way fixed-effects coefficient "
+                      "(percentile-t 95% interval)",
+                "zh": "双向固定效应系数的野聚类自助法（百分位t法95%区间）"},
+    "boot_reps": {"en": "bootstrap draws", "zh": "自助法抽样次数"},
+    "boot_clusters": {"en": "clusters (firms) in the bootstrap", "zh": "自助法的聚类（企业）数"},
+    "pre_stat": {"en": "joint Wald test that every pre-entry effect is zero (statistic)",
+                 "zh": "所有列入前效应均为零的联合Wald检验（统计量）"},
+    "pre_p": {"en": "joint Wald test that every pre-entry effect is zero (p-value)",
+              "zh": "所有列入前效应均为零的联合Wald检验（p值）"},
+    "breakdown": {"en": "largest multiple M of the largest pre-entry change at which the "
+                        "robust interval of the average effect still excludes zero (Rambachan "
+                        "and Roth 2023, relative magnitudes)",
+                  "zh": "平均效应的稳健区间仍不含零时，允许的偏离相对事前最大变化的最大倍数M"
+                        "（Rambachan 和 Roth 2023，相对幅度法）"},
+    "panels": {"en": "SYNTHETIC panels simulated per design", "zh": "每种设计模拟的面板数"},
+    "mc_error": {"en": "Monte Carlo error of a coverage rate: √(0.95 × 0.05 ÷ panels)",
+                 "zh": "覆盖率的蒙特卡洛误差：√(0.95 × 0.05 ÷ 面板数)"},
+    "recovered": {"en": "robust estimators judged to recover the effect in the design",
+                  "zh": "该设计下被判定能还原效应的稳健估计方法数"},
+    "robust_in_design": {"en": "robust estimators in the recovery study",
+                         "zh": "还原研究中的稳健估计方法数"},
+    "twfe_bias": {"en": "mean bias of two-way fixed effects ÷ true effect",
+                  "zh": "双向固定效应的平均偏误 ÷ 真实效应"},
+    "worst_low": {"en": "smallest |mean bias ÷ true effect| among all estimators in the design",
+                  "zh": "该设计下各估计方法 |平均偏误 ÷ 真实效应| 的最小值"},
+    "worst_high": {"en": "largest |mean bias ÷ true effect| among all estimators in the design",
+                   "zh": "该设计下各估计方法 |平均偏误 ÷ 真实效应| 的最大值"},
+}
 
 
-def data_note(panel: pd.DataFrame, *, source: str, edition: str) -> str:
-    """What the panel is, with a SYNTHETIC banner when any row is simulated."""
-    path = display_path(source) if source else display_path(synthetic_panel_file())
+def _source(path: str) -> Text:
+    return {"en": f"panel {path}", "zh": f"面板数据 {path}"}
+
+
+def panel_path(source: str) -> str:
+    """The panel's file as a reader sees it (the committed SYNTHETIC panel when ``source`` is
+    empty)."""
+    return display_path(source) if source else display_path(synthetic_panel_file())
+
+
+def _name(labels: Labels, section: str, key: str, lang: str) -> str:
+    return label(labels.find(section, key, lang) or key)
+
+
+def data_context(panel: pd.DataFrame, *, source: str, edition: str, outcome: str,
+                 treatment: str, cite: Citations, labels: Labels | None = None
+                 ) -> dict[str, Any]:
+    """What the panel is: file, firms, years, rows; SYNTHETIC and how it was simulated."""
+    labels = labels or default_labels()
+    lang, path = cite.lang, panel_path(source)
+    inputs = [_source(path)]
     years = panel["year"]
-    text = (f"Edition {md(edition)}. Panel {md_code(path)}: {panel['firm_id'].nunique()} firms, "
-            f"{years.min()}-{years.max()}, {len(panel)} firm-years.")
-    if not panel["synthetic"].any():
-        return text
-    banner = SYNTHETIC_BANNER + " Results show what the estimators do, not what the programme did."
-    if not source:
-        banner += (f" Simulated by `evaluation.panel.synthetic` (seed {SEED}); subsidy receipt "
-                   f"raises log sales by {PLANTED_EFFECT} (the planted effect).")
-    return banner + "\n\n" + text
+    return {
+        "edition": escape(edition), "path": label(path),
+        "firms": cite.derived(int(panel["firm_id"].nunique()), formula=FORMULAS["firms"],
+                              inputs=inputs, fmt="{:,d}"),
+        "rows": cite.derived(len(panel), formula=FORMULAS["rows"], inputs=inputs, fmt="{:,d}"),
+        "first_year": int(years.min()), "last_year": int(years.max()),
+        "synthetic": bool(panel["synthetic"].any()), "simulated": not source,
+        "seed": label(str(SEED)),
+        "planted": cite.derived(PLANTED_EFFECT, formula=FORMULAS["planted"], inputs=[SETTINGS],
+                                fmt="{:.2f}"),
+        "outcome": _name(labels, "quantities", outcome, lang),
+        "treatment": _name(labels, "quantities", treatment, lang),
+    }
 
 
-def comparison_note(comparison: PanelComparison) -> str:
-    """Naive and robust ATTs in words, and which estimators refused the design."""
+def comparison_context(comparison: PanelComparison, *, source: str, cite: Citations,
+                       labels: Labels | None = None) -> dict[str, Any]:
+    """Two-way fixed effects against the heterogeneity-robust range, the bootstrap, refusals."""
+    labels = labels or default_labels()
+    lang, inputs = cite.lang, [_source(panel_path(source))]
     table = comparison.table
     fitted = table[table["refused"] == ""].set_index("estimator")
     robust = fitted[fitted["kind"] == "robust"]
-    lines = []
+
+    def value(x: float, key: str, fmt: str = "{:+.3f}") -> str:
+        return cite.derived(x, formula=FORMULAS[key], inputs=inputs, fmt=fmt)
+
+    twfe = None
     if TWFE in fitted.index:
-        b, lo, hi = fitted.loc[TWFE, ["estimate", "ci_low", "ci_high"]].to_numpy(float)
-        lines.append(f"Two-way fixed effects: {b:+.3f} (95% CI {lo:+.3f} to {hi:+.3f}).")
-    if len(robust):
-        lines.append(f"Heterogeneity-robust estimators: {robust['estimate'].min():+.3f} to "
-                     f"{robust['estimate'].max():+.3f} across {len(robust)} estimators.")
-    if comparison.bootstrap is not None:
-        lines.append(f"TWFE {comparison.bootstrap}.")
-    lines += [f"{name} refused: {why}" for name, why in comparison.refused.items()]
-    if comparison.synthetic:
-        lines.append("SYNTHETIC data: these numbers illustrate the method only.")
-    return "\n\n".join(lines)
+        b, lo, hi = (float(v) for v in fitted.loc[TWFE, ["estimate", "ci_low", "ci_high"]])
+        twfe = {"estimate": value(b, "twfe"), "low": value(lo, "twfe"),
+                "high": value(hi, "twfe")}
+    boot = comparison.bootstrap
+    return {
+        "twfe": twfe,
+        "robust": ({"low": value(float(robust["estimate"].min()), "robust_low"),
+                    "high": value(float(robust["estimate"].max()), "robust_high"),
+                    "n": value(len(robust), "robust_n", "{:d}")} if len(robust) else None),
+        "bootstrap": ({"p": value(float(boot.p_value), "boot_p", "{:.3f}"),
+                       "low": value(float(boot.ci_low), "boot_ci", "{:+.3f}"),
+                       "high": value(float(boot.ci_high), "boot_ci", "{:+.3f}"),
+                       "reps": value(int(boot.reps), "boot_reps", "{:,d}"),
+                       "clusters": value(int(boot.n_clusters), "boot_clusters", "{:,d}")}
+                      if boot is not None else None),
+        # a refusal's reason is the estimator's own message (English, naming the option to use)
+        "refused": [{"name": _name(labels, "estimators", name, lang), "why": label(why)}
+                    for name, why in comparison.refused.items()],
+        "synthetic": comparison.synthetic, "ci": label(f"{CI_LEVEL:.0%}"),
+    }
 
 
-def pretrend_note(comparison: PanelComparison) -> str:
-    """The joint pre-trend tests, with the caution that they have little power."""
-    lines = []
+def pretrend_context(comparison: PanelComparison, *, source: str, cite: Citations,
+                     labels: Labels | None = None) -> dict[str, Any]:
+    """Each estimator's joint pre-trend test: statistic, p-value, rejected or not."""
+    labels = labels or default_labels()
+    inputs = [_source(panel_path(source))]
+    tests = []
     for name, res in comparison.paths().items():
-        if res.pretrend is None:
+        test = res.pretrend
+        if test is None:
             continue
-        verdict = "rejects" if res.pretrend.p_value < SIGNIFICANCE else "does not reject"
-        lines.append(f"- {name}: {res.pretrend}; {verdict} parallel pre-trends at "
-                     f"{SIGNIFICANCE:.0%}.")
-    lines.append("Not rejecting is not evidence of parallel trends: pre-tests have low power "
-                 "(Roth 2022), hence the sensitivity bounds below.")
-    return "\n".join(lines)
+        chi2 = test.df_denom == 0
+        stat = test.statistic * test.df_num if chi2 else test.statistic
+        tests.append({
+            "name": _name(labels, "estimators", name, cite.lang),
+            "test": label(f"χ²({test.df_num})" if chi2
+                          else f"F({test.df_num}, {test.df_denom})"),
+            "statistic": cite.derived(stat, formula=FORMULAS["pre_stat"], inputs=inputs,
+                                      fmt="{:.3f}"),
+            "p": cite.derived(test.p_value, formula=FORMULAS["pre_p"], inputs=inputs,
+                              fmt="{:.3f}"),
+            "rejects": test.p_value < SIGNIFICANCE,
+        })
+    return {"tests": tests, "level": label(f"{SIGNIFICANCE:.0%}")}
 
 
-def sensitivity_note(bounds: pd.DataFrame, *, estimator: str) -> str:
-    """The Rambachan-Roth breakdown value of the ATT in words."""
+def sensitivity_context(bounds: pd.DataFrame, *, estimator: str, source: str, cite: Citations,
+                        labels: Labels | None = None) -> dict[str, Any]:
+    """The Rambachan-Roth breakdown value of the average effect: ``case`` is ``zero`` (the
+    interval includes zero even at M = 0), ``flat`` (no pre-entry change to scale by) or
+    ``value``."""
+    labels = labels or default_labels()
     breakdown = float(bounds.attrs.get("breakdown", math.nan))
-    if math.isnan(breakdown) or breakdown == 0.0:
-        return (f"{estimator}: the ATT's interval includes zero even if trends were exactly "
-                "parallel after entry (M = 0).")
-    if math.isinf(breakdown):
-        return f"{estimator}: no pre-period change to scale violations by."
-    return (f"{estimator}: the ATT stays away from zero as long as post-entry departures from "
-            f"parallel trends are at most {breakdown:.2f} times the largest pre-entry change "
-            "(Rambachan & Roth 2023, relative magnitudes; plug-in bounds).")
+    case = ("zero" if math.isnan(breakdown) or breakdown == 0.0 else
+            "flat" if math.isinf(breakdown) else "value")
+    return {"estimator": _name(labels, "estimators", estimator, cite.lang), "case": case,
+            "breakdown": (cite.derived(breakdown, formula=FORMULAS["breakdown"],
+                                       inputs=[_source(panel_path(source))], fmt="{:.2f}")
+                          if case == "value" else "")}
 
 
-def recovery_note(summary: pd.DataFrame) -> str:
-    """The recovery study's verdict per design, said plainly."""
+def recovery_context(summary: pd.DataFrame, *, cite: Citations, labels: Labels | None = None
+                     ) -> dict[str, Any]:
+    """The recovery study's verdict per design: robust estimators that recover the effect,
+    the bias of two-way fixed effects, and, where parallel trends fail, every estimator's."""
+    labels = labels or default_labels()
+    lang = cite.lang
     low, high = COVERAGE_RANGE
     panels = int(summary["panels"].min())
-    lines = [f"Over {panels} SYNTHETIC panels per design (criteria: |bias| < "
-             f"{MAX_RELATIVE_BIAS:.0%} of the true ATT, 95% CI coverage in [{low}, {high}]):"]
-    if panels < FULL_STUDY_PANELS:
-        coverage_error = math.sqrt(0.95 * 0.05 / panels)
-        lines.append(f"(With {panels} panels the Monte Carlo error of a coverage rate is about "
-                     f"{coverage_error:.2f}, so verdicts are indicative; the full study runs "
-                     f"{FULL_STUDY_PANELS} panels per design.)")
+
+    def value(x: float, key: str, fmt: str, unit: str = "") -> str:
+        return cite.derived(x, formula=FORMULAS[key], inputs=[STUDY], fmt=fmt, unit=unit)
+
+    designs = []
     for design, rows in summary.groupby("design", sort=False):
         rows = rows.set_index("estimator")
         robust = rows.drop(index=[n for n in NAIVE if n in rows.index])
-        ok = list(robust.index[robust["verdict"] == "recovers"])
-        twfe = (rows["relative_bias"].to_numpy(float)[list(rows.index).index(TWFE)]
-                if TWFE in rows.index else math.nan)
-        text = (f"- {design} ({DESIGNS[str(design)].description}): "
-                f"{len(ok)} of {len(robust)} robust estimators recover the ATT; TWFE bias "
-                f"{twfe:+.0%}.")
-        if not DESIGNS[str(design)].parallel_trends:
-            worst = rows["relative_bias"].abs()
-            text += (f" Every estimator fails here (bias {worst.min():.0%} to {worst.max():.0%} "
-                     "in size): no difference-in-differences fixes selection on a transitory "
-                     "shock; only a design that models the selection can.")
-        lines.append(text)
-    return "\n".join(lines)
+        spec = DESIGNS[str(design)]
+        worst = rows["relative_bias"].abs() * 100
+        twfe = (float(rows.loc[TWFE, "relative_bias"]) * 100 if TWFE in rows.index
+                else math.nan)
+        designs.append({
+            "name": _name(labels, "designs", str(design), lang),
+            "description": escape(str(labels.entry("designs", str(design)).get(
+                f"description_{lang}", spec.description))),
+            "recovered": value(int((robust["verdict"] == "recovers").sum()), "recovered",
+                               "{:d}"),
+            "robust": value(len(robust), "robust_in_design", "{:d}"),
+            "twfe_bias": (value(twfe, "twfe_bias", "{:+.0f}", "percent")
+                          if not math.isnan(twfe) else ""),
+            "fails_all": not spec.parallel_trends,
+            "worst_low": value(float(worst.min()), "worst_low", "{:.0f}", "percent"),
+            "worst_high": value(float(worst.max()), "worst_high", "{:.0f}", "percent"),
+        })
+    return {
+        "panels": value(panels, "panels", "{:,d}"),
+        "max_bias": label(f"{MAX_RELATIVE_BIAS:.0%}"),
+        "coverage_low": label(f"{low:.2f}"), "coverage_high": label(f"{high:.2f}"),
+        "mc_error": (value(math.sqrt(0.95 * 0.05 / panels), "mc_error", "{:.2f}")
+                     if panels < FULL_STUDY_PANELS else ""),
+        "full_panels": label(f"{FULL_STUDY_PANELS:,d}"),
+        "designs": designs, "ci": label(f"{CI_LEVEL:.0%}"),
+    }
 
 
-def identification_note(comparison: PanelComparison) -> str:
-    """What this panel can and cannot identify."""
-    can = ["the average effect of the treatment on treated firms, relative to never- and "
-           "not-yet-treated firms, if their trends would have been parallel",
-           "how that effect evolves with years since entry (event-time path), with uniform "
-           "bands"]
-    cannot = ["the effect on firms never treated", "net effects after displacement of "
-              "untreated firms", "effects when entry was chosen on a transitory good year",
-              "subsidy and list-entry effects separately when they start together"]
-    lines = ["The panel can identify:", *[f"- {c}" for c in can],
-             "It cannot identify:", *[f"- {c}" for c in cannot],
-             "Always true:", *[f"- {c}" for c in STANDING_CAVEATS]]
-    if comparison.refused:
-        lines.insert(0, f"{len(comparison.refused)} estimators refused this design (see above).")
-    return "\n".join(lines)
+def identification_context(comparison: PanelComparison, *, cite: Citations) -> dict[str, Any]:
+    """What the panel can and cannot identify: the wording is the template's; here only the
+    number of estimators that refused the design."""
+    n = len(comparison.refused)
+    return {"refused": (cite.derived(n, formula={"en": "estimators that refused the design",
+                                                 "zh": "无法用于本设计的估计方法数"},
+                                     inputs=[{"en": "the estimates above", "zh": "上文的估计"}],
+                                     fmt="{:d}") if n else "")}
+
+
+def event_paths_alt(paths: Mapping[str, StaggeredResults], lang: str,
+                    labels: Labels | None = None) -> str:
+    """What the event-study chart shows, in words (the image's alt text)."""
+    labels = labels or default_labels()
+    names = [labels.find("estimators", n, lang) or n for n in paths]
+    times = pd.concat([r.path["event_time"] for r in paths.values()]) if paths else pd.Series()
+    first, last = (int(times.min()), int(times.max())) if len(times) else (0, 0)
+    synthetic = any(r.synthetic for r in paths.values())
+    if lang == "zh":
+        return (f"点线图：{len(names)}种估计方法（{'、'.join(names)}）在列入名单前{-first}年至后"
+                f"{last}年各年的效应估计，粗线为逐点95%置信区间，细线为95%一致置信带；虚线为列入"
+                "名单的时点。" + ("数据为模拟数据（SYNTHETIC）。" if synthetic else ""))
+    return (f"Dot-and-bar chart: the effect estimated by {len(names)} estimators "
+            f"({', '.join(names)}) in each year from {-first} years before entry to {last} "
+            "after; thick bars are pointwise 95% intervals, thin bars uniform 95% bands; the "
+            "dashed line marks entry." + (" SYNTHETIC data." if synthetic else ""))
+
+
+# --------------------------------------------------------------------------- tables
+def _unit(outcome: str, labels: Labels) -> str | None:
+    unit = labels.entry("quantities", outcome).get("unit")
+    return str(unit) if unit else None
+
+
+def estimate_columns(outcome: str, labels: Labels | None = None) -> list[Column]:
+    """How the comparison's table reads (:attr:`PanelComparison.table`)."""
+    unit = _unit(outcome, labels or default_labels())
+    return [Column("estimator", "label", section="estimators"),
+            Column("kind", "label", label="estimator_kind", section="kinds"),
+            *(Column(c, "number", decimals=3, unit=unit)
+              for c in ("estimate", "std_error", "ci_low", "ci_high")),
+            Column("pretrend_p", "number", decimals=3, missing="not_applicable")]
+
+
+def sensitivity_columns(outcome: str, labels: Labels | None = None) -> list[Column]:
+    """How the sensitivity table reads (:func:`~evaluation.panel.sensitivity.
+    relative_magnitude_bounds`)."""
+    unit = _unit(outcome, labels or default_labels())
+    return [Column("m_bar", "number", decimals=1),
+            *(Column(c, "number", decimals=3, unit=unit)
+              for c in ("max_pre_change", "bias_bound", "estimate", "robust_low",
+                        "robust_high")),
+            Column("excludes_zero", "bool")]
+
+
+def recovery_columns() -> list[Column]:
+    """How the recovery study's summary reads (effects in log points, rates in %)."""
+    return [Column("design", "label", section="designs"),
+            Column("estimator", "label", section="estimators"),
+            Column("truth", "number", decimals=3), Column("bias", "number", decimals=3),
+            Column("relative_bias", "share", decimals=0), Column("rmse", "number", decimals=3),
+            Column("coverage", "share", decimals=0),
+            Column("band_coverage", "share", decimals=0, missing="not_applicable"),
+            Column("verdict", "label", section="statuses", missing="not_applicable")]
+
+
+def caption(table: str, *, synthetic: bool, labels: Labels | None = None,
+            **fields: str | int) -> dict[str, str]:
+    """A table's caption in every language (registry ``text.table_panel_<table>``), flagged
+    SYNTHETIC when the data are; ``outcome`` and ``estimator`` ids are shown as labels."""
+    from evaluation.reports.labels import LANGUAGES
+
+    labels = labels or default_labels()
+    out = {}
+    for lang in LANGUAGES:
+        shown = {k: (labels.find("quantities", str(v), lang) if k == "outcome" else
+                     labels.find("estimators", str(v), lang) if k == "estimator" else None)
+                 or str(v) for k, v in fields.items()}
+        text = labels.text(f"table_panel_{table}", lang, **shown)
+        if synthetic:
+            flag = labels.text("synthetic_short", lang)
+            text += f"（{flag}）" if lang == "zh" else f" — {flag}"
+        out[lang] = text
+    return out
