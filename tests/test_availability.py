@@ -82,8 +82,10 @@ def test_the_model_is_not_run_without_its_inputs_and_the_memo_says_why():
     data = memo.gather(edition="x", scenarios=["baseline"], draws=200, seed=1, tier_draws=50,
                        base_year=2011, target_years=[2013, 2015])
     assert data.results is None and data.findings is None
-    en = memo.memo_page(data, draws=200, seed=1, lang="en", date="2026-01-01")
-    zh = memo.memo_page(data, draws=200, seed=1, lang="zh", date="2026-01-01")
+    en = memo.memo_page(data, draws=200, seed=1, lang="en", date="2026-01-01",
+                        notebook="04-policy-memo")
+    zh = memo.memo_page(data, draws=200, seed=1, lang="zh", date="2026-01-01",
+                        notebook="04-policy-memo")
     assert "The effects model cannot compute the attribution of 2011 investment" in en
     assert "Provincial special fund for the action" in en
     assert "效应模型无法计算2011年投资" in zh and "双百行动专项资金" in zh
