@@ -259,6 +259,10 @@ def test_reader_tables_word_headers_format_by_meaning_and_mark_missing():
     en = reader_table_html(df, cols, lang="en")
     assert "—" in en and "<th" in en and "loan_share_range" not in en
     assert 'class="row_heading' not in en  # no index column
+    # the table-wide cell rule sets neither alignment nor wrapping: it would outrank each
+    # column's own (an id selector plus "td" beats the cell's id), wrapping numbers mid-figure
+    cell_rule = re.search(r"#T_\w+ td \{([^}]*)\}", en)
+    assert cell_rule and "white-space" not in cell_rule[1] and "text-align" not in cell_rule[1]
 
 
 def test_panel_findings_show_the_estimates_in_words_in_each_language(panel_results):

@@ -48,7 +48,8 @@ class EditionFiles:
 
 
 def build_edition_files(staging: Path, *, records: list[NotebookRecord],
-                        published_dir: Path) -> EditionFiles:
+                        published_dir: Path, languages: tuple[str, ...] | None = None
+                        ) -> EditionFiles:
     """Write ``tables.xlsx`` and the memo PDF into ``staging``; list the README too (it is
     written by :func:`write_readme` once the manifest is in place).
 
@@ -61,7 +62,7 @@ def build_edition_files(staging: Path, *, records: list[NotebookRecord],
 
     made = EditionFiles()
     if any((staging / "tables").glob("*.csv")):
-        write_workbook(staging)
+        write_workbook(staging, **({"languages": languages} if languages else {}))
         made.files.append(WORKBOOK)
     made.files.append(README)
     memo = next((r for r in records if r.role == MEMO_ROLE and r.status == "ok"), None)

@@ -225,7 +225,9 @@ def _run(edition: str, *, here: Project, reports_dir: Path, only: tuple[str, ...
                 records = assemble.assemble(outcomes, reused=reused, published_dir=target,
                                             staging=staging)
                 made = (edition_files.build_edition_files(staging, records=records,
-                                                          published_dir=target) if extras else None)
+                                                          published_dir=target,
+                                                          languages=languages)
+                        if extras else None)
                 manifest = build_manifest(
                     edition=edition, edition_file=display_path(ed.path),
                     parameters=ed.parameters, seed=ed.seed, inputs=inputs, root=root,

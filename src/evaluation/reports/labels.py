@@ -26,7 +26,7 @@ LANGUAGES = ("zh", "en")
 """Report languages, the default edition language first."""
 LABELS_FILE = Path(__file__).resolve().parent / "labels.yaml"
 SECTIONS = ("units", "columns", "scenarios", "instruments", "parameters", "estimators", "designs",
-            "checks", "statuses", "kinds", "qualifiers", "quantities", "reports", "text")
+            "checks", "statuses", "kinds", "qualifiers", "quantities", "reports", "tables", "text")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 """The ``lang`` attribute of a page in each language."""
 

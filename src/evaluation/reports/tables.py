@@ -93,14 +93,22 @@ def reader_table_html(df: pd.DataFrame, columns: Sequence[Column], *, lang: str,
     styler = styler.set_table_styles([
         {"selector": "", "props": TABLE_CSS},
         {"selector": "th", "props": "text-align:left;vertical-align:bottom;padding:4px 8px;"
-                                    "border-bottom:1px solid #999;white-space:normal;"},
-        {"selector": "td", "props": "text-align:left;vertical-align:top;padding:3px 8px;"
-                                    "border-bottom:1px solid #ddd;white-space:normal;"
-                                    "max-width:28em;"},
+                                    "border-bottom:1px solid #999;white-space:normal;"
+                                    "min-width:4.5em;"},
+        # no white-space or text-align here: "#T_x td" outranks a cell's own "#T_x_rowN_colM"
+        # rule, so numbers would wrap mid-figure ("0.10" / "0") and sit left-aligned
+        {"selector": "td", "props": "vertical-align:top;padding:3px 8px;"
+                                    "border-bottom:1px solid #ddd;max-width:28em;"},
     ])
+    text = [h for h in frame.columns if h not in numeric]
     if numeric:
         styler = styler.set_properties(subset=numeric, **{"text-align": "right",
                                                           "white-space": "nowrap"})
+    if text:
+        # at least a few words a line: on a phone the table scrolls in its box instead
+        styler = styler.set_properties(subset=text, **{"text-align": "left",
+                                                       "white-space": "normal",
+                                                       "min-width": "8em"})
     if caption:
         styler = styler.set_caption(escape(caption))
     html = styler.to_html()

@@ -104,16 +104,16 @@ def data_context(panel: pd.DataFrame, *, source: str, edition: str, outcome: str
     lang, path = cite.lang, panel_path(source)
     inputs = [_source(path)]
     years = panel["year"]
+    planted = cite.derived(PLANTED_EFFECT, formula=FORMULAS["planted"], inputs=[SETTINGS],
+                           fmt="{:.2f}") if not source else ""  # cited first: said first
     return {
-        "edition": escape(edition), "path": label(path),
+        "edition": escape(edition), "path": label(path), "planted": planted,
         "firms": cite.derived(int(panel["firm_id"].nunique()), formula=FORMULAS["firms"],
                               inputs=inputs, fmt="{:,d}"),
         "rows": cite.derived(len(panel), formula=FORMULAS["rows"], inputs=inputs, fmt="{:,d}"),
         "first_year": int(years.min()), "last_year": int(years.max()),
         "synthetic": bool(panel["synthetic"].any()), "simulated": not source,
         "seed": label(str(SEED)),
-        "planted": cite.derived(PLANTED_EFFECT, formula=FORMULAS["planted"], inputs=[SETTINGS],
-                                fmt="{:.2f}"),
         "outcome": _name(labels, "quantities", outcome, lang),
         "treatment": _name(labels, "quantities", treatment, lang),
     }
