@@ -21,7 +21,7 @@ report: $(STAMP)
 
 ## test: lint and types, then the test suite (slow recovery studies excluded; `make test-all` runs them)
 test: lint
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n auto --maxprocesses=4 --dist loadfile
 
 ## lint: ruff (rules in pyproject.toml) and mypy on src/
 lint: $(STAMP)

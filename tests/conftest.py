@@ -7,9 +7,11 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import fcntl  # noqa: E402
+import json  # noqa: E402
 import shutil  # noqa: E402
 from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+from dataclasses import asdict, dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -17,8 +19,11 @@ import yaml  # noqa: E402
 
 from evaluation import project  # noqa: E402
 
-SMALL_DRAWS = {"draws": 4000, "tier_draws": 1000}
-"""Edition values that keep the shared run fast; every other value is the shipped edition's."""
+SMALL_DRAWS = {"draws": 4000, "tier_draws": 1000, "sobol_n": 512, "recovery_panels": 2,
+               "workers": 1}
+"""Edition values that keep the shared run fast (Monte Carlo and firm draws, the Sobol base
+sample, the SYNTHETIC recovery study in the kernel); every other value is the shipped
+edition's."""
 
 
 @dataclass(frozen=True)
@@ -65,17 +70,29 @@ def published_edition(tmp_path_factory) -> Published:
 
     Tests that read published HTML, tables, figures, the workbook or the memo use this instead
     of running the notebooks again. The copy holds data/ and notebooks/; reports/ is its own.
+    Under pytest-xdist the workers share one run: the first to ask publishes it under a file
+    lock in the session's common temporary folder, the others wait and read it.
     """
-    from evaluation.pipeline.runner import run_edition
+    from evaluation.pipeline.runner import RunReport, run_edition
     from evaluation.project import Project
 
-    root = copy_project(tmp_path_factory.mktemp("published") / "project")
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    root, done = shared / "published" / "project", shared / "published" / "report.json"
     edition = default_edition(project.current().root)
-    path = root / "data" / "editions" / f"{edition}.yaml"
-    values = yaml.safe_load(path.read_text(encoding="utf-8"))
-    values.update({k: v for k, v in SMALL_DRAWS.items() if k in values})
-    path.write_text(yaml.safe_dump(values, allow_unicode=True), encoding="utf-8")
-    report = run_edition(edition, project=Project(root), extras=True)
+    with open(shared / "published.lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.is_file():
+            shutil.rmtree(root, ignore_errors=True)  # a worker's failed attempt
+            copy_project(root)
+            path = root / "data" / "editions" / f"{edition}.yaml"
+            values = yaml.safe_load(path.read_text(encoding="utf-8"))
+            values.update(SMALL_DRAWS)
+            path.write_text(yaml.safe_dump(values, allow_unicode=True), encoding="utf-8")
+            ran = run_edition(edition, project=Project(root), extras=True)
+            done.write_text(json.dumps(asdict(ran)), encoding="utf-8")
+    report = RunReport(**json.loads(done.read_text(encoding="utf-8")))
     return Published(root=root, edition=edition, report=report)
 
 

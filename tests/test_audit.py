@@ -189,15 +189,20 @@ def test_project_checks_file_is_valid():
 
 
 def test_findings_list_every_check(real):
-    from evaluation.reports.escape import markdown
-    from evaluation.reports.narrative.targets import audit_findings
+    from html import escape
+
+    from evaluation.reports.labels import default_labels
+    from evaluation.reports.narrative.audit import audit_context
+    from evaluation.reports.prose import render
     from evaluation.reports.provenance import Citations
 
     results = real.reset_index()
-    text = audit_findings(results, Citations())
+    text = render("narrative/audit.html.j2", "en",
+                  **audit_context(results, Citations(), edition="2013"))
+    labels = default_labels()
     for _, row in results.iterrows():
-        assert markdown(row["description"]) in text
-    assert text.startswith(f"{len(results)} checks: ")
+        assert escape(labels.get("checks", row["check_id"], "en")) in text
+    assert f">{len(results)}<" in text.split("checks:")[0]  # "<n> checks: ..."
     assert ">-50亿元<" in text  # the financing gap, 223.45 - 273.45
 
 

@@ -87,7 +87,7 @@ def edition_pages(published) -> list[Path]:
             *sorted(published.folder.glob("*.html"))]
 
 
-PENDING_WORDING = ("02-financing-and-subsidies", "README")
+PENDING_WORDING = ("README",)
 """Pages whose tables and prose still show identifiers (their conversion is not finished)."""
 
 

@@ -1,12 +1,10 @@
-"""Notebooks 00-audit and 01-outcomes-vs-targets execute on the real data, cleanly."""
+"""Notebooks 00-audit and 01-outcomes-vs-targets execute on the real data, cleanly (as the
+shared published edition ran them)."""
 
 from __future__ import annotations
 
 import nbformat
-import papermill as pm
 import pytest
-
-from evaluation import project
 
 NOTEBOOKS = {
     "00-audit.ipynb": {"tables": ["audit_results"], "figures": ["audit_results"],
@@ -26,13 +24,10 @@ def _outputs(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_clean(name, tmp_path, monkeypatch):
-    monkeypatch.setenv("EVALUATION_OUTPUT_DIR", str(tmp_path))
-    out = tmp_path / name
-    pm.execute_notebook(str(project.current().notebooks_dir / name), str(out),
-                        parameters={"edition": "2013"}, cwd=str(project.current().notebooks_dir),
-                        progress_bar=False)
-    outputs = _outputs(nbformat.read(out, as_version=4))
+def test_notebook_runs_clean(name, published_edition):
+    """The notebook as the shared published edition executed it (outputs kept in its .ipynb)."""
+    folder = published_edition.folder
+    outputs = _outputs(nbformat.read(folder / name, as_version=4))
     assert not [o for o in outputs if o.output_type == "error"]
     assert not [o.text for o in outputs if o.output_type == "stream" and o.name == "stderr"]
     texts = [o.get("text", "") for o in outputs] + [
@@ -40,9 +35,9 @@ def test_notebook_runs_clean(name, tmp_path, monkeypatch):
         for kind in ("text/plain", "text/markdown", "text/html")]
     assert not [t for t in texts if "Warning" in t or "Glyph" in t]
     for table in NOTEBOOKS[name]["tables"]:
-        assert (tmp_path / "tables" / f"{table}.csv").stat().st_size > 0
+        assert (folder / "tables" / f"{table}.csv").stat().st_size > 0
     for figure in NOTEBOOKS[name]["figures"]:
-        assert (tmp_path / "figures" / f"{figure}.png").stat().st_size > 0
+        assert (folder / "figures" / f"{figure}.png").stat().st_size > 0
     prose = "\n".join(texts)
     for expected in NOTEBOOKS[name]["text"]:
         assert expected in prose, expected

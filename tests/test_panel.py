@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -162,18 +161,6 @@ def test_event_study_matches_dummy_regression_linearmodels_and_pretrend_wald():
     assert table.loc[table["event_time"] == -1, "estimate"].item() == 0.0
     assert list(table["event_time"]) == [-3, -2, -1, 0, 1, 2]
     assert "Sun & Abraham" in res.summary()
-
-
-def test_fit_is_fast_on_1000_firms_by_10_years():
-    rng = np.random.default_rng(0)
-    firm = np.repeat(np.arange(1000), 10)
-    year = np.tile(np.arange(2000, 2010), 1000)
-    panel = pd.DataFrame({"firm_id": firm, "year": year, "log_sales": rng.normal(size=10_000),
-                          "subsidy_received": (year >= rng.integers(2001, 2012, 1000)[firm])
-                          .astype(int)})
-    start = time.perf_counter()
-    fit_twfe(panel)
-    assert time.perf_counter() - start < 1.0
 
 
 def test_cautions_name_few_clusters_and_staggered_adoption():

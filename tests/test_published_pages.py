@@ -11,7 +11,7 @@ from evaluation.reports.labels import default_labels
 
 NOTEBOOKS = ("00-audit", "01-outcomes-vs-targets", "02-financing-and-subsidies",
              "03-firm-panel", "04-policy-memo")
-WORDED = ("00-audit", "01-outcomes-vs-targets", "04-policy-memo")
+WORDED = ("00-audit", "01-outcomes-vs-targets", "02-financing-and-subsidies", "04-policy-memo")
 """Reports whose every visible word comes from the registry and the templates."""
 
 
@@ -58,3 +58,22 @@ def test_memo_pdf_in_both_languages(published_edition):
         assert appendix <= 2, name  # the memo takes at most two pages, then the appendix
         assert all(re.search(rf"(Page {i + 1} of {len(texts)}|第 {i + 1} 页，共 {len(texts)} 页)",
                              t) for i, t in enumerate(texts)), name
+
+
+def test_report_02_has_reader_tables_figures_notes_and_parameter_blocks(published_edition):
+    from evaluation.model.parameters import default_inputs
+
+    n_parameters = len(default_inputs().parameters)
+    for page, lang in (("02-financing-and-subsidies.html", "zh"),
+                       ("02-financing-and-subsidies.en.html", "en")):
+        html = (published_edition.folder / page).read_text(encoding="utf-8")
+        assert 'class="provenance-notes"' in html and 'data-prov="fact:' in html, page
+        assert 'data-prov="model:' in html, page
+        assert 'class="dataframe"' not in html, page  # every table through show_table
+        alts = re.findall(r'<img [^>]*alt="([^"]*)"', html)
+        assert len(alts) >= 4 and all(len(a) >= 20 and "No description" not in a
+                                      for a in alts), (page, alts)
+        assert html.count('class="param-block"') == n_parameters, page
+        text = visible_text(html)
+        assert ("情景" if lang == "zh" else "Scenario") in text
+        assert "{'" not in text and "overrides" not in text, page  # scenarios in words

@@ -164,6 +164,49 @@ def _panel_builders(panel_results) -> dict:
         for name, build in contexts.items()}
 
 
+def _targets_builders() -> dict:
+    from evaluation.analysis import comparisons as targets
+    from evaluation.analysis.years import base_year_gaps
+    from evaluation.data.facts import default_facts
+    from evaluation.reports.narrative import targets as findings
+
+    facts = default_facts()
+    implied = targets.implied_values(facts)
+    comparisons = targets.comparisons(facts, base_year=2012, target_years=[2013, 2015],
+                                      implied=implied)
+    tiers = targets.firm_tiers(facts, years=[2012, 2013, 2015])
+    mix = targets.financing_mix(facts, year=2012)
+    attained = targets.attainment(facts, implied=implied)
+    gaps = base_year_gaps(2011, facts, implied)  # a base year with gaps, so they are worded
+    contexts = {
+        "growth": lambda c: findings.growth_context(comparisons, c, edition="2013"),
+        "base_year": lambda c: findings.base_year_context(gaps, base_year=2011,
+                                                          comparisons=comparisons, lang=c.lang),
+        "conclusions": lambda c: findings.conclusions_context(comparisons, implied, tiers,
+                                                              attained, c),
+        "implied": lambda c: findings.implied_context(implied, c),
+        "financing": lambda c: findings.financing_context(mix, c),
+    }
+    return {f"targets/{name}.html.j2": (lambda lang, name=name, build=build: prose.render(
+        f"targets/{name}.html.j2", lang, **build(Citations(facts=facts, lang=lang))))
+        for name, build in contexts.items()}
+
+
+def _model_report(memo_data, lang: str) -> str:
+    """Every part of report 02's template in ``lang``, as the notebook renders it."""
+    from evaluation.model.parameters import default_scenarios
+    from evaluation.reports.narrative import model_report
+
+    cite = Citations(facts=memo_data.facts, lang=lang)
+    context = model_report.report_context(
+        memo_data.findings, cite, facts=memo_data.facts, edition="2013", draws=1500,
+        tier_draws=400, seed=3, evaluations=memo_data.findings.sobol.evaluations,
+        scenarios=[default_scenarios()[sc.name] for sc in memo_data.results.scenarios])
+    parts = "".join(prose.render(model_report.TEMPLATE, lang, part=part, **context)
+                    for part in model_report.PARTS)
+    return parts + cite.footnotes_html()
+
+
 def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
     from evaluation.analysis.audit import load_checks, run_audit
     from evaluation.data.facts import default_facts
@@ -180,6 +223,8 @@ def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
             "narrative/audit.html.j2", lang,
             **audit_context(audit, Citations(facts=facts, lang=lang), edition="2013")),
         **_panel_builders(panel_results),
+        **_targets_builders(),
+        "model/report.html.j2": lambda lang: _model_report(memo_data, lang),
     }
     from evaluation.model.availability import model_availability
     from evaluation.panel.calibration import calibration_availability
@@ -198,17 +243,19 @@ def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
     return {(t, lang): build(lang) for t, build in builders.items() for lang in LANGUAGES}
 
 
+WITHOUT_FIGURES = ("panel/identification.html.j2", "targets/base_year.html.j2")
+
+
 def test_every_template_renders_in_both_languages_with_provenance_on_every_number(
         memo_data, panel_results):
     rendered = _render_all(memo_data, panel_results)
     for (template, lang), html in rendered.items():
         assert check_provenance(html) == [], (template, lang)
         assert visible_identifiers(visible_text(html)) == [], (template, lang)
-        # a template with figures cites them (one without numbers, like the panel's
-        # identification caveats, has nothing to cite; the availability statements name the
-        # missing figures and their years, and cite none)
-        assert ('class="prov"' in html or template.startswith("availability/")
-                or not re.search(r"\d", visible_text(html))), (template, lang)
+        # a template with figures cites them; these two state no figure, only years and names,
+        # and the availability statements name the missing figures and their years
+        assert ('class="prov"' in html or template in WITHOUT_FIGURES
+                or template.startswith("availability/")), (template, lang)
         if lang == "zh":
             assert CJK.search(visible_text(html)), template
 
@@ -265,6 +312,21 @@ def test_reader_tables_word_headers_format_by_meaning_and_mark_missing():
     assert cell_rule and "white-space" not in cell_rule[1] and "text-align" not in cell_rule[1]
 
 
+def test_report_01_findings_are_worded_in_each_language_without_english_on_the_chinese_page():
+    builders = _targets_builders()
+    english_run = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){3}")
+    for name, build in builders.items():
+        zh = visible_text(build("zh"))
+        assert CJK.search(zh) and not english_run.search(zh), (name, english_run.search(zh))
+        assert "本节说明暂仅有英文版本" not in zh
+    growth = visible_text(builders["targets/growth.html.j2"]("zh"))
+    # 2013 investment target: 472.8 / 465 − 1 = +1.7 %, worded in Chinese
+    assert re.search(r"双百项目年度投资\s*：2012年实际\s*465亿元.*?总变化\s*"
+                     + re.escape(f"{100 * (472.8 / 465 - 1):+.1f}%"), growth)
+    financing = visible_text(builders["targets/financing.html.j2"]("zh"))
+    assert f"{273.45 - 223.45:.2f}亿元" in financing and "未列明" in financing
+
+
 def test_panel_findings_show_the_estimates_in_words_in_each_language(panel_results):
     from evaluation.panel.compare import NAIVE
     from evaluation.panel.estimators import fit_twfe
@@ -295,3 +357,123 @@ def test_panel_findings_show_the_estimates_in_words_in_each_language(panel_resul
     frame = reader_frame(summary, panel.recovery_columns(), lang="en")
     assert "SYNTHETIC" in panel.caption("recovery", synthetic=True, panels=2)["en"]
     assert not [v for v in frame.to_numpy().ravel() if visible_identifiers(str(v))]
+
+
+# --------------------------------------------------------------------------- the effects model
+def test_partials_exist_in_every_language():
+    partials = prose.templates(partials=True)
+    assert "model/_findings.j2" in partials
+    for name in partials:
+        area, _, file = name.partition("/")
+        for lang in LANGUAGES:
+            assert (prose.TEMPLATES_DIR / area / lang / file).is_file(), (name, lang)
+
+
+def test_model_findings_show_the_simulated_attribution_in_each_language(memo_data):
+    """The headline share in both languages equals the quantiles of the simulated draws."""
+    import numpy as np
+
+    draws = 100 * np.asarray(memo_data.results.headline["investment_share"])
+    p5, p50, p95 = np.quantile(draws, [0.05, 0.5, 0.95])
+    for lang in LANGUAGES:
+        shown = re.sub(r"\[\d+\]", "", visible_text(_model_report(memo_data, lang)))
+        assert f"{p50:.1f}%" in shown and f"{p5:.1f}–{p95:.1f}%" in shown, lang
+
+
+def test_chinese_model_pages_have_no_english_sentence(memo_data):
+    """The memo's and report 02's Chinese wording: no run of four English words outside the
+    parameter file's own texts and the bibliography; the plans' own terms."""
+    from evaluation.reports import memo
+
+    english_run = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){3}")
+    page = memo.memo_page(memo_data, draws=1500, seed=3, lang="zh", date="2026-01-01",
+                          notebook="04-policy-memo")
+    body = page[:page.index('id="memo-appendix"')]
+    text = visible_text(body).replace("SYNTHETIC", "")
+    assert not english_run.search(text), english_run.search(text)
+    report = _model_report(memo_data, "zh")
+    kept = re.sub(r'<(dd|li) lang="en">.*?</\1>', "", report, flags=re.S)
+    kept = kept[:kept.index('class="provenance-notes"')]
+    assert not english_run.search(visible_text(kept)), english_run.search(visible_text(kept))
+    for term in ("双百项目", "直接融资", "专项资金", "银企对接"):
+        assert term in visible_text(page + report), term
+
+
+def test_memo_odds_table_speaks_the_pages_language(memo_data):
+    from evaluation.reports import memo
+
+    labels = default_labels()
+    for lang, header in (("zh", "<th>情景</th>"), ("en", "<th>Scenario</th>")):
+        page = memo.memo_page(memo_data, draws=1500, seed=3, lang=lang, date="2026-01-01",
+                              notebook="04-policy-memo")
+        odds = page[page.index('class="memo-odds"'):]
+        odds = odds[:odds.index("</table>")]
+        assert header in odds and "scenario</th>" not in odds
+        for sc in memo_data.results.scenarios:
+            assert f"<td>{labels.get('scenarios', sc.name, lang)}</td>" in odds.replace(
+                "&#x27;", "'"), (lang, sc.name)
+
+
+def test_report_02_tables_word_every_header_and_value(memo_data):
+    from evaluation.reports.narrative import model_report
+    from evaluation.reports.tables import reader_frame
+
+    f = memo_data.findings
+    shown = model_report.tables(memo_data.results, {"investment_share": f.sobol.ranking(
+        "investment_share", 8)}, f.break_even)
+    assert {"attribution", "value_for_money", "readings", "sobol_investment_share",
+            "break_even", "differences", "feasibility", "probabilities"} <= set(shown)
+    for name, (frame, columns, caption) in shown.items():
+        for lang in LANGUAGES:
+            table = reader_frame(frame, columns, lang=lang)
+            cells = [*table.columns, *map(str, table.to_numpy().ravel()), caption[lang]]
+            assert not [c for c in cells if visible_identifiers(c)], (name, lang)
+            assert not [c for c in cells if c in ("nan", "NaN", "None")], (name, lang)
+    vfm, columns, _ = shown["value_for_money"]
+    zh = reader_frame(vfm, columns, lang="zh")
+    credit = list(vfm["instrument"]).index("credit")  # credit costs the province nothing
+    assert zh.iloc[credit, 2] == "—（不占用省级预算）"
+    assert zh.columns[1] == "省级财政成本（中位数）（亿元）"
+
+
+def test_assumptions_are_one_readable_block_per_parameter(memo_data):
+    from evaluation.reports.narrative.model_report import assumptions, readable
+
+    inputs = memo_data.inputs
+    for lang in LANGUAGES:
+        blocks = assumptions(inputs, lang, default_labels())
+        assert len(blocks) == len(inputs.parameters)
+        for block in blocks:
+            assert not [v for v in block.values() if isinstance(v, str)
+                        and visible_identifiers(v)], block["name"]
+    zh = assumptions(inputs, "zh", default_labels())
+    assert all(b["description_translated"] and CJK.search(b["description"]) for b in zh)
+    share = next(b for b in assumptions(inputs, "zh", default_labels())
+                 if b["name"] == default_labels().get("parameters", "project_financing_share",
+                                                      "zh"))
+    p = inputs.parameters["project_financing_share"]
+    assert share["central"] == f"{100 * p.central:.0f}%"
+    assert readable("see fact plan2013.2012.loan_balance (qualifier more_than)") == (
+        "see The document's figure (qualifier more than)")
+
+
+def test_the_registry_names_each_id_once_per_section():
+    # YAML keeps the last of two equal keys silently: a label added twice (two people adding
+    # the same column) would hide one wording
+    from collections import Counter
+
+    from evaluation.reports.labels import LABELS_FILE
+
+    repeated = []
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(k) for k, _ in node.value]
+        repeated.extend(k for k, n in Counter(keys).items() if n > 1)
+        return loader.construct_mapping(node, deep)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    yaml.load(LABELS_FILE.read_text(encoding="utf-8"), Loader)  # noqa: S506 (a SafeLoader)
+    assert repeated == []

@@ -157,10 +157,8 @@ def test_second_run_executes_nothing_and_data_change_reruns(tmp_path):
     root = make_project(tmp_path, {"01-ok.ipynb": "ok"})
     assert run(root).executed == ["01-ok"]
     before = snapshot(root / "reports" / "test")
-    started = time.perf_counter()
-    second = run(root)
+    second = run(root)  # its time is measured by bench/pipeline.py ("no-change rerun")
     assert second.executed == [] and second.reused == ["01-ok"] and not second.published
-    assert time.perf_counter() - started < 1.0
     assert snapshot(root / "reports" / "test") == before
     (root / "data" / "inputs.csv").write_text("year,value\n2012,466\n", encoding="utf-8")
     assert run(root).executed == ["01-ok"]

@@ -15,7 +15,8 @@ from evaluation.analysis.comparisons import (
     implied_values,
 )
 from evaluation.data.facts import default_facts
-from evaluation.reports.narrative.targets import comparison_findings
+from evaluation.reports.narrative.targets import growth_context
+from evaluation.reports.prose import render
 from evaluation.reports.provenance import Citations
 
 
@@ -201,13 +202,15 @@ def test_fewer_target_years():
 
 def test_findings_state_direction_and_size():
     table = comparisons(base_year=2012, target_years=[2013, 2015])
-    cite = Citations()
-    text = comparison_findings(table, cite)
-    assert text.count("\n") + 1 == len(table)
+    text = render("targets/growth.html.j2", "en",
+                  **growth_context(table, Citations(), edition="2013"))
+    items = text.split("<ul>")[1].split("</ul>")[0]
+    assert items.count("<li>") == len(table)
     # 2013 investment target: 472.8 / 465 - 1 = +1.68 %, printed to one decimal
     assert "+1.7%" in text
     # 50-100亿 tier 2013: required 0 % vs 2012's own 1 / 6 = 16.7 %: below by 16.7 points
-    assert "below the outcome year's own growth" in text and ">16.7<" in text
+    assert "below the outcome year's own growth" in text.replace("&#39;", "'")
+    assert ">16.7 points<" in text
 
 
 def test_financing_mix_of_a_year_without_financing_figures_is_empty_not_an_error():

@@ -25,8 +25,9 @@ from evaluation.errors import DataError, problem
 LANGUAGES = ("zh", "en")
 """Report languages, the default edition language first."""
 LABELS_FILE = Path(__file__).resolve().parent / "labels.yaml"
-SECTIONS = ("units", "columns", "scenarios", "instruments", "parameters", "estimators", "designs",
-            "checks", "statuses", "kinds", "qualifiers", "quantities", "reports", "tables", "text")
+SECTIONS = ("units", "columns", "scenarios", "instruments", "parameters", "estimators",
+            "designs", "checks", "statuses", "kinds", "qualifiers", "quantities", "readings",
+            "calibration", "reports", "tables", "derivations", "text")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 """The ``lang`` attribute of a page in each language."""
 

@@ -85,12 +85,13 @@ def interval_level(cite: Citations) -> str:
 
 
 def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: int,
-                 seed: int, date: str, model_block: dict[str, Any], title: str
+                 seed: int, date: str, model: dict[str, Any], title: str
                  ) -> dict[str, Any]:
     """Every value the memo template words, in ``cite.lang``.
 
-    ``model_block`` is the effects model's findings as cited HTML
-    (:mod:`evaluation.reports.narrative.model`, worded there).
+    ``model`` holds the effects model's values (``computable``; when true, the spans of
+    :func:`evaluation.reports.narrative.model.model_context` plus ``odds`` and ``changes``),
+    worded by ``templates/model/<lang>/_findings.j2``.
     """
     lang = cite.lang
     f, y = data.facts, data.base_year
@@ -100,15 +101,15 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                            "title": escape(title),
                            "site": escape(labels.text("site_title", lang)),
                            "draws": f"{draws:,}", "seed": str(seed), "y": y, "first": first,
-                           "model_block": model_block}
+                           "model": model}
     rows = data.comparisons[(data.comparisons["indicator"] == m.INVESTMENT_TARGET)
                             & (data.comparisons["target_year"] == first)]
     stated = {}
     for key, indicator in LEDE_OUTCOMES.items():
-        row = resolve_or_none(f, indicator=indicator, year=y, kind="actual", scope="")
-        if row is not None:
+        found = resolve_or_none(f, indicator=indicator, year=y, kind="actual", scope="")
+        if found is not None:
             stated[key] = {"name": label(labels.get("indicators", indicator, lang)),
-                           "value": cite.fact(str(row["fact_id"]))}
+                           "value": cite.fact(str(found["fact_id"]))}
     # the lede in full when every outcome is stated; otherwise the ones stated, by name
     ctx["outcome"] = ({k: v["value"] for k, v in stated.items()}
                       if len(stated) == len(LEDE_OUTCOMES) and not rows.empty else None)

@@ -47,14 +47,19 @@ def render(template: str, language: str, **context: Any) -> str:
         **{k: markup(v) for k, v in context.items()}))
 
 
-def templates() -> list[str]:
-    """Every prose template as ``"<area>/<name>"`` (each exists in every language)."""
+def templates(*, partials: bool = False) -> list[str]:
+    """Every prose template as ``"<area>/<name>"`` (each exists in every language).
+
+    Partials (macro files named ``_*.j2``, imported by other templates) are left out unless
+    ``partials``.
+    """
     from evaluation.reports.labels import LANGUAGES
 
     found = set()
     for lang in LANGUAGES:
         for path in TEMPLATES_DIR.glob(f"*/{lang}/*.j2"):
-            found.add(f"{path.parent.parent.name}/{path.name}")
+            if path.name.startswith("_") == partials:
+                found.add(f"{path.parent.parent.name}/{path.name}")
     return sorted(found)
 
 

@@ -154,7 +154,8 @@ class Citations:
             Format string and unit code of the value.
         """
         w = self._words
-        shown = [self._parameter_label.get(p, p) for p in parameters]
+        shown = [self._parameter_label.get(p) or _registry_label(p, self.lang)
+                 for p in parameters]
         sep = "、" if self.lang == "zh" else ", "
         title = (w["model"].format(parameters=sep.join(shown)) + w["sep"]
                  + "; ".join(references))
@@ -208,6 +209,13 @@ class Citations:
         shown = _format(_fact_value(row), None, row["unit"], lang=self.lang)
         words = QUALIFIER_WORDS_ZH if self.lang == "zh" else QUALIFIER_WORDS
         return f"“{row['quote']}” ({words[row['qualifier']]}{shown})"
+
+
+def _registry_label(parameter: str, lang: str) -> str:
+    """A parameter's label from the registry (the id itself only when it has none)."""
+    from evaluation.reports.labels import default_labels
+
+    return default_labels().find("parameters", parameter, lang) or parameter
 
 
 _FACT_LIST = re.compile(r"\s*\[[^\]]*plan\d{4}\.[^\]]*\]")

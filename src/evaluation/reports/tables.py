@@ -27,7 +27,12 @@ TABLE_CSS = ("border-collapse:collapse;font-size:0.9rem;"
 
 @dataclass(frozen=True)
 class Column:
-    """How one column reads: header label, kind of value, registry section for ids."""
+    """How one column reads: header label, kind of value, registry section for ids.
+
+    ``header_section`` is the registry section of the header's label (default ``columns``, then
+    indicator names); ``missing`` a key of the registry's ``text`` section saying why a value is
+    missing (shown after "—"); without it a missing value reads 未报告 / —.
+    """
 
     name: str
     kind: str = "text"
@@ -38,6 +43,8 @@ class Column:
     missing: str | None = None
     """Key of the registry's ``text`` section said for a missing value (default ``missing``:
     未报告 / —); e.g. ``not_applicable`` where a value cannot exist."""
+    header_section: str | None = None
+    """Registry section of the header's label (default ``columns``, then indicator names)."""
 
 
 def _missing(lang: str) -> str:
@@ -67,7 +74,8 @@ def header(col: Column, lang: str, labels: Labels) -> str:
     unit = col.unit or {"yi_yuan": "yi_yuan", "percent": "percent", "share": "percent",
                         "count": "count"}.get(col.kind)
     key = col.label or col.name
-    label = labels.find("columns", key, lang) or labels.find("indicators", key, lang) or key
+    label = ((labels.find(col.header_section, key, lang) if col.header_section else None)
+             or labels.find("columns", key, lang) or labels.find("indicators", key, lang) or key)
     if not unit or unit == "count":
         return label
     name = labels.unit(unit, lang)

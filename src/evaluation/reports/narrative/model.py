@@ -1,10 +1,14 @@
-"""Computed, cited findings of the effects model for the memo and notebook 02.
+"""The effects model's findings as computed, cited values for the templates to word.
 
-Each function returns short HTML sentences built from computed values, every number a
-:class:`~evaluation.reports.provenance.Citations` span naming its parameters and their
-references. The headline is an illustrative attribution under assumed additionality, shown
-with its Sobol ranking and break-even values; policy points come only from comparisons whose
-sign holds across the Monte Carlo draws.
+Each function returns values (every number a :class:`~evaluation.reports.provenance.Citations`
+span naming its parameters and their references; every name a label from the registry in the
+page's language) and flags that choose between wordings; no sentence is built here. The memo
+(``templates/memo/<lang>/memo.html.j2``) and report 02 (``templates/model/<lang>/report.html.j2``)
+word them through the shared macros of ``templates/model/<lang>/_findings.j2``.
+
+The headline is an illustrative attribution under assumed additionality, shown with its Sobol
+ranking and break-even values; policy points come only from comparisons whose sign holds across
+the Monte Carlo draws.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,20 +25,35 @@ from evaluation.errors import ParameterError, problem
 from evaluation.model.effects import DEADWEIGHT, FISCAL_INSTRUMENTS, INSTRUMENTS, total
 from evaluation.model.parameters import ModelInputs
 from evaluation.model.sensitivity import SobolResults
-from evaluation.model.simulate import INTERVAL_LEVEL, QUANTILES, EffectsResults, describe_draws
+from evaluation.model.simulate import INTERVAL_LEVEL, EffectsResults, describe_draws
+from evaluation.reports.labels import Labels, default_labels
 from evaluation.reports.provenance import Citations
 
-INSTRUMENT_NAMES = {"special_fund": "special-fund grants",
-                    "tax_relief": "national corporate income tax preferences",
-                    "credit": "bank credit (increase in the loan balance)",
-                    "direct_financing": "direct financing (net new long-term)",
-                    "interest_subsidy": "interest subsidy", "guarantee": "guarantees"}
-OUTPUT_NAMES = {"investment_share": "share of project investment",
-                "province_net_investment": "province-wide net additional investment",
-                "sales_growth_share": "share of sales growth",
-                "net_per_fiscal_yuan": "province-wide investment per provincial fiscal yuan"}
 TOP_SOBOL = 3
 SURVIVES = (0.05, 0.95)
+GUARANTEE_PARAMETERS = ("guarantee_term_years", "guarantee_default_rate", "loss_given_default",
+                        "guarantee_admin_cost_rate", "guarantee_fee_rate")
+CAP_PARAMETERS = ("province_loan_growth", "max_loan_share")
+WORDS = {
+    "level": {"en": "100 × (upper quantile − lower quantile) of the Monte Carlo draws",
+              "zh": "100 ×（蒙特卡洛抽样的上分位数 − 下分位数）"},
+    "quantiles": {"en": "the model's reported quantiles", "zh": "模型报告的分位数"},
+    "conf_level": {"en": "confidence level of the bootstrap of the Sobol indices",
+                   "zh": "Sobol 指数自助法的置信水平"},
+    "sobol": {"en": "Sobol analysis of the effects model (SALib)",
+              "zh": "效应模型的 Sobol 分析（SALib）"},
+    "max_half_width": {"en": "largest confidence-interval half-width over all Sobol indices",
+                       "zh": "全部 Sobol 指数中最大的置信区间半宽"},
+    "mc_se": {"en": "largest Monte Carlo standard error, √(p(1 − p) ÷ draws)",
+              "zh": "最大蒙特卡洛标准误，√(p(1 − p) ÷ 抽样次数)"},
+    "mc_inputs": {"en": "Monte Carlo probabilities and the number of draws",
+                  "zh": "蒙特卡洛概率与抽样次数"},
+}
+
+
+def word(key: str, cite: Citations) -> str:
+    """A formula or input description of :data:`WORDS` in ``cite``'s language."""
+    return WORDS[key][cite.lang]
 
 
 def short_reference(reference: Mapping[str, object]) -> str:
@@ -68,32 +88,37 @@ def model_number(cite: Citations, value: float | tuple[float, float], *,
 
 
 def estimate(cite: Citations, row: Mapping[str, float], *, parameters: Sequence[str],
-             inputs: ModelInputs, fmt: str, unit: str = "", scale: float = 1.0) -> str:
-    """``median (90% interval p5–p95)`` of a described quantity, each a model span."""
+             inputs: ModelInputs, fmt: str, unit: str = "",
+             scale: float = 1.0) -> dict[str, str]:
+    """The median (``mid``) and the interval p5–p95 (``band``) of a described quantity, each a
+    model span; the templates word them (``44 (90% interval 24–76)``)."""
     mid = model_number(cite, scale * row["p50"], parameters=parameters, inputs=inputs,
                        fmt=fmt, unit=unit)
     band = model_number(cite, (scale * row["p5"], scale * row["p95"]), parameters=parameters,
                         inputs=inputs, fmt=fmt, unit=unit)
-    return f"{mid} ({interval_level(cite)} interval {band})"
+    return {"mid": mid, "band": band}
 
 
 def interval_level(cite: Citations) -> str:
-    """The intervals' coverage (``90%``) as a derived span from :data:`model.QUANTILES`.
+    """The intervals' coverage (``90%``) as a derived span.
 
     Notes
     -----
     ``100 × (q_high - q_low)`` with the outer quantiles the model reports.
     """
-    low, high = QUANTILES[0], QUANTILES[-1]
-    return cite.derived(100 * INTERVAL_LEVEL, formula="100 × (upper quantile - lower quantile)",
-                        inputs=[f"Monte Carlo quantiles {low:g} and {high:g} "
-                                "(evaluation.model.simulate.QUANTILES)"], fmt="{:.0f}",
-                        unit="percent")
+    return cite.derived(100 * INTERVAL_LEVEL, formula=word("level", cite),
+                        inputs=[word("quantiles", cite)], fmt="{:.0f}", unit="percent")
 
 
-def ignored(text: str, why: str) -> str:
-    """Wording that contains a number which is not a result (a step, a bound, a label)."""
-    return f'<span data-prov-ignore="{escape(why)}">{escape(text)}</span>'
+def name(labels: Labels, section: str, key: str, lang: str) -> str:
+    """A registry label, escaped (the id itself never reaches a reader: a missing label fails).
+
+    Raises
+    ------
+    DataError
+        ``key`` has no label in ``section`` (from :meth:`Labels.get`).
+    """
+    return escape(labels.get(section, key, lang))
 
 
 @dataclass(frozen=True)
@@ -110,98 +135,97 @@ class ModelFindings:
         return list(self.sobol.ranking(output)["parameter"])
 
 
-def headline(f: ModelFindings, cite: Citations) -> str:
-    """The attribution sentence: projects and province-wide, with the Sobol ranking beside it."""
-    r, inputs = f.results, f.inputs
-    head = r.headline_table().set_index("quantity")
-    share_params = f.drivers("investment_share")
-    prov_params = f.drivers("province_net_investment")
-    share = estimate(cite, head.loc["investment_share"], parameters=share_params,
-                     inputs=inputs, fmt="{:.1f}", unit="percent", scale=100)
-    amount = estimate(cite, head.loc["net_additional_investment"], parameters=share_params,
-                      inputs=inputs, fmt="{:.0f}", unit="yi_yuan")
-    province = estimate(cite, head.loc["province_net_investment"], parameters=prov_params,
-                        inputs=inputs, fmt="{:.0f}", unit="yi_yuan")
-    province_share = estimate(cite, head.loc["province_share"], parameters=prov_params,
-                              inputs=inputs, fmt="{:.1f}", unit="percent", scale=100)
-    return (f"<b>Illustrative attribution under assumed additionality</b> (not a measured "
-            f"effect): the measures would account for {share} of the base-year investment in "
-            f"the 双百 projects, {amount}. Province-wide, after displacement and leakage, the "
-            f"net additional investment would be {province}, {province_share} of general "
-            f"industrial investment. {sobol_sentence(f, cite, 'investment_share')}")
+def headline(f: ModelFindings, cite: Citations) -> dict[str, dict[str, str]]:
+    """The attribution: the share and amount of base-year project investment, province-wide net
+    additional investment and its share of general industrial investment (median and interval)."""
+    head = f.results.headline_table().set_index("quantity")
+    share_params, prov_params = f.drivers("investment_share"), f.drivers("province_net_investment")
+
+    def est(quantity: str, params: list[str], fmt: str, unit: str, scale: float = 1.0
+            ) -> dict[str, str]:
+        return estimate(cite, head.loc[quantity], parameters=params, inputs=f.inputs, fmt=fmt,
+                        unit=unit, scale=scale)
+
+    return {"share": est("investment_share", share_params, "{:.1f}", "percent", 100),
+            "amount": est("net_additional_investment", share_params, "{:.0f}", "yi_yuan"),
+            "province": est("province_net_investment", prov_params, "{:.0f}", "yi_yuan"),
+            "province_share": est("province_share", prov_params, "{:.1f}", "percent", 100)}
 
 
-def sobol_sentence(f: ModelFindings, cite: Citations, output: str) -> str:
-    """Which parameters explain the output's variance (total-order Sobol indices with CIs)."""
-    top = f.sobol.ranking(output, TOP_SOBOL)
-    parts = [f"<code>{escape(row.parameter)}</code> " + model_number(
-        cite, row.ST, parameters=[row.parameter], inputs=f.inputs, fmt="{:.2f}")
-        + " ± " + model_number(cite, row.ST_conf, parameters=[row.parameter], inputs=f.inputs,
-                               fmt="{:.2f}") for row in top.itertuples()]
-    judged = all(f.inputs.parameters[n].judgement for n in top["parameter"])
-    level = cite.derived(100 * f.sobol.conf_level, formula="confidence level of the bootstrap",
-                         inputs=["SALib Sobol analysis (evaluation.model.sensitivity)"],
-                         fmt="{:.0f}", unit="percent")
-    return (f"Total-order Sobol indices (with {level} CI half-widths) rank "
-            f"the drivers of the {OUTPUT_NAMES.get(output, output)}: {'; '.join(parts)}"
-            + ("; each is a judgement parameter, so the figure restates those judgements."
-               if judged else "."))
+def sobol(f: ModelFindings, cite: Citations, output: str, labels: Labels, *,
+          top: int = TOP_SOBOL) -> dict[str, Any]:
+    """The parameters that explain most of ``output``'s variance (total-order Sobol indices with
+    their confidence half-widths), whether all are judgement calls, and the bootstrap level."""
+    lang = cite.lang
+    items = [{"name": name(labels, "parameters", row.parameter, lang),
+              "st": model_number(cite, row.ST, parameters=[row.parameter], inputs=f.inputs,
+                                 fmt="{:.2f}"),
+              "conf": model_number(cite, row.ST_conf, parameters=[row.parameter],
+                                   inputs=f.inputs, fmt="{:.2f}")}
+             for row in f.sobol.ranking(output, top).itertuples()]
+    ranked = f.sobol.ranking(output, top)["parameter"]
+    return {"output": name(labels, "quantities", output, lang), "items": items,
+            "judged": all(f.inputs.parameters[n].judgement for n in ranked),
+            "level": cite.derived(100 * f.sobol.conf_level, formula=word("conf_level", cite),
+                                  inputs=[word("sobol", cite)], fmt="{:.0f}", unit="percent"),
+            "top": [escape(labels.get("parameters", n, lang))
+                    for n in f.sobol.ranking(output, 2)["parameter"]]}
 
 
-def break_even_sentence(f: ModelFindings, cite: Citations) -> str:
-    """What ten points of additionality are worth per instrument, and break-even values."""
+def break_even(f: ModelFindings, cite: Citations, labels: Labels) -> list[dict[str, Any]]:
+    """Per instrument: what ten points of additionality are worth (亿元 and points of the share),
+    and the additionality from which it returns a yuan of investment per yuan of cost to all
+    government (``break_even``) or, when it never does, its most per yuan (``max_per_yuan``)."""
     items = []
     for row in f.break_even.itertuples():
         params = [DEADWEIGHT[row.instrument]]
-        step = model_number(cite, row.per_10_points, parameters=params, inputs=f.inputs,
-                            fmt="{:.1f}", unit="yi_yuan")
-        points = model_number(cite, row.share_points_per_10, parameters=params,
-                              inputs=f.inputs, fmt="{:.2f}")
-        text = (f"{INSTRUMENT_NAMES[row.instrument]}: each "
-                f"{ignored('10 points', 'step of the break-even table')} of additionality ≈ "
-                f"{step} ≈ {points} points of the share")
-        if np.isfinite(row.break_even_additionality):
-            text += (", worth its cost to all government (one yuan of investment per yuan) "
-                     "from an additionality of " + model_number(
-                         cite, 100 * row.break_even_additionality, parameters=params,
-                         inputs=f.inputs, fmt="{:.0f}", unit="percent"))
-        elif np.isfinite(row.max_per_yuan):
-            text += (", below one yuan of investment per yuan of cost even if fully additional ("
-                     + model_number(cite, row.max_per_yuan, parameters=params, inputs=f.inputs,
-                                    fmt="{:.2f}") + ")")
-        items.append(text)
-    return "<b>Break-even</b> (other parameters central): " + "; ".join(items) + "."
+
+        def span(value: float, fmt: str, unit: str = "", p: list[str] = params) -> str:
+            return model_number(cite, value, parameters=p, inputs=f.inputs, fmt=fmt, unit=unit)
+
+        items.append({
+            "instrument": name(labels, "instruments", row.instrument, cite.lang),
+            "step": span(row.per_10_points, "{:.1f}", "yi_yuan"),
+            "points": span(row.share_points_per_10, "{:.2f}"),
+            "break_even": (span(100 * row.break_even_additionality, "{:.0f}", "percent")
+                           if np.isfinite(row.break_even_additionality) else None),
+            "max_per_yuan": (span(row.max_per_yuan, "{:.2f}")
+                             if not np.isfinite(row.break_even_additionality)
+                             and np.isfinite(row.max_per_yuan) else None)})
+    return items
 
 
-def value_for_money(f: ModelFindings, cite: Citations) -> str:
-    """Province-wide additional investment per yuan of cost, by instrument and budget level."""
-    table = f.results.value_for_money()
+def value_parameters(instrument: str) -> list[str]:
+    """The parameters behind an instrument's province-wide additional investment per yuan."""
+    params = [DEADWEIGHT.get(instrument, "user_cost_elasticity"), "displacement", "leakage"]
+    if instrument == "tax_relief":
+        params += ["provincial_cit_share", "tax_relief_reading"]
+    return params
+
+
+def value_for_money(f: ModelFindings, cite: Citations, labels: Labels) -> list[dict[str, Any]]:
+    """Per instrument (medians): province-wide additional investment per yuan of provincial
+    budget and of cost to all government (``None`` where it costs that level nothing), and per
+    yuan mobilised."""
     items = []
-    for row in table.itertuples():
-        params = [DEADWEIGHT.get(row.instrument, "user_cost_elasticity"), "displacement",
-                  "leakage"]
-        if row.instrument == "tax_relief":
-            params += ["provincial_cit_share", "tax_relief_reading"]
-        bits = []
-        for level, label in (("province", "per yuan of provincial budget"),
-                             ("government", "per yuan of cost to all government")):
+    for row in f.results.value_for_money().itertuples():
+        params = value_parameters(str(row.instrument))
+        spans: dict[str, Any] = {"instrument": name(labels, "instruments", row.instrument,
+                                                    cite.lang)}
+        for level in ("province", "government"):
             value = getattr(row, f"per_{level}_yuan_p50")
-            if np.isfinite(value):
-                bits.append(model_number(cite, value, parameters=params, inputs=f.inputs,
-                                         fmt="{:.2f}") + f" {label}")
-        mobilised = model_number(cite, row.per_yuan_mobilised_p50, parameters=params,
-                                 inputs=f.inputs, fmt="{:.2f}")
-        bits.append(f"{mobilised} per yuan mobilised")
-        items.append(f"{INSTRUMENT_NAMES[row.instrument]} " + ", ".join(bits))
-    return ("<b>Value for money</b> (province-wide additional investment, medians): "
-            + "; ".join(items) + ". Credit costs the state-owned lenders its rate subsidy and "
-            "expected default losses, not the provincial budget.")
+            spans[level] = (model_number(cite, value, parameters=params, inputs=f.inputs,
+                                         fmt="{:.2f}") if np.isfinite(value) else None)
+        spans["mobilised"] = model_number(cite, row.per_yuan_mobilised_p50, parameters=params,
+                                          inputs=f.inputs, fmt="{:.2f}")
+        items.append(spans)
+    return items
 
 
-def scenario_value(results: EffectsResults, name: str) -> np.ndarray:
+def scenario_value(results: EffectsResults, scenario: str) -> np.ndarray:
     """Per draw, first projection year: extra province-wide investment per extra provincial
     yuan against the baseline, ``ΔN / ΔC`` (same draws)."""
-    first, base = results.projections[name]["years"][0], results.baseline["years"][0]
+    first, base = results.projections[scenario]["years"][0], results.baseline["years"][0]
     d_net = total(first["province"]) - total(base["province"])
     d_cost = total(first["cost_province"]) - total(base["cost_province"])
     return np.broadcast_to(np.asarray(d_net / d_cost, dtype=float), (results.draws,))
@@ -218,100 +242,90 @@ def costly_scenarios(results: EffectsResults) -> list[str]:
     return out
 
 
-def policy_points(f: ModelFindings, cite: Citations) -> list[str]:
-    """Comparisons of provincial levers per yuan whose sign holds in 90% of draws."""
-    r, items = f.results, []
+def policy(f: ModelFindings, cite: Citations, labels: Labels) -> dict[str, Any]:
+    """Comparisons of provincial levers per yuan whose sign holds in 90% of draws
+    (``comparisons``: better, worse, by how much), and every costly lever's value per extra
+    provincial yuan (``values``); ``survives`` is the share of draws the sign must hold in."""
+    r, lang = f.results, cite.lang
     names = costly_scenarios(r)
     every = list(f.inputs.parameters)
+    comparisons = []
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            diff = scenario_value(r, a) - scenario_value(r, b)
-            lo, hi = np.quantile(diff, SURVIVES)
+            lo, hi = np.quantile(scenario_value(r, a) - scenario_value(r, b), SURVIVES)
             if lo > 0 or hi < 0:
                 better, worse = (a, b) if lo > 0 else (b, a)
                 d = describe_draws(scenario_value(r, better) - scenario_value(r, worse))
-                items.append(
-                    f"<li><b>Per provincial yuan, <i>{escape(better)}</i> adds more "
-                    f"investment than <i>{escape(worse)}</i></b>: by "
-                    + estimate(cite, d, parameters=every, inputs=f.inputs, fmt="{:.2f}")
-                    + " yuan per yuan in the first year; the sign holds in at least "
-                    f"{SURVIVES[1]:.0%} of draws.</li>")
-    values = "; ".join(
-        f"<i>{escape(n)}</i> " + estimate(cite, describe_draws(scenario_value(r, n)),
-                                          parameters=every, inputs=f.inputs, fmt="{:.2f}")
-        for n in names)
-    if not items and names:
-        items.append("<li><b>No ranking of provincial levers survives the sensitivity "
-                     "analysis</b>: extra province-wide investment per extra provincial yuan is "
-                     f"{values}; the differences change sign within the draws.</li>")
-    elif names:
-        items.append(f"<li>Extra investment per extra provincial yuan: {values}.</li>")
-    return items
+                comparisons.append({"better": name(labels, "scenarios", better, lang),
+                                    "worse": name(labels, "scenarios", worse, lang),
+                                    "by": estimate(cite, d, parameters=every, inputs=f.inputs,
+                                                   fmt="{:.2f}")})
+    values = [{"scenario": name(labels, "scenarios", n, lang),
+               "value": estimate(cite, describe_draws(scenario_value(r, n)), parameters=every,
+                                 inputs=f.inputs, fmt="{:.2f}")} for n in names]
+    survives = cite.derived(100 * SURVIVES[1], formula={"en": "upper quantile of the test",
+                                                        "zh": "检验所用的上分位数"},
+                            inputs=[word("quantiles", cite)], fmt="{:.0f}", unit="percent")
+    return {"comparisons": comparisons, "values": values, "survives": survives}
 
 
-def risks(f: ModelFindings, cite: Citations) -> str:
-    """Unmodelled risks of credit-led investment, with the guarantee's contingent liability."""
+def risks(f: ModelFindings, cite: Citations, labels: Labels) -> dict[str, Any]:
+    """The share of draws in which the credit cap binds by the last year under the first
+    scenario, and the contingent liability and yearly expected cost of the first scenario with
+    guarantees (``None`` when no scenario has any)."""
     r = f.results
     caps = r.feasibility()
-    base = caps[caps["scenario"] == r.scenarios[0].name]
-    at_cap = model_number(cite, 100 * float(base["at_cap"].max()),
-                          parameters=["province_loan_growth", "max_loan_share"],
-                          inputs=f.inputs, fmt="{:.0f}", unit="percent")
-    guarantee = ""
+    first = caps[caps["scenario"] == r.scenarios[0].name]
+    out: dict[str, Any] = {
+        "at_cap": model_number(cite, 100 * float(first["at_cap"].max()),
+                               parameters=CAP_PARAMETERS, inputs=f.inputs, fmt="{:.0f}",
+                               unit="percent"),
+        "first": name(labels, "scenarios", r.scenarios[0].name, cite.lang), "guarantee": None}
     for sc in r.scenarios:
         year = r.projections[sc.name]["years"][0]
         if np.any(year["gross"]["guarantee"]):
-            params = ["guarantee_term_years", "guarantee_default_rate", "loss_given_default",
-                      "guarantee_admin_cost_rate", "guarantee_fee_rate"]
-            stock = model_number(cite, describe_draws(np.broadcast_to(
-                year["contingent"], (r.draws,)))["p50"], parameters=params, inputs=f.inputs,
-                fmt="{:.0f}", unit="yi_yuan")
-            cost = model_number(cite, describe_draws(np.broadcast_to(
-                year["cost_province"]["guarantee"], (r.draws,)))["p50"], parameters=params,
-                inputs=f.inputs, fmt="{:.1f}", unit="yi_yuan")
-            guarantee = (f" Under <i>{escape(sc.name)}</i> the province would guarantee a stock "
-                         f"of {stock} (its contingent liability) for an expected cost of {cost} "
-                         "a year.")
+            stock = describe_draws(np.broadcast_to(year["contingent"], (r.draws,)))["p50"]
+            cost = describe_draws(np.broadcast_to(year["cost_province"]["guarantee"],
+                                                  (r.draws,)))["p50"]
+            out["guarantee"] = {
+                "scenario": name(labels, "scenarios", sc.name, cite.lang),
+                "stock": model_number(cite, stock, parameters=GUARANTEE_PARAMETERS,
+                                      inputs=f.inputs, fmt="{:.0f}", unit="yi_yuan"),
+                "cost": model_number(cite, cost, parameters=GUARANTEE_PARAMETERS,
+                                     inputs=f.inputs, fmt="{:.1f}", unit="yi_yuan")}
             break
-    return ("<b>Risks not modelled</b>: defaults beyond the expected loss, the contingent "
-            "liabilities of guarantees (the whole guaranteed stock), stranded capacity in "
-            "resource and heavy industry, and the firms' leverage. Credit is capped at a share "
-            "of the province's industrial loan balance; under the baseline the cap binds in "
-            f"{at_cap} of draws by the last year, so more matching only brings lending forward."
-            + guarantee)
+    return out
 
 
-def probability_note(f: ModelFindings, cite: Citations) -> str:
-    """How the investment probability is built (stated wherever it appears)."""
+def probability(f: ModelFindings, cite: Citations) -> dict[str, str]:
+    """The mean and standard deviation of the assumed counterfactual growth, which mostly set
+    the probability of reaching the first-year investment target."""
     growth = f.inputs.parameters["counterfactual_investment_growth"].distribution
     params = ["counterfactual_investment_growth"]
-    mean = model_number(cite, 100 * growth.central, parameters=params, inputs=f.inputs,
-                        fmt="{:.0f}", unit="percent")
-    sd = model_number(cite, 100 * growth.scale, parameters=params, inputs=f.inputs,
-                      fmt="{:.0f}", unit="percent")
-    return ("The probability of reaching the first-year investment target is the share of "
-            "draws at or above it; it mostly reflects the assumed counterfactual growth "
-            f"(a truncated normal with mean {mean} and standard deviation {sd}), so the memo "
-            "leads with expected changes in 亿元. No probability is given for the last year's "
-            "plan: it is realised on average by construction.")
+    return {"mean": model_number(cite, 100 * growth.central, parameters=params,
+                                 inputs=f.inputs, fmt="{:.0f}", unit="percent"),
+            "sd": model_number(cite, 100 * growth.scale, parameters=params, inputs=f.inputs,
+                               fmt="{:.0f}", unit="percent")}
 
 
-def tier_note() -> str:
-    """The tier simulation's missing base-year counts are drawn."""
-    bounds = ignored("10–50亿 and 1–10亿", "tier bounds")
-    return (f"The base-year counts of firms with sales of {bounds} are not reported: the "
-            "tier simulation does not know them, they are drawn from the calibrated size "
-            "distribution.")
+def monte_carlo_error(results: EffectsResults, cite: Citations) -> str:
+    """The largest Monte Carlo standard error of a probability, in percentage points."""
+    mc_se = float(results.probabilities()["mc_se"].max())
+    return cite.derived(100 * mc_se, formula=word("mc_se", cite), inputs=[word("mc_inputs", cite)],
+                        fmt="{:.1f}", unit="percentage_points")
 
 
-def collect_next_year() -> str:
-    """What the province should collect to make the evaluation causal."""
-    return ("<b>Collect next year</b>: a project and firm register (identifiers, entry year, "
-            "support received per instrument and year, investment, sales, employment) for "
-            "supported and comparable unsupported firms; the maturity split of new loans and "
-            "net (not gross) issuance; tax relief as tax forgone, by level of government; the "
-            "loans arranged at matching events, by borrower. With these, the firm-panel "
-            "estimators can replace assumed additionality.")
+def model_context(f: ModelFindings, cite: Citations, labels: Labels | None = None
+                  ) -> dict[str, Any]:
+    """Everything the model's findings macros word, in ``cite.lang``."""
+    labels = labels or default_labels()
+    return {"level": interval_level(cite), "headline": headline(f, cite),
+            "sobol_share": sobol(f, cite, "investment_share", labels),
+            "sobol_province": sobol(f, cite, "province_net_investment", labels),
+            "break_even": break_even(f, cite, labels),
+            "value_for_money": value_for_money(f, cite, labels),
+            "risks": risks(f, cite, labels), "policy": policy(f, cite, labels),
+            "probability": probability(f, cite), "mc_se": monte_carlo_error(f.results, cite)}
 
 
 def instrument_order(f: ModelFindings) -> list[str]:
