@@ -57,9 +57,20 @@ def open_offline(browser, path: Path, *, width: int = 1366) -> dict:
         c.font = "16px " + getComputedStyle(document.body).fontFamily;
         const cjk = c.measureText("双百项目").width;
         const tofu = c.measureText("\u{10FFFD}\u{10FFFD}\u{10FFFD}\u{10FFFD}").width;
+        // the widest note number ("118.") must fit in its list's left padding, or its first
+        // digit is cut off ("18.")
+        const notesFit = Array.from(document.querySelectorAll(".provenance-notes ol")).every(
+            ol => {
+                const last = ol.querySelector("li:last-child");
+                if (!last) return true;
+                const style = getComputedStyle(last);
+                c.font = style.fontSize + " " + style.fontFamily;
+                const marker = c.measureText((last.value || ol.children.length) + ". ").width;
+                return marker <= parseFloat(getComputedStyle(ol).paddingLeft);
+            });
         return {lang: document.documentElement.lang,
                 overflow: document.documentElement.scrollWidth - window.innerWidth,
-                title: document.title, cjk_drawn: cjk > 0 && cjk !== tofu};
+                title: document.title, cjk_drawn: cjk > 0 && cjk !== tofu, notes_fit: notesFit};
     }""")
     text = page.inner_text("body")
     page.close()
@@ -109,6 +120,7 @@ def test_every_page_in_both_languages_at_laptop_and_phone_width(browser, publish
         assert seen["overflow"] <= 1, (path.name, width, seen["overflow"])
         assert seen["lang"] == ("en" if english else "zh-CN"), path.name
         assert seen["cjk_drawn"], path.name
+        assert seen["notes_fit"], (path.name, "a note number is cut off")
         if not english:
             assert re.search(r"[\u4e00-\u9fff]{20}", seen["text"].replace("\n", "")), path.name
         if not path.name.startswith(PENDING_WORDING):

@@ -61,8 +61,8 @@ def test_notebook_is_committed_clean_with_one_documented_parameters_cell():
     assert len(tagged) == 1
     lines = [line for line in tagged[0].source.splitlines() if line.strip()]
     assert [line.split(":")[0] for line in lines] == [
-        "edition", "seed", "draws", "tier_draws", "base_year", "target_years", "scenarios",
-        "pins"]
+        "edition", "seed", "draws", "tier_draws", "base_year", "target_years", "sobol_n",
+        "scenarios", "pins"]
     assert all(" # " in line and line.count("=") == 1 for line in lines)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
 
@@ -266,4 +266,5 @@ def test_find_fact_and_a_missing_one():
 
 def test_scenarios_without_baseline_are_refused():
     with pytest.raises(ParameterError, match="baseline"):
-        memo.gather(edition="2013", scenarios=["no_measures"], draws=100, seed=1)
+        memo.gather(edition="2013", scenarios=["no_measures"], draws=100, seed=1,
+                    base_year=2012, target_years=[2013])

@@ -124,7 +124,8 @@ def memo_data():
 
     return memo.gather(edition="2013", scenarios=["baseline", "no_special_fund",
                                                   "no_provincial_measures"],
-                       draws=1500, seed=3, tier_draws=400)
+                       draws=1500, seed=3, tier_draws=400, base_year=2012,
+                       target_years=[2013, 2015])
 
 
 @pytest.fixture(scope="module")
@@ -448,6 +449,7 @@ def test_assumptions_are_one_readable_block_per_parameter(memo_data):
                         and visible_identifiers(v)], block["name"]
     zh = assumptions(inputs, "zh", default_labels())
     assert all(b["description_translated"] and CJK.search(b["description"]) for b in zh)
+    assert all(b["reasoning_translated"] for b in zh if b["reasoning"])
     share = next(b for b in assumptions(inputs, "zh", default_labels())
                  if b["name"] == default_labels().get("parameters", "project_financing_share",
                                                       "zh"))

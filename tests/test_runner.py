@@ -395,3 +395,20 @@ def test_protocol_adaptation_matches_jupyter_client(version):
     record_protocol_version(ours, reply)
     theirs._handle_kernel_info_reply(reply)  # the private API we replace
     assert ours.session.adapt_version == theirs.session.adapt_version
+
+
+def test_the_latest_edition_is_the_last_by_name(tmp_path):
+    from evaluation.pipeline.editions import latest_edition
+
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok"})
+    (root / "data" / "editions" / "test.yaml").rename(root / "data" / "editions" / "2099.yaml")
+    text = (root / "data" / "editions" / "2099.yaml").read_text(encoding="utf-8")
+    (root / "data" / "editions" / "2099.yaml").write_text(text.replace('"test"', '"2099"'),
+                                                          encoding="utf-8")
+    (root / "data" / "editions" / "2100.yaml").write_text(text.replace('"test"', '"2100"'),
+                                                          encoding="utf-8")
+    assert latest_edition(root / "data" / "editions") == "2100"
+    for extra in (root / "data" / "editions").glob("*.yaml"):
+        extra.unlink()
+    with pytest.raises(ConfigError, match="no edition file"):
+        latest_edition(root / "data" / "editions")

@@ -37,7 +37,8 @@ def edition(tmp_path):
     save_table(pd.DataFrame({"x": [2]}), f"{LONG}_two", out=out)
     save_table(pd.DataFrame({"item": ["bonds"], "value": [82.55],
                              "share_of_stated_total_pct": [30.19], "net_p50": [1.23456],
-                             "pretrend_p": [0.0123]}), "financing_mix", out=out)
+                             "pretrend_p": [0.0123], "probability": [0.375]}),
+               "financing_mix", out=out)
     return out
 
 
@@ -108,9 +109,13 @@ def test_title_description_values_frozen_header_and_widths(book):
 
 def test_number_formats_by_unit(book):
     row = book["financing_mix"][HEADER_ROW + 1]
-    # value (no unit: two decimals), share in %, money in 亿元, a p-value with three decimals
+    # value (no unit: two decimals), share in %, money in 亿元, a p-value with three decimals,
+    # a probability stored as 0–1 shown as a percentage (0.375 -> 37.5%, header says %)
     assert [c.number_format for c in row] == ["General", "#,##0.00", "0.0", "#,##0.00",
-                                              "0.000"]
+                                              "0.000", "0.0%"]
+    assert row[5].value == 0.375
+    assert _header(book["financing_mix"])[5] == ("达成概率（%）\n"
+                                                 "Probability of meeting the target (%)")
     assert [c.number_format for c in book["targets"][HEADER_ROW + 1]][1:5] == [
         "0", "#,##0.00", "#,##0.00", "0.0"]
 

@@ -98,8 +98,9 @@ def facts(year: int | None, kind: str | None, indicator: str | None, source: str
 
 
 @cli.command()
-@click.option("--edition", default="2013", show_default=True,
-              help="Edition to run: data/editions/<edition>.yaml.")
+@click.option("--edition", default=None,
+              help="Edition to run: data/editions/<edition>.yaml  [default: the latest, by "
+                   "name].")
 @click.option("--only", multiple=True, metavar="NAME",
               help="Run only this notebook (file name, stem or NN prefix); repeatable. "
                    "Other notebooks keep their published outputs.")
@@ -109,7 +110,7 @@ def facts(year: int | None, kind: str | None, indicator: str | None, source: str
 @click.option("--fresh-kernels", is_flag=True,
               help="Start every kernel from scratch instead of forking it from one process "
                    "that has already imported the notebooks' stack (Linux).")
-def run(edition: str, only: tuple[str, ...], force: bool, jobs: int | None,
+def run(edition: str | None, only: tuple[str, ...], force: bool, jobs: int | None,
         fresh_kernels: bool) -> None:
     """Run the notebooks for an edition and publish reports/<edition>/ all or nothing.
 
@@ -117,10 +118,11 @@ def run(edition: str, only: tuple[str, ...], force: bool, jobs: int | None,
     failed (the published edition is then unchanged); 130 interrupted.
     """
     from evaluation import project
+    from evaluation.pipeline.editions import latest_edition
     from evaluation.pipeline.runner import run_edition
 
-    report = run_edition(edition, only=only, force=force, jobs=jobs, extras=True,
-                         warm_kernels=not fresh_kernels)
+    report = run_edition(edition or latest_edition(), only=only, force=force, jobs=jobs,
+                         extras=True, warm_kernels=not fresh_kernels)
     click.echo(report.summary(project.current().reports_dir))
     for note in report.notes:
         click.echo(f"note: {note}")

@@ -46,9 +46,10 @@ def describe_draws(x: np.ndarray) -> dict[str, float]:
             "p95": float(q[2])}
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class EffectsResults:
-    """Monte Carlo results of the effects model (tidy tables; plots read this object)."""
+    """Monte Carlo results of the effects model (tidy tables; plots read this object); frozen,
+    built once by :func:`simulate`."""
 
     draws: int
     seed: int
@@ -301,8 +302,8 @@ def simulate(scenarios: Sequence[str] | None = None, *, base_year: int,
     base_levers = inputs.baseline_levers()
     baseline = next((projections[sc.name] for sc in chosen if sc.levers == base_levers),
                     None) or run(base_levers)
-    results = EffectsResults(draws, seed, chosen, documented, p, head, base, projections,
-                             baseline)
+    tiers: dict[str, TierPaths] = {}
+    calibration = None
     if with_tiers:
         calibration = calibrate(tier_facts(base_year=documented.base_year,
                                            target_years=documented.target_years, pins=pins))
@@ -312,8 +313,9 @@ def simulate(scenarios: Sequence[str] | None = None, *, base_year: int,
                                             zip(projections[sc.name]["policy_sales"],
                                                 baseline["policy_sales"], strict=True)])
                   for sc in chosen}
-        results.tiers.update(simulate_tiers(
+        tiers = simulate_tiers(
             calibration, sales_shifts=shifts, long_run_growth=p["long_run_sales_growth"][:n],
-            persistence=p["growth_persistence"][:n], seed=tier_seed))
-        results.calibration = calibration
-    return results
+            persistence=p["growth_persistence"][:n], seed=tier_seed)
+    return EffectsResults(draws=draws, seed=seed, scenarios=chosen, documented=documented,
+                          parameters=p, headline=head, base=base, projections=projections,
+                          baseline=baseline, tiers=tiers, calibration=calibration)

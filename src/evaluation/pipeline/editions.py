@@ -158,6 +158,23 @@ def check_edition_name(name: object, *, where: str | Path | None = None) -> str:
                                         "letter or digit, e.g. 2014")])
 
 
+def latest_edition(editions_dir: str | Path | None = None) -> str:
+    """The newest edition: the last ``<name>.yaml`` in ``editions_dir`` by name (editions are
+    named by year, so next year's file is the latest once it is added).
+
+    Raises
+    ------
+    ConfigError
+        There is no edition file.
+    """
+    editions_dir = Path(editions_dir or project.current().editions_dir)
+    names = sorted(p.stem for p in editions_dir.glob("*.yaml"))
+    if not names:
+        raise ConfigError(problems=[problem(editions_dir, "", "no edition file",
+                                            "data/editions/<edition>.yaml")])
+    return names[-1]
+
+
 def load_edition(name: str, *, editions_dir: str | Path | None = None) -> Edition:
     """Read ``<editions_dir>/<name>.yaml`` and check its shape.
 

@@ -366,16 +366,35 @@ def audit_figure(results: pd.DataFrame, *, lang: str = "en") -> Figure:
 
 # --- Effects model charts (issue 5): each reads a results object from evaluation.model.simulate ---
 
+FAN_COLUMNS = 3
+"""Fan-chart panels per row: wider rows would shrink the text below legibility on a phone."""
+
+
+def _title_lines(text: str, lang: str) -> str:
+    """A panel title in lines: a bracketed qualifier on its own line, then wrapped by words
+    (English) or characters (Chinese) without leaving a lone bracket."""
+    import textwrap
+
+    head, bracket, rest = text.partition("（" if lang == "zh" else " (")
+    parts = [head] + ([bracket.strip() + rest] if bracket else [])
+    width = 14 if lang == "zh" else 26
+    return "\n".join(line for part in parts for line in textwrap.wrap(part, width))
+
+
 def fan_chart(results: EffectsResults, *, scenarios: list[str] | None = None,
               lang: str = "en") -> Figure:
-    """Fan charts of aggregate 双百 firm sales, one panel per scenario: median, 50%, 90% bands."""
+    """Fan charts of aggregate 双百 firm sales, one panel per scenario (at most
+    :data:`FAN_COLUMNS` a row): median, 50% and 90% bands."""
     import matplotlib.pyplot as plt
 
     fan = results.fan()
     names = scenarios or list(dict.fromkeys(fan["scenario"]))
-    fig, axes = plt.subplots(1, len(names), figsize=(3.0 * len(names) + 1.2, 4.2), sharey=True,
-                             squeeze=False)
-    for ax, colour, name in zip(axes[0], PALETTE * 3, names, strict=False):
+    ncols = min(FAN_COLUMNS, len(names))
+    nrows = -(-len(names) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols + 1.0, 3.6 * nrows + 0.6),
+                             sharey=True, squeeze=False)
+    flat = list(axes.ravel())
+    for ax, colour, name in zip(flat, PALETTE * 3, names, strict=False):
         part = fan[fan["scenario"] == name]
         ax.fill_between(part["year"], part["p5"], part["p95"], color=colour, alpha=0.15,
                         label=_t("90% interval", "90%区间", lang))
@@ -384,12 +403,12 @@ def fan_chart(results: EffectsResults, *, scenarios: list[str] | None = None,
         ax.plot(part["year"], part["p50"], color=colour, marker="o",
                 label=_t("median", "中位数", lang))
         ax.set_xticks(sorted(fan["year"].unique()))
-        import textwrap
-
-        ax.set_title("\n".join(textwrap.wrap(_label("scenarios", name, lang),
-                                             12 if lang == "zh" else 24)), fontsize=10)
+        ax.set_title(_title_lines(_label("scenarios", name, lang), lang), fontsize=10)
         ax.set_xlabel(_t("Year", "年份", lang))
-    axes[0][0].set_ylabel(_t("Sales of the key firms (100 m yuan)", "双百企业销售收入（亿元）",
+    for ax in flat[len(names):]:
+        ax.set_visible(False)
+    for row in axes:
+        row[0].set_ylabel(_t("Sales of the key firms (100 m yuan)", "双百企业销售收入（亿元）",
                              lang))
     axes[0][0].legend(fontsize=8, frameon=False, loc="upper left")
     fig.suptitle(_t("Projected sales by scenario", "各情景销售收入预测", lang),

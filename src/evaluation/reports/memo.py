@@ -29,6 +29,7 @@ from evaluation.data.resolve import resolve_or_none
 from evaluation.data.sources import Source, default_sources
 from evaluation.errors import DataError, ParameterError, problem
 from evaluation.model.parameters import ModelInputs, default_inputs
+from evaluation.model.sensitivity import SOBOL_N
 from evaluation.model.shared import shared_model, shared_sensitivity
 from evaluation.model.simulate import (
     EffectsResults,
@@ -147,16 +148,16 @@ class MemoData:
         return self.findings
 
 
-def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int,
-           tier_draws: int | None = None, base_year: int = 2012,
-           target_years: Sequence[int] = (2013, 2015),
-           pins: Mapping[str, str] | None = None) -> MemoData:
-    """Compute every result the memo reports (the Monte Carlo with ``draws`` and ``seed``).
+def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int, base_year: int,
+           target_years: Sequence[int], tier_draws: int | None = None,
+           sobol_n: int = SOBOL_N, pins: Mapping[str, str] | None = None) -> MemoData:
+    """Compute every result the memo reports (the Monte Carlo with ``draws`` and ``seed``, the
+    Sobol analysis with base sample ``sobol_n``).
 
-    With the same ``draws``, ``tier_draws``, ``seed`` and ``pins`` as notebook 02, the memo's
-    model results are identical to that notebook's. Where the documents lack figures the model
-    needs for ``base_year``, ``results`` and ``findings`` are ``None`` and ``availability`` says
-    which figures are missing.
+    With the same ``draws``, ``tier_draws``, ``seed``, ``sobol_n`` and ``pins`` as notebook 02,
+    the memo reads that notebook's results (computed once, :mod:`evaluation.model.shared`).
+    Where the documents lack figures the model needs for ``base_year``, ``results`` and
+    ``findings`` are ``None`` and ``availability`` says which figures are missing.
     """
     facts = default_facts()
     inputs = default_inputs()
@@ -180,7 +181,7 @@ def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int,
         mix=targets.financing_mix(facts, year=base_year),
         results=results, inputs=inputs,
         findings=None if results is None else ModelFindings(
-            results, *shared_sensitivity(results, seed=seed), inputs),
+            results, *shared_sensitivity(results, seed=seed, n=sobol_n), inputs),
         sources=default_sources(), availability=run.availability,
         scenario_names=tuple(scenarios))
 

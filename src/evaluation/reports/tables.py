@@ -22,7 +22,10 @@ KINDS = ("text", "label", "yi_yuan", "percent", "share", "count", "year", "numbe
          "indicator")
 DECIMALS = {"yi_yuan": 2, "percent": 1, "share": 1, "count": 0, "year": 0, "number": 2}
 TABLE_CSS = ("border-collapse:collapse;font-size:0.9rem;"
-             "font-variant-numeric:tabular-nums;")
+             "font-variant-numeric:tabular-nums;"
+             # the page breaks long words anywhere; a table breaks between words only (Chinese
+             # between characters) and scrolls in its box instead
+             "overflow-wrap:normal;table-layout:auto;")
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def reader_table_html(df: pd.DataFrame, columns: Sequence[Column], *, lang: str,
         {"selector": "", "props": TABLE_CSS},
         {"selector": "th", "props": "text-align:left;vertical-align:bottom;padding:4px 8px;"
                                     "border-bottom:1px solid #999;white-space:normal;"
-                                    "min-width:4.5em;"},
+                                    "min-width:4.5em;overflow-wrap:normal;"},
         # no white-space or text-align here: "#T_x td" outranks a cell's own "#T_x_rowN_colM"
         # rule, so numbers would wrap mid-figure ("0.10" / "0") and sit left-aligned
         {"selector": "td", "props": "vertical-align:top;padding:3px 8px;"
@@ -114,9 +117,11 @@ def reader_table_html(df: pd.DataFrame, columns: Sequence[Column], *, lang: str,
                                                           "white-space": "nowrap"})
     if text:
         # at least a few words a line: on a phone the table scrolls in its box instead
+        # (words whole: the page's overflow-wrap:anywhere would split "Estimate" as "Estimat e")
         styler = styler.set_properties(subset=text, **{"text-align": "left",
                                                        "white-space": "normal",
-                                                       "min-width": "8em"})
+                                                       "min-width": "8em",
+                                                       "overflow-wrap": "normal"})
     if caption:
         styler = styler.set_caption(escape(caption))
     html = styler.to_html()

@@ -39,6 +39,7 @@ NUMBER_FORMATS = {"yi_yuan": "#,##0.00", "wan_yuan": "#,##0.00", "yuan": "#,##0.
                   "yuan_per_yuan": "0.00", "log_points": "0.000", "seconds": "0.0",
                   "kwh_per_t": "#,##0.0"}
 FLOAT_FORMAT = "#,##0.00"
+FRACTION_FORMAT = "0.0%"
 SMALL_FORMAT = "0.000"
 """Numbers all below 1 in size (p-values, shares as fractions): three decimals."""
 INTEGER_FORMAT = "0"
@@ -161,6 +162,15 @@ def column_unit(column: str, table: pd.DataFrame, labels: Labels) -> str | None:
     return None
 
 
+def is_fraction(column: str, labels: Labels) -> bool:
+    """Whether the registry says ``column`` (or its stem) holds 0–1 values read in % (Excel
+    then shows them with a percent format, ``0.375`` as ``37.5%``)."""
+    match = _STATISTIC.match(column)
+    entries = [labels.entry("columns", column),
+               labels.entry("columns", match["stem"]) if match else {}]
+    return any(str(e.get("fraction", "")).lower() == "true" for e in entries)
+
+
 def column_header(column: str, table: pd.DataFrame, lang: str, labels: Labels) -> str:
     """``column`` in words in ``lang`` with its unit (``目标值（亿元）``)."""
     label = _column_label(column, lang, labels) or _words(column)
@@ -228,12 +238,15 @@ def _read(path: Path) -> pd.DataFrame:
                                           "a UTF-8 CSV table with a header row")]) from None
 
 
-def number_format(unit: str | None, values: pd.Series) -> str | None:
-    """Excel number format of a column: by its unit (:data:`NUMBER_FORMATS`), else by its
-    values (whole numbers, years among them, without separators; numbers all below 1 in size
-    with three decimals; others with two); ``None`` for text and booleans."""
+def number_format(unit: str | None, values: pd.Series, *, fraction: bool = False) -> str | None:
+    """Excel number format of a column: a fraction read in % as ``0.0%``; else by its unit
+    (:data:`NUMBER_FORMATS`); else by its values (whole numbers, years among them, without
+    separators; numbers all below 1 in size with three decimals; others with two); ``None`` for
+    text and booleans."""
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         return None
+    if fraction:
+        return FRACTION_FORMAT
     if unit in NUMBER_FORMATS:
         return NUMBER_FORMATS[unit]
     present = values.dropna()
@@ -250,7 +263,8 @@ def _write_sheet(sheet, table: pd.DataFrame, languages: Sequence[str],  # noqa: 
     for row in table.astype(object).where(table.notna(), None).itertuples(index=False):
         sheet.append(list(row))
     for index, column in enumerate(table.columns, start=1):
-        fmt = number_format(column_unit(str(column), table, labels), table[column])
+        fmt = number_format(column_unit(str(column), table, labels), table[column],
+                            fraction=is_fraction(str(column), labels))
         if fmt is None:
             continue
         for (cell,) in sheet.iter_rows(min_row=HEADER_ROW + 1, min_col=index, max_col=index):

@@ -75,8 +75,9 @@ def value_in_words(value: float, unit: str, lang: str) -> str:
 def assumptions(inputs: ModelInputs, lang: str, labels: Labels) -> list[dict[str, Any]]:
     """One block per parameter: its label, value, range, distribution, reference, reasoning.
 
-    Labels, values, distributions and (where the registry has one, ``description_<lang>``) the
-    description are in ``lang``; references and reasoning are the parameter file's own words.
+    Labels, values, distributions and (where the registry has ``description_<lang>`` and
+    ``reasoning_<lang>``) the description and reasoning are in ``lang``; references are the
+    parameter file's own words (English bibliography).
     """
     blocks = []
     for key, p in inputs.parameters.items():
@@ -85,7 +86,7 @@ def assumptions(inputs: ModelInputs, lang: str, labels: Labels) -> list[dict[str
                   for k, v in (("central", p.central), ("low", d.low), ("high", d.high))}
         fields["scale"] = value_in_words(float(d.scale), p.unit, lang) if d.scale else ""
         words = DISTRIBUTIONS.get(d.name, {"en": d.name, "zh": d.name})[lang].format(**fields)
-        ref = p.reference
+        ref, entry = p.reference, labels.entry("parameters", key)
         blocks.append({
             "name": escape(labels.get("parameters", key, lang)),
             "central": escape(fields["central"]),
@@ -93,14 +94,13 @@ def assumptions(inputs: ModelInputs, lang: str, labels: Labels) -> list[dict[str
             "distribution": escape(words), "judgement": bool(p.judgement),
             "unit": escape(labels.unit(p.unit, lang) if labels.find("units", p.unit, lang)
                            else p.unit),
-            "description": escape(labels.entry("parameters", key).get(f"description_{lang}")
-                                  or readable(p.description)),
-            "description_translated": bool(labels.entry("parameters", key).get(
-                f"description_{lang}")),
+            "description": escape(entry.get(f"description_{lang}") or readable(p.description)),
+            "description_translated": bool(entry.get(f"description_{lang}")),
             "reference": escape(sentences(
                 f"{ref['authors']} ({ref['year']}), {ref['title']}, {ref['source']}",
                 readable(ref.get("setting", "")), readable(ref.get("finding", "")))),
-            "reasoning": escape(readable(p.reasoning))})
+            "reasoning": escape(entry.get(f"reasoning_{lang}") or readable(p.reasoning)),
+            "reasoning_translated": bool(entry.get(f"reasoning_{lang}"))})
     return blocks
 
 

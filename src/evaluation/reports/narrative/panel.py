@@ -142,17 +142,21 @@ def comparison_context(comparison: PanelComparison, *, source: str, cite: Citati
         "robust": ({"low": value(float(robust["estimate"].min()), "robust_low"),
                     "high": value(float(robust["estimate"].max()), "robust_high"),
                     "n": value(len(robust), "robust_n", "{:d}")} if len(robust) else None),
-        "bootstrap": ({"p": value(float(boot.p_value), "boot_p", "{:.3f}"),
-                       "low": value(float(boot.ci_low), "boot_ci", "{:+.3f}"),
-                       "high": value(float(boot.ci_high), "boot_ci", "{:+.3f}"),
-                       "reps": value(int(boot.reps), "boot_reps", "{:,d}"),
-                       "clusters": value(int(boot.n_clusters), "boot_clusters", "{:,d}")}
-                      if boot is not None else None),
+        "bootstrap": _bootstrap(boot, value) if boot is not None else None,
         # a refusal's reason is the estimator's own message (English, naming the option to use)
         "refused": [{"name": _name(labels, "estimators", name, lang), "why": label(why)}
                     for name, why in comparison.refused.items()],
         "synthetic": comparison.synthetic, "ci": label(f"{CI_LEVEL:.0%}"),
     }
+
+
+def _bootstrap(boot: Any, value: Any) -> dict[str, str]:
+    """The wild bootstrap's spans, cited in the order the sentence gives them."""
+    return {"reps": value(int(boot.reps), "boot_reps", "{:,d}"),
+            "clusters": value(int(boot.n_clusters), "boot_clusters", "{:,d}"),
+            "p": value(float(boot.p_value), "boot_p", "{:.3f}"),
+            "low": value(float(boot.ci_low), "boot_ci", "{:+.3f}"),
+            "high": value(float(boot.ci_high), "boot_ci", "{:+.3f}")}
 
 
 def pretrend_context(comparison: PanelComparison, *, source: str, cite: Citations,
@@ -207,6 +211,10 @@ def recovery_context(summary: pd.DataFrame, *, cite: Citations, labels: Labels |
     def value(x: float, key: str, fmt: str, unit: str = "") -> str:
         return cite.derived(x, formula=FORMULAS[key], inputs=[STUDY], fmt=fmt, unit=unit)
 
+    # cited in reading order: the criteria paragraph comes before the designs
+    shown_panels = value(panels, "panels", "{:,d}")
+    mc_error = (value(math.sqrt(0.95 * 0.05 / panels), "mc_error", "{:.2f}")
+                if panels < FULL_STUDY_PANELS else "")
     designs = []
     for design, rows in summary.groupby("design", sort=False):
         rows = rows.set_index("estimator")
@@ -229,11 +237,10 @@ def recovery_context(summary: pd.DataFrame, *, cite: Citations, labels: Labels |
             "worst_high": value(float(worst.max()), "worst_high", "{:.0f}", "percent"),
         })
     return {
-        "panels": value(panels, "panels", "{:,d}"),
+        "panels": shown_panels,
         "max_bias": label(f"{MAX_RELATIVE_BIAS:.0%}"),
         "coverage_low": label(f"{low:.2f}"), "coverage_high": label(f"{high:.2f}"),
-        "mc_error": (value(math.sqrt(0.95 * 0.05 / panels), "mc_error", "{:.2f}")
-                     if panels < FULL_STUDY_PANELS else ""),
+        "mc_error": mc_error,
         "full_panels": label(f"{FULL_STUDY_PANELS:,d}"),
         "designs": designs, "ci": label(f"{CI_LEVEL:.0%}"),
     }
