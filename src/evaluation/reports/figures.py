@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # for annotations only: the figures import their modules lazi
 
     from evaluation.model.sensitivity import Sensitivity
     from evaluation.model.simulate import EffectsResults
-    from evaluation.panel.estimators import EventStudyResults
+    from evaluation.panel.results import EventStudyResults
     from evaluation.panel.staggered import StaggeredResults
 
 CJK_FONT_CANDIDATES = (
