@@ -13,13 +13,13 @@ from evaluation import project
 from evaluation.errors import DataError, ParameterError
 from evaluation.panel.estimators import (
     MIN_CLUSTERS,
-    demean,
     fit_did,
     fit_event_study,
     fit_pooled_ols,
     fit_twfe,
 )
 from evaluation.panel.schema import COLUMN_NAMES, load_panel, synthetic_panel_file
+from evaluation.panel.within import demean
 
 BAD_PANELS = Path(__file__).parent / "fixtures" / "bad_panels"
 

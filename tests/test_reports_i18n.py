@@ -247,7 +247,7 @@ def test_every_template_renders_in_both_languages_with_provenance_on_every_numbe
 
 
 # --------------------------------------------------------------------------- figures, tables
-def test_chinese_charts_have_every_glyph(caplog):
+def test_chinese_charts_have_every_glyph(caplog, panel_results):
     import matplotlib.pyplot as plt
 
     from evaluation.analysis import comparisons as targets
@@ -266,6 +266,7 @@ def test_chinese_charts_have_every_glyph(caplog):
                                                lang=lang),
         lambda lang: figures.financing_mix_figure(targets.financing_mix(facts, year=2012),
                                                   lang=lang),
+        lambda lang: figures.event_paths_figure(panel_results[1].paths(), lang=lang),
     ]
     with caplog.at_level(logging.WARNING), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -10,8 +10,9 @@ import pandas as pd
 
 from evaluation.errors import ParameterError
 from evaluation.panel.callaway import fit_callaway_santanna
-from evaluation.panel.estimators import MIN_CLUSTERS, PanelResults, fit_pooled_ols, fit_twfe
+from evaluation.panel.estimators import MIN_CLUSTERS, fit_pooled_ols, fit_twfe
 from evaluation.panel.imputation import fit_imputation
+from evaluation.panel.results import PanelResults
 from evaluation.panel.sensitivity import WildBootstrap, wild_cluster_bootstrap
 from evaluation.panel.stacked import fit_stacked
 from evaluation.panel.staggered import ATT_TERM, StaggeredResults

@@ -1,4 +1,4 @@
-"""Naive firm-panel estimators (pooled OLS, two-way fixed effects) and their results objects.
+"""Naive firm-panel estimators: pooled OLS, two-way fixed effects, stacked DiD, event study.
 
 Pooled OLS (the naive benchmark), two-way fixed effects with firm-clustered standard errors,
 a stacked difference-in-differences and an event study with a joint pre-trend test. Fixed
@@ -8,19 +8,21 @@ dummy columns, so a 10,000-firm panel fits in well under a second.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from evaluation.errors import ParameterError, problem
+from evaluation.panel.results import (
+    EventStudyResults,
+    PanelResults,
+    WaldTest,
+)
+from evaluation.panel.within import absorbed_dof, codes, demean, require_columns
 
 MIN_CLUSTERS = 50  # below this, cluster-robust SEs are unreliable (Cameron & Miller 2015, s. VI)
-DEMEAN_TOLERANCE = 1e-10  # alternating projections stop when no value moves by more than this
-DEMEAN_MAX_ITERATIONS = 10_000
-CI_LEVEL = 0.95  # coverage of the reported confidence intervals
-SIGNIFICANCE = 0.05  # level of the pre-trend test
 FEW_CLUSTERS_CAUTION = (
     "Only {g} clusters (fewer than {m}): cluster-robust standard errors and p-values can be "
     "badly over-confident (Cameron & Miller 2015); read the intervals as too narrow, or use a "
@@ -45,235 +47,19 @@ NAIVE_CAUTION = (
     "bigger or faster-growing firms receive the treatment biases it. Do not read it as an effect.")
 
 
-@dataclass(frozen=True)
-class WaldTest:
-    """A joint test that several coefficients are zero."""
-
-    terms: tuple[str, ...]
-    statistic: float  # F = b' V^-1 b / q
-    df_num: int
-    df_denom: int
-    p_value: float
-
-    def __str__(self) -> str:
-        if self.df_denom == 0:  # no finite denominator: chi-square(q) / q
-            return (f"chi2({self.df_num}) = {self.statistic * self.df_num:.3f}, "
-                    f"p = {self.p_value:.3f}")
-        return (f"F({self.df_num}, {self.df_denom}) = {self.statistic:.3f}, "
-                f"p = {self.p_value:.3f}")
-
-
-@dataclass(frozen=True)
-class PanelResults:
-    """Estimates of one panel regression with cluster-robust inference (linearmodels style).
-
-    Attributes
-    ----------
-    params, cov
-        Coefficients and their cluster-robust covariance.
-    df_inference
-        Degrees of freedom of the t and F reference distributions (clusters - 1).
-    absorbed
-        Names of the fixed effects swept out by the within transformation.
-    cautions
-        Why the design may be fragile (few clusters, staggered adoption, ...), shown by
-        :meth:`summary`.
-    """
-
-    estimator: str
-    outcome: str
-    treatment: str
-    params: pd.Series
-    cov: pd.DataFrame
-    df_inference: int
-    nobs: int
-    n_entities: int
-    n_periods: int
-    n_clusters: int
-    cluster: str
-    absorbed: tuple[str, ...]
-    rsquared: float
-    synthetic: bool
-    cautions: tuple[str, ...] = ()
-
-    @property
-    def std_errors(self) -> pd.Series:
-        """Cluster-robust standard errors."""
-        return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index)
-
-    @property
-    def tstats(self) -> pd.Series:
-        """t statistics."""
-        return self.params / self.std_errors
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Two-sided p-values from t(``df_inference``)."""
-        return pd.Series(2 * stats.t.sf(np.abs(self.tstats), self.df_inference),
-                         index=self.params.index)
-
-    def conf_int(self, *, level: float = CI_LEVEL) -> pd.DataFrame:
-        """Confidence intervals ``b +- t_{(1+level)/2, G-1} se``."""
-        q = stats.t.ppf(0.5 + level / 2, self.df_inference)
-        se = self.std_errors
-        return pd.DataFrame({"ci_low": self.params - q * se, "ci_high": self.params + q * se})
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """Tidy coefficient table: one row per term."""
-        ci = self.conf_int()
-        return pd.DataFrame({
-            "estimator": self.estimator, "term": self.params.index,
-            "estimate": self.params.to_numpy(), "std_error": self.std_errors.to_numpy(),
-            "t_stat": self.tstats.to_numpy(), "p_value": self.pvalues.to_numpy(),
-            "ci_low": ci["ci_low"].to_numpy(), "ci_high": ci["ci_high"].to_numpy(),
-        })
-
-    def _header(self) -> list[str]:
-        label = " [SYNTHETIC DATA]" if self.synthetic else ""
-        absorbed = " + ".join(self.absorbed) if self.absorbed else "none"
-        rows = "observations (stacked rows)" if "stack" in absorbed else "observations"
-        return [
-            f"{self.estimator}{label}",
-            f"outcome: {self.outcome}   treatment: {self.treatment}",
-            f"{rows}: {self.nobs}   firms: {self.n_entities}   years: {self.n_periods}",
-            f"fixed effects absorbed: {absorbed}   "
-            f"{'within R2' if self.absorbed else 'R2'}: {self.rsquared:.4f}",
-            f"standard errors: clustered by {self.cluster} ({self.n_clusters} clusters), "
-            f"t({self.df_inference}) inference",
-        ]
-
-    def summary(self) -> str:
-        """A plain-text summary: design, coefficient table, cautions."""
-        lines = self._header()
-        table = self.table.drop(columns="estimator").set_index("term")
-        lines += ["", table.to_string(float_format=lambda v: f"{v:.4f}"), ""]
-        lines += [f"Caution: {c}" for c in self.cautions]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-
-@dataclass(frozen=True)
-class EventStudyResults(PanelResults):
-    """Event-study estimates: one coefficient per year relative to adoption, plus a pre-trend
-    test. ``event_times`` maps each term to its relative year; ``reference`` is the omitted one."""
-
-    event_times: dict[str, int] = field(default_factory=dict)
-    reference: int = -1
-    pretrend: WaldTest | None = None
-
-    @property
-    def event_table(self) -> pd.DataFrame:
-        """Coefficients by relative year, the omitted reference year included as 0."""
-        table = self.table.assign(event_time=self.table["term"].map(self.event_times))
-        reference = pd.DataFrame([{"estimator": self.estimator, "term": "reference",
-                                   "estimate": 0.0, "std_error": 0.0, "t_stat": np.nan,
-                                   "p_value": np.nan, "ci_low": 0.0, "ci_high": 0.0,
-                                   "event_time": self.reference}])
-        return (pd.concat([table, reference], ignore_index=True)
-                .sort_values("event_time").reset_index(drop=True))
-
-    def summary(self) -> str:
-        """Design, coefficients by relative year, the pre-trend test and cautions."""
-        text = super().summary()
-        if self.pretrend is None:
-            return text + "\nPre-trend test: no leads before the reference year to test."
-        verdict = ("rejects" if self.pretrend.p_value < SIGNIFICANCE else "does not reject")
-        return (text + f"\nPre-trend test (all leads = 0): {self.pretrend}; "
-                f"at the {SIGNIFICANCE:.0%} level it {verdict} parallel pre-trends.")
-
-
-def _require_columns(panel: pd.DataFrame, columns: dict[str, str]) -> None:
-    missing = [problem("panel", f"parameter {role}", repr(name),
-                       "a column of the panel: " + ", ".join(map(str, panel.columns)))
-               for role, name in columns.items() if name not in panel.columns]
-    if missing:
-        raise ParameterError(problems=missing)
-    for role, name in columns.items():
-        if role in ("outcome", "treatment") and not pd.api.types.is_numeric_dtype(panel[name]):
-            raise ParameterError(problems=[problem("panel", f"parameter {role}", repr(name),
-                                                   "a numeric column")])
-        missing_values = int(panel[name].isna().sum())
-        if missing_values:
-            raise ParameterError(problems=[problem(
-                "panel", f"parameter {role}, column {name!r}", f"{missing_values} missing values",
-                "a value in every firm-year (drop or fill them first)")])
-
-
-def demean(values: np.ndarray, groups: list[np.ndarray], *, tol: float = DEMEAN_TOLERANCE,
-           max_iter: int = DEMEAN_MAX_ITERATIONS) -> np.ndarray:
-    """Sweep several sets of fixed effects out of ``values`` (the within transformation).
-
-    Parameters
-    ----------
-    values
-        Array of shape ``(n,)`` or ``(n, k)``.
-    groups
-        One integer code array of length ``n`` per fixed effect (codes ``0..L-1``).
-
-    Notes
-    -----
-    Alternating projections (Guimaraes & Portugal 2010; Gaure 2013): repeat
-    ``x <- x - mean(x | group_f)`` for each effect ``f`` until no value changes by more than
-    ``tol``. The limit is the residual of ``x`` on all the effects' dummies, for balanced and
-    unbalanced panels alike; a balanced two-way panel converges after one sweep.
-    """
-    x = np.array(values, dtype=float, copy=True)
-    flat = x.ndim == 1
-    if flat:
-        x = x[:, None]
-    counts = [np.bincount(g) for g in groups]
-    scale = max(1.0, float(np.abs(x).max(initial=0.0)))
-    for _ in range(max_iter):
-        largest_step = 0.0
-        for g, n_g in zip(groups, counts, strict=True):
-            means = np.column_stack([np.bincount(g, weights=x[:, j], minlength=n_g.size)
-                                     for j in range(x.shape[1])]) / n_g[:, None]
-            step = means[g]
-            x -= step
-            largest_step = max(largest_step, float(np.abs(step).max(initial=0.0)))
-        if largest_step <= tol * scale:
-            break
-    return x[:, 0] if flat else x
-
-
-def _codes(series: pd.Series) -> np.ndarray:
-    return pd.factorize(series, sort=True)[0]
-
-
-def _absorbed_dof(groups: list[np.ndarray], clusters: np.ndarray) -> int:
-    """Degrees of freedom used by the absorbed effects that are not nested in the clusters.
-
-    Notes
-    -----
-    All effects together use ``sum_f L_f - (F - 1)`` parameters (``L_f`` levels of effect
-    ``f``, ``F`` effects, one collinearity per extra effect in a connected panel). An effect
-    whose every level lies inside one cluster is nested in the clusters and its ``L_f`` are not
-    counted (the convention of Stata's ``xtreg, fe`` and ``reghdfe``).
-    """
-    total = sum(int(g.max()) + 1 for g in groups) - (len(groups) - 1)
-    for g in groups:
-        per_level = pd.Series(clusters).groupby(g).nunique()
-        if (per_level == 1).all():
-            total -= int(g.max()) + 1
-    return max(total, 0)
-
-
-def _fit(*, estimator: str, panel: pd.DataFrame, y: np.ndarray, x: pd.DataFrame,
-         groups: list[np.ndarray], absorbed: tuple[str, ...], outcome: str, treatment: str,
-         entity: str, time: str, cluster: str, clusters: np.ndarray,
-         cautions: list[str], result_type: type[PanelResults] = PanelResults,
-         **extra: object) -> PanelResults:
+def fit_regression(*, estimator: str, panel: pd.DataFrame, y: np.ndarray, x: pd.DataFrame,
+                   groups: list[np.ndarray], absorbed: tuple[str, ...], outcome: str,
+                   treatment: str, entity: str, time: str, cluster: str, clusters: np.ndarray,
+                   cautions: list[str], result_type: type[PanelResults] = PanelResults,
+                   **extra: object) -> PanelResults:
     """OLS on the within-transformed data with firm-clustered covariance.
 
     Notes
     -----
     The cluster-robust sandwich ``(X'X)^-1 (sum_g X_g'u_g u_g'X_g) (X'X)^-1`` is scaled by
     ``G/(G-1) (N-1)/(N-K-A)``, where the absorbed effects add ``A`` parameters (see
-    :func:`_absorbed_dof`) - statsmodels' ``use_correction`` factor with ``K + A``
-    parameters. Inference uses t and F with ``G-1`` denominator degrees of
+    :func:`evaluation.panel.within.absorbed_dof`) - statsmodels' ``use_correction`` factor
+    with ``K + A`` parameters. Inference uses t and F with ``G-1`` denominator degrees of
     freedom.
     """
     if groups:
@@ -281,10 +67,10 @@ def _fit(*, estimator: str, panel: pd.DataFrame, y: np.ndarray, x: pd.DataFrame,
     else:
         y_t, x_t = y, x.to_numpy(float)
     n, k = x_t.shape
-    absorbed_dof = _absorbed_dof(groups, clusters) if groups else 0
-    if n - k - absorbed_dof <= 0:
+    dof_absorbed = absorbed_dof(groups, clusters) if groups else 0
+    if n - k - dof_absorbed <= 0:
         raise ParameterError(problems=[problem("panel", "design", f"{n} observations",
-                                               f"more than {k + absorbed_dof} parameters")])
+                                               f"more than {k + dof_absorbed} parameters")])
     bread = np.linalg.pinv(x_t.T @ x_t)
     params = bread @ (x_t.T @ y_t)
     resid = y_t - x_t @ params
@@ -292,7 +78,7 @@ def _fit(*, estimator: str, panel: pd.DataFrame, y: np.ndarray, x: pd.DataFrame,
     n_clusters = int(codes.max()) + 1
     scores = np.column_stack([np.bincount(codes, weights=x_t[:, j] * resid,
                                           minlength=n_clusters) for j in range(k)])
-    correction = n_clusters / (n_clusters - 1) * (n - 1) / (n - k - absorbed_dof)
+    correction = n_clusters / (n_clusters - 1) * (n - 1) / (n - k - dof_absorbed)
     cov = correction * bread @ (scores.T @ scores) @ bread
     names = list(x.columns)
     if n_clusters < MIN_CLUSTERS:
@@ -352,13 +138,13 @@ def fit_pooled_ols(panel: pd.DataFrame, *, outcome: str = "log_sales",
     -----
     ``y_it = a + b D_it + u_it``, no fixed effects; standard errors clustered by ``cluster``.
     """
-    _require_columns(panel, {"outcome": outcome, "treatment": treatment, "entity": entity,
+    require_columns(panel, {"outcome": outcome, "treatment": treatment, "entity": entity,
                              "time": time, "cluster": cluster})
     x = pd.DataFrame({"const": 1.0, treatment: panel[treatment].to_numpy(float)})
-    return _fit(estimator="Pooled OLS (naive)", panel=panel, y=panel[outcome].to_numpy(float),
-                x=x, groups=[], absorbed=(), outcome=outcome, treatment=treatment, entity=entity,
-                time=time, cluster=cluster, clusters=_codes(panel[cluster]),
-                cautions=[NAIVE_CAUTION])
+    return fit_regression(estimator="Pooled OLS (naive)", panel=panel,
+                          y=panel[outcome].to_numpy(float), x=x, groups=[], absorbed=(),
+                          outcome=outcome, treatment=treatment, entity=entity, time=time,
+                          cluster=cluster, clusters=codes(panel[cluster]), cautions=[NAIVE_CAUTION])
 
 
 def fit_twfe(panel: pd.DataFrame, *, outcome: str = "log_sales",
@@ -372,16 +158,16 @@ def fit_twfe(panel: pd.DataFrame, *, outcome: str = "log_sales",
     :func:`demean`; ``b`` is OLS on the demeaned data (Frisch-Waugh-Lovell), identical to the
     regression with all dummies.
     """
-    _require_columns(panel, {"outcome": outcome, "treatment": treatment, "entity": entity,
+    require_columns(panel, {"outcome": outcome, "treatment": treatment, "entity": entity,
                              "time": time, "cluster": cluster})
     design = adoption_design(panel, treatment=treatment, entity=entity, time=time)
     x = pd.DataFrame({treatment: panel[treatment].to_numpy(float)})
-    return _fit(estimator="Two-way fixed effects", panel=panel,
-                y=panel[outcome].to_numpy(float), x=x,
-                groups=[_codes(panel[entity]), _codes(panel[time])], absorbed=(entity, time),
-                outcome=outcome, treatment=treatment, entity=entity, time=time, cluster=cluster,
-                clusters=_codes(panel[cluster]),
-                cautions=_design_cautions(design, staggered=STAGGERED_CAUTION))
+    return fit_regression(estimator="Two-way fixed effects", panel=panel,
+                          y=panel[outcome].to_numpy(float), x=x,
+                          groups=[codes(panel[entity]), codes(panel[time])],
+                          absorbed=(entity, time), outcome=outcome, treatment=treatment,
+                          entity=entity, time=time, cluster=cluster, clusters=codes(panel[cluster]),
+                          cautions=_design_cautions(design, staggered=STAGGERED_CAUTION))
 
 
 def fit_did(panel: pd.DataFrame, *, outcome: str = "log_sales",
@@ -399,7 +185,7 @@ def fit_did(panel: pd.DataFrame, *, outcome: str = "log_sales",
     effects with non-negative weights even when effects differ across cohorts; with one cohort it
     is the classic two-group difference-in-differences.
     """
-    _require_columns(panel, {"outcome": outcome, "treatment": treatment, "entity": entity,
+    require_columns(panel, {"outcome": outcome, "treatment": treatment, "entity": entity,
                              "time": time, "cluster": cluster})
     design = adoption_design(panel, treatment=treatment, entity=entity, time=time)
     if design.n_never_treated == 0 or not design.cohorts:
@@ -417,15 +203,15 @@ def fit_did(panel: pd.DataFrame, *, outcome: str = "log_sales",
             _did=((members[entity].map(design.adoption) == cohort)
                   & (members[time] >= cohort)).astype(float)))
     stacked = pd.concat(stacks, ignore_index=True)
-    groups = [_codes(stacked["_stack"].astype(str) + "|" + stacked[entity].astype(str)),
-              _codes(stacked["_stack"].astype(str) + "|" + stacked[time].astype(str))]
+    groups = [codes(stacked["_stack"].astype(str) + "|" + stacked[entity].astype(str)),
+              codes(stacked["_stack"].astype(str) + "|" + stacked[time].astype(str))]
     notes = _design_cautions(design, staggered=None)
     x = pd.DataFrame({treatment: stacked["_did"].to_numpy()})
-    return _fit(estimator="Stacked difference-in-differences", panel=panel,
-                y=stacked[outcome].to_numpy(float), x=x, groups=groups,
-                absorbed=(f"{entity} x stack", f"{time} x stack"), outcome=outcome,
-                treatment=treatment, entity=entity, time=time, cluster=cluster,
-                clusters=_codes(stacked[cluster]), cautions=notes)
+    return fit_regression(estimator="Stacked difference-in-differences", panel=panel,
+                          y=stacked[outcome].to_numpy(float), x=x, groups=groups,
+                          absorbed=(f"{entity} x stack", f"{time} x stack"), outcome=outcome,
+                          treatment=treatment, entity=entity, time=time, cluster=cluster,
+                          clusters=codes(stacked[cluster]), cautions=notes)
 
 
 def fit_event_study(panel: pd.DataFrame, *, outcome: str = "log_sales",
@@ -446,7 +232,7 @@ def fit_event_study(panel: pd.DataFrame, *, outcome: str = "log_sales",
     dummies 0). The pre-trend test is the Wald test of ``b_k = 0`` for all ``k <= -2``:
     ``F = b' V^-1 b / q`` against ``F(q, G - 1)`` with the cluster-robust ``V``.
     """
-    _require_columns(panel, {"outcome": outcome, "treatment": treatment, "entity": entity,
+    require_columns(panel, {"outcome": outcome, "treatment": treatment, "entity": entity,
                              "time": time, "cluster": cluster})
     if leads < 1 or lags < 0:
         raise ParameterError(problems=[problem("fit_event_study", "leads, lags",
@@ -457,14 +243,15 @@ def fit_event_study(panel: pd.DataFrame, *, outcome: str = "log_sales",
     names = {k: (f"lead_{-k}" if k < 0 else f"lag_{k}") for k in window}
     x = pd.DataFrame({names[k]: (relative == k).to_numpy(float) for k in window})
     present = [c for c in x.columns if x[c].any()]
-    result = _fit(estimator="Event study (two-way fixed effects)", panel=panel,
-                  y=panel[outcome].to_numpy(float), x=x[present],
-                  groups=[_codes(panel[entity]), _codes(panel[time])], absorbed=(entity, time),
-                  outcome=outcome, treatment=treatment, entity=entity, time=time,
-                  cluster=cluster, clusters=_codes(panel[cluster]),
-                  cautions=_design_cautions(design, staggered=EVENT_STUDY_STAGGERED_CAUTION),
-                  result_type=EventStudyResults,
-                  event_times={names[k]: k for k in window if names[k] in present})
+    cautions = _design_cautions(design, staggered=EVENT_STUDY_STAGGERED_CAUTION)
+    result = fit_regression(estimator="Event study (two-way fixed effects)", panel=panel,
+                            y=panel[outcome].to_numpy(float), x=x[present],
+                            groups=[codes(panel[entity]), codes(panel[time])],
+                            absorbed=(entity, time), outcome=outcome, treatment=treatment,
+                            entity=entity, time=time, cluster=cluster,
+                            clusters=codes(panel[cluster]),
+                            cautions=cautions, result_type=EventStudyResults,
+                            event_times={names[k]: k for k in window if names[k] in present})
     assert isinstance(result, EventStudyResults)
     lead_terms = tuple(t for t in present if t.startswith("lead_"))
     if not lead_terms:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluation.panel.estimators import _codes, demean
 from evaluation.panel.staggered import (
     ATT_TERM,
     StaggeredResults,
@@ -18,6 +17,7 @@ from evaluation.panel.staggered import (
     treated_cells,
     wald,
 )
+from evaluation.panel.within import codes, demean
 
 NAME = "Imputation (Borusyak-Jaravel-Spiess)"
 PRE_LEADS = 3  # leads in the pre-trend regression on untreated observations (BJS test 1)
@@ -75,7 +75,7 @@ def fit_imputation(panel: pd.DataFrame, *, outcome: str = "log_sales",
     t = timing(panel, estimator=NAME, outcome=outcome, treatment=treatment, entity=entity,
                time=time, adoption=adoption)
     d = t.data
-    firm, year = _codes(d[entity]), _codes(d[time])
+    firm, year = codes(d[entity]), codes(d[time])
     n, n_t = int(firm.max()) + 1, int(year.max()) + 1
     untreated = ~d["treated"].to_numpy()
     y = d["y"].to_numpy()
@@ -134,7 +134,7 @@ def _lead_regression(d: pd.DataFrame, firm: np.ndarray, year: np.ndarray, event:
     if not leads:
         return [], np.zeros(0), np.zeros((int(firm.max()) + 1, 0))
     x = np.column_stack([(event[untreated] == e).astype(float) for e in leads])
-    groups = [_codes(pd.Series(firm[untreated])), _codes(pd.Series(year[untreated]))]
+    groups = [codes(pd.Series(firm[untreated])), codes(pd.Series(year[untreated]))]
     xt = demean(x, groups)
     yt = demean(d["y"].to_numpy()[untreated], groups)
     xtx_inv = np.linalg.pinv(xt.T @ xt)

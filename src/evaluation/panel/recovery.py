@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from evaluation.panel.calibration import calibration_targets
-from evaluation.panel.estimators import PanelResults, fit_did, fit_pooled_ols, fit_twfe
+from evaluation.panel.estimators import fit_did, fit_pooled_ols, fit_twfe
+from evaluation.panel.results import PanelResults
 from evaluation.panel.schema import add_derived_columns
 from evaluation.panel.synthetic import PLANTED_EFFECT, SEED, simulate_panel
 

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaluation.panel.estimators import CI_LEVEL, _codes, _require_columns, demean
+from evaluation.panel.results import CI_LEVEL
 from evaluation.panel.staggered import ATT_TERM, StaggeredResults
+from evaluation.panel.within import codes, demean, require_columns
 
 BOOTSTRAP_REPS = 999
 BOOTSTRAP_SEED = 20_240_101  # fixed: the same data give the same p-value
@@ -65,12 +66,12 @@ def wild_cluster_bootstrap(panel: pd.DataFrame, *, outcome: str = "log_sales",
     unrestricted residuals (WCU): ``b - q* se`` with ``q*`` the quantiles of
     ``(b* - b) / se*``.
     """
-    _require_columns(panel, {"outcome": outcome, "treatment": treatment, "cluster": cluster,
+    require_columns(panel, {"outcome": outcome, "treatment": treatment, "cluster": cluster,
                              "entity": entity, "time": time})
-    groups = [_codes(panel[entity]), _codes(panel[time])]
+    groups = [codes(panel[entity]), codes(panel[time])]
     y = demean(panel[outcome].to_numpy(float), groups)
     x = demean(panel[treatment].to_numpy(float), groups)
-    clusters = _codes(panel[cluster])
+    clusters = codes(panel[cluster])
     n_g = int(clusters.max()) + 1
     b, se = _cluster_t(x, y[:, None], clusters, n_g)
     rng = np.random.default_rng(seed)

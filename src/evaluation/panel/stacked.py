@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaluation.panel.estimators import _codes
 from evaluation.panel.staggered import (
     ATT_TERM,
     StaggeredResults,
@@ -17,6 +16,7 @@ from evaluation.panel.staggered import (
     timing,
     wald,
 )
+from evaluation.panel.within import codes
 
 NAME = "Stacked DiD (weighted)"
 WINDOW = (2, 2)  # event window: years before adoption, years after (balanced)
@@ -86,14 +86,14 @@ def fit_stacked(panel: pd.DataFrame, *, outcome: str = "log_sales",
     x = np.column_stack([(s["_treated"].to_numpy() & (event == e)).astype(float)
                          for e in horizons])
     key = s["_stack"].astype(str) + "|"
-    groups = [_codes(key + s[entity].astype(str)), _codes(key + s[time].astype(str))]
+    groups = [codes(key + s[entity].astype(str)), codes(key + s[time].astype(str))]
     y_t = weighted_demean(s["y"].to_numpy()[:, None], groups, weight)[:, 0]
     x_t = weighted_demean(x, groups, weight)
     xw = x_t * weight[:, None]
     bread = np.linalg.pinv(x_t.T @ xw)
     b = bread @ xw.T @ y_t
     u = y_t - x_t @ b
-    clusters = _codes(s[entity])
+    clusters = codes(s[entity])
     n_g = int(clusters.max()) + 1
     meat_scores = np.column_stack([np.bincount(clusters, weights=xw[:, j] * u, minlength=n_g)
                                    for j in range(x.shape[1])])

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from evaluation.errors import ParameterError, problem
-from evaluation.panel.estimators import CI_LEVEL, SIGNIFICANCE, WaldTest
+from evaluation.panel.results import CI_LEVEL, SIGNIFICANCE, WaldTest
 
 SUP_T_DRAWS = 10_000  # Gaussian draws behind a uniform band's critical value
 SUP_T_SEED = 0  # fixed: the band of a given fit is reproducible

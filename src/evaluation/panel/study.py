@@ -18,8 +18,8 @@ from evaluation.errors import ParameterError
 from evaluation.panel.calibration import CalibrationTargets, calibration_targets
 from evaluation.panel.compare import estimator_fits
 from evaluation.panel.designs import DESIGNS, simulate_design
-from evaluation.panel.estimators import PanelResults
 from evaluation.panel.executor import Progress, run_tasks
+from evaluation.panel.results import PanelResults
 from evaluation.panel.staggered import ATT_TERM, StaggeredResults
 
 MAX_RELATIVE_BIAS = 0.10  # robust estimators: |bias| under 10% of the true ATT

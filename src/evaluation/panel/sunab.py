@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluation.panel.estimators import _codes, _fit
+from evaluation.panel.estimators import fit_regression
 from evaluation.panel.staggered import (
     ATT_TERM,
     StaggeredResults,
@@ -24,6 +24,7 @@ from evaluation.panel.staggered import (
     treated_cells,
     wald,
 )
+from evaluation.panel.within import codes
 
 NAME = "Sun-Abraham"
 NAIVE_NAME = "Event study (two-way fixed effects)"
@@ -58,10 +59,10 @@ def fit_sun_abraham(panel: pd.DataFrame, *, outcome: str = "log_sales",
     x = pd.DataFrame({name: ((d["cohort"].to_numpy() == g) & (event == e)).astype(float)
                       for name, g, e in zip(names, cells["cohort"], cells["event_time"],
                                             strict=True)})
-    fit = _fit(estimator=NAME, panel=d.assign(synthetic=t.synthetic), y=d["y"].to_numpy(),
-               x=x, groups=[_codes(d[entity]), _codes(d[time])], absorbed=(entity, time),
-               outcome=outcome, treatment=treatment, entity=entity, time=time, cluster=entity,
-               clusters=_codes(d[entity]), cautions=[])
+    fit = fit_regression(estimator=NAME, panel=d.assign(synthetic=t.synthetic), y=d["y"].to_numpy(),
+                         x=x, groups=[codes(d[entity]), codes(d[time])], absorbed=(entity, time),
+                         outcome=outcome, treatment=treatment, entity=entity, time=time,
+                         cluster=entity, clusters=codes(d[entity]), cautions=[])
     weights = simple_cell_weights(cells)
     terms = [ATT_TERM, *[f"e={int(e)}" for e in sorted(cells["event_time"].unique())]]
     w_matrix = np.zeros((len(terms), len(names)))
@@ -94,10 +95,11 @@ def fit_event_study_twfe(panel: pd.DataFrame, *, outcome: str = "log_sales",
     cells = treated_cells(t)
     horizons = sorted(int(e) for e in cells["event_time"].unique() if e != -1)
     x = pd.DataFrame({f"e={e}": (event == e).to_numpy(float) for e in horizons})
-    fit = _fit(estimator=NAIVE_NAME, panel=d.assign(synthetic=t.synthetic),
-               y=d["y"].to_numpy(), x=x, groups=[_codes(d[entity]), _codes(d[time])],
-               absorbed=(entity, time), outcome=outcome, treatment=treatment, entity=entity,
-               time=time, cluster=entity, clusters=_codes(d[entity]), cautions=[])
+    fit = fit_regression(estimator=NAIVE_NAME, panel=d.assign(synthetic=t.synthetic),
+                         y=d["y"].to_numpy(), x=x, groups=[codes(d[entity]), codes(d[time])],
+                         absorbed=(entity, time), outcome=outcome, treatment=treatment,
+                         entity=entity, time=time, cluster=entity, clusters=codes(d[entity]),
+                         cautions=[])
     weights = simple_cell_weights(cells[cells["event_time"] != -1])
     post = [e for e in horizons if e >= 0]
     n_at = cells[cells["event_time"] >= 0].groupby("event_time")["n"].sum()

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # for annotations only: the figures import their modules lazi
 
     from evaluation.model.sensitivity import Sensitivity
     from evaluation.model.simulate import EffectsResults
-    from evaluation.panel.estimators import EventStudyResults
+    from evaluation.panel.results import EventStudyResults
     from evaluation.panel.staggered import StaggeredResults
 
 CJK_FONT_CANDIDATES = (
@@ -183,7 +183,11 @@ def event_paths_figure(paths: dict[str, StaggeredResults], *, title: str | None 
                                   lang))
                      + (_t(" [SYNTHETIC DATA]", "［模拟数据 SYNTHETIC］", lang) if synthetic
                         else ""), fontsize=10)
-    ax.legend(fontsize=8, loc="upper left")
+    if lang is None:
+        ax.legend(fontsize=8, loc="upper left")
+    else:  # below the axes: inside, the legend hid the first years' estimates
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
+                  frameon=False)
     fig.tight_layout()
     return fig
 

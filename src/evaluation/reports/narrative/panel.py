@@ -18,7 +18,7 @@ import pandas as pd
 
 from evaluation.panel.compare import NAIVE, TWFE, PanelComparison
 from evaluation.panel.designs import DESIGNS
-from evaluation.panel.estimators import CI_LEVEL, SIGNIFICANCE
+from evaluation.panel.results import CI_LEVEL, SIGNIFICANCE
 from evaluation.panel.schema import synthetic_panel_file
 from evaluation.panel.staggered import StaggeredResults
 from evaluation.panel.study import COVERAGE_RANGE, FULL_STUDY_PANELS, MAX_RELATIVE_BIAS
