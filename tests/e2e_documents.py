@@ -94,3 +94,30 @@ IGNORED_EXTRA = """  - source: progress2013
     number: 100
     reason: a tier threshold (sales above 100亿元), not a figure
 """
+
+# Checks the analyst adds for the new documents, every figure named by meaning: the progress
+# report's share against the plan's stated target, the target implied by that share against the
+# stated one (a derived value), and part-year figures within the full year (across periods).
+CHECKS = """
+  - id: investment_share_of_the_2013_target
+    type: ratio
+    description: January-November investment over the 2013 target, against the stated share
+    numerator: {indicator: project_investment, year: 2013, period: "months:1-11"}
+    denominator: {indicator: project_investment, year: 2013, kind: target}
+    percent: {indicator: project_investment_target_share, year: 2013, period: "months:1-11"}
+  - id: implied_investment_target_2013
+    type: parts_sum
+    description: The 2013 investment target implied by the stated share, against the stated one
+    parts: {derived: project_investment_target_implied, year: 2013}
+    total: {indicator: project_investment, year: 2013, kind: target}
+  - id: investment_2013_part_year_within_year
+    type: subset
+    description: January-November investment is part of the year's
+    part: {indicator: project_investment, year: 2013, period: "months:1-11"}
+    whole: {indicator: project_investment, year: 2013}
+  - id: sales_2013_part_year_within_year
+    type: subset
+    description: January-November sales are part of the year's
+    part: {indicator: sales_revenue, year: 2013, period: "months:1-11"}
+    whole: {indicator: sales_revenue, year: 2013}
+"""

@@ -227,3 +227,71 @@ def test_cli_audit_bad_checks_file_is_a_data_error():
                                       str(FIXTURES / "bad" / "unknown_type.yaml")])
     assert isinstance(result.exception, DataError)
     assert "check 'c1', key 'type'" in str(result.exception)
+
+
+# ----------------------------------------------------- terms by meaning, derived values, periods
+BY_MEANING = """checks:
+  - id: year_plan_within_lifetime
+    type: subset
+    description: The year's planned investment is part of the projects' lifetime total
+    part: {indicator: project_investment, year: 2015, kind: plan}
+    whole: {indicator: project_investment_total, year: 2015, kind: plan, period: lifetime}
+  - id: share_of_a_derived_total
+    type: ratio
+    description: The stated share of general industrial investment, against the derived total
+    numerator: {indicator: project_investment, year: 2012}
+    denominator: {derived: province_general_industrial_investment, year: 2012}
+    percent: {indicator: investment_share_general_industrial, year: 2012}
+  - id: derived_base_of_growth
+    type: growth_base
+    description: 2012 sales over their growth give the 2011 sales derived from them
+    value: {indicator: sales_revenue, year: 2012}
+    growth: {indicator: sales_growth, year: 2012}
+    mode: percent
+    base: {derived: sales_revenue, year: 2011}
+"""
+
+
+@pytest.fixture(scope="module")
+def by_meaning(tmp_path_factory) -> pd.DataFrame:
+    path = tmp_path_factory.mktemp("checks") / "checks.yaml"
+    path.write_text(BY_MEANING, encoding="utf-8")
+    return run_audit(load_checks(path)).set_index("check_id")
+
+
+def test_parts_against_a_total_across_periods(by_meaning):
+    row = by_meaning.loc["year_plan_within_lifetime"]
+    assert row["status"] == CONSISTENT
+    assert (row["left_point"], row["right_point"]) == (246.53, 1320)
+    assert row["fact_ids"] == "plan2015.2015.project_investment;plan2015.2015.project_investment_total"
+
+
+def test_a_stated_percentage_against_a_derived_value(by_meaning):
+    row = by_meaning.loc["share_of_a_derived_total"]
+    assert row["status"] == CONSISTENT
+    derived_total = 465 / (85 / 100)  # 547.06: the province's general industrial investment
+    assert row["left_point"] == pytest.approx(100 * 465 / derived_total)
+    assert row["right_point"] == 85
+    # cited by the stated facts the derived total comes from
+    assert row["fact_ids"] == ("plan2013.2012.project_investment;"
+                               "plan2013.2012.investment_share_general_industrial")
+    base = by_meaning.loc["derived_base_of_growth"]
+    assert base["status"] == CONSISTENT
+    assert base["right_point"] == pytest.approx(1571.6 / 1.256)
+    assert base["relation"].endswith(f"= ≈{1571.6 / 1.256:g}")
+
+
+@pytest.mark.parametrize(("term", "found"), [
+    ("{indicator: project_investment, year: 2014, kind: plan}",
+     "no fact for project_investment 2014 (plan, period year)"),
+    ("{derived: sales_revenue, year: 2009}", "derived 'sales_revenue' for 2009"),
+    ("{indicator: sales_revenue}", "keys ['indicator']"),
+])
+def test_a_term_by_meaning_that_names_nothing_is_one_line(tmp_path, term, found):
+    path = tmp_path / "checks.yaml"
+    path.write_text("checks:\n  - id: c\n    type: range\n    description: d\n"
+                    f"    value: {term}\n    bounds: [0, 100]\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_checks(path)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 1 and found in lines[0] and "check 'c', key 'value'" in lines[0]

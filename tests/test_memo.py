@@ -62,7 +62,7 @@ def test_notebook_is_committed_clean_with_one_documented_parameters_cell():
     lines = [line for line in tagged[0].source.splitlines() if line.strip()]
     assert [line.split(":")[0] for line in lines] == [
         "edition", "seed", "draws", "tier_draws", "base_year", "target_years", "sobol_n",
-        "scenarios"]
+        "scenarios", "pins"]
     assert all(" # " in line and line.count("=") == 1 for line in lines)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
 

@@ -23,7 +23,7 @@ def test_notebook_is_committed_clean_with_one_documented_parameters_cell():
     lines = [line for line in tagged[0].source.splitlines() if line.strip()]
     names = [line.split(":")[0] for line in lines]
     assert names == ["edition", "scenarios", "draws", "tier_draws", "seed", "base_year",
-                     "target_years", "sobol_n"]
+                     "target_years", "sobol_n", "pins"]
     assert all(" # " in line for line in lines)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
 

@@ -77,3 +77,6 @@ def test_report_02_has_reader_tables_figures_notes_and_parameter_blocks(publishe
         text = visible_text(html)
         assert ("情景" if lang == "zh" else "Scenario") in text
         assert "{'" not in text and "overrides" not in text, page  # scenarios in words
+        # model notes send the reader to this page's assumptions, not to the memo's appendix
+        assert ("文末的假设部分" if lang == "zh" else "assumptions at the end") in text, page
+        assert "参数文献见附录" not in text and "in the appendix" not in text, page

@@ -227,6 +227,19 @@ def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
         **_targets_builders(),
         "model/report.html.j2": lambda lang: _model_report(memo_data, lang),
     }
+    from evaluation.model.availability import model_availability
+    from evaluation.panel.calibration import calibration_availability
+    from evaluation.reports.narrative.availability import availability_html
+
+    # what cannot be computed for a base year without the model's inputs (2011)
+    model = model_availability(facts, base_year=2011, target_years=[2013, 2015])
+    panel = calibration_availability(facts, year=2011)
+    builders.update({
+        "availability/effects_model.html.j2": lambda lang: availability_html(
+            model, lang, last_year=2015, sections_below=True),
+        "availability/synthetic_panel.html.j2": lambda lang: availability_html(
+            panel, lang, used_year=2012),
+    })
     assert set(prose.templates()) == set(builders), "a template without a test builder"
     return {(t, lang): build(lang) for t, build in builders.items() for lang in LANGUAGES}
 
@@ -240,8 +253,10 @@ def test_every_template_renders_in_both_languages_with_provenance_on_every_numbe
     for (template, lang), html in rendered.items():
         assert check_provenance(html) == [], (template, lang)
         assert visible_identifiers(visible_text(html)) == [], (template, lang)
-        # a template with figures cites them; these two state no figure, only years and names
-        assert 'class="prov"' in html or template in WITHOUT_FIGURES, (template, lang)
+        # a template with figures cites them; these two state no figure, only years and names,
+        # and the availability statements name the missing figures and their years
+        assert ('class="prov"' in html or template in WITHOUT_FIGURES
+                or template.startswith("availability/")), (template, lang)
         if lang == "zh":
             assert CJK.search(visible_text(html)), template
 

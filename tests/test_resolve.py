@@ -115,3 +115,41 @@ def test_shipped_facts_resolve_to_the_plans_figures():
                            kind="plan") is None  # a lifetime total, not the year's
     assert resolve(facts, indicator="project_investment_total", year=2015, kind="plan",
                    period="lifetime")["value"] == 1320
+
+
+def test_an_editions_pins_are_shown_against_the_rules_choice(facts):
+    from evaluation.data.vintage_report import pin_lines
+
+    lines = pin_lines(facts, {"projects": "news.2012.projects"}, edition="e", path="e.yaml")
+    assert lines[0] == "pins of edition e: 1"
+    assert lines[1] == ("  projects -> news.2012.projects (projects 2012 actual, preliminary): "
+                        "the rule would choose plan.2012.projects")
+    same = pin_lines(facts, {"projects": "plan.2012.projects"}, edition="e", path="e.yaml")
+    assert same[1].endswith("the rule's choice too")
+    assert pin_lines(facts, {}, edition="e", path="e.yaml") == [
+        "pins of edition e: none (every figure chosen by the rule)"]
+    with pytest.raises(DataError) as err:
+        pin_lines(facts, {"projects": "no.such.fact"}, edition="e", path="e.yaml")
+    assert len(str(err.value).splitlines()) == 1 and "no.such.fact" in str(err.value)
+
+
+def test_availability_lists_found_and_missing_inputs_by_part(facts):
+    from evaluation.data.availability import Needed, availability
+
+    needed = [Needed("a", "count", "projects", 2012), Needed("a", "firms", "firms", 2012),
+              Needed("b", "target", "projects", 2013, ("target", "plan")),
+              Needed("c", "sales", "sales_revenue", 2012)]
+    found = availability(facts, subject="s", year=2012, needed=needed,
+                         requires={"b": ("a",), "c": ()})
+    assert found.parts == ("a", "b", "c")
+    assert found.fact_ids() == {"count": "plan.2012.projects", "firms": "plan2.2012.firms",
+                                "target": "plan.2013.projects"}
+    assert [n.role for n in found.missing()] == ["sales"]
+    assert found.computable == ("a", "b") and found.blocked == ("c",)
+    assert not found.complete
+    table = found.table
+    assert table["found"].tolist() == [True, True, True, False]
+    # pinned: the news release's preliminary count instead of the plan's final one
+    pinned = availability(facts, subject="s", year=2012, needed=needed[:1],
+                          pins={"count": "news.2012.projects"})
+    assert pinned.fact_ids() == {"count": "news.2012.projects"}

@@ -99,8 +99,12 @@ def test_title_description_values_frozen_header_and_widths(book):
     assert targets.freeze_panes == f"A{HEADER_ROW + 1}"
     assert targets.auto_filter.ref.startswith(f"A{HEADER_ROW}:")
     assert targets[f"A{HEADER_ROW}"].font.bold
-    assert [c.value for c in targets[HEADER_ROW + 1]] == ["project_investment", 2013, 465,
-                                                          472.8, 98.35, 98.2, "双百项目年度投资"]
+    # ids a reader would not know are shown as the registry's words in both languages
+    assert [c.value for c in targets[HEADER_ROW + 1]] == [
+        "双百项目年度投资 / Investment in key projects in the year", 2013, 465, 472.8, 98.35,
+        98.2, "双百项目年度投资"]
+    assert book["facts_one_unit"][f"F{HEADER_ROW + 1}"].value == "亿元 / 100 m yuan"
+    assert book["facts_one_unit"][f"A{HEADER_ROW + 1}"].value == "a"  # not an id of a section
     assert targets[f"D{HEADER_ROW + 2}"].value is None  # a missing target stays empty
     # 8 CJK characters are 16 columns wide (+2 padding); the header's longest line is shorter
     assert targets.column_dimensions["G"].width == 8 * 2 + 2

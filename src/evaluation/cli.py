@@ -46,14 +46,29 @@ def main() -> None:
 
 
 @cli.command()
-def check() -> None:
+@click.option("--edition", "edition_name", metavar="NAME",
+              help="Show the figures as this edition chooses them (its pins) instead of the "
+                   "rule alone; without it, every edition's pins are listed.")
+def check(edition_name: str | None) -> None:
     """Validate every input the reports read: data, checks, model, panel, editions."""
-    from evaluation.data.vintage_report import vintage_lines
+    from evaluation import project
+    from evaluation.data.vintage_report import pin_lines, vintage_lines
     from evaluation.pipeline.check_all import check_inputs
+    from evaluation.pipeline.editions import load_edition
 
     summary = check_inputs()
     data = summary.data
-    for line in summary.lines + vintage_lines(data.facts, sources=data.sources):
+    here = project.current()
+    names = ([edition_name] if edition_name else
+             sorted(p.stem for p in here.editions_dir.glob("*.yaml")))
+    lines: list[str] = []
+    pins: dict[str, str] | None = None
+    for name in names:
+        edition = load_edition(name)
+        pins = edition.parameters.get("pins") or {}
+        lines += pin_lines(data.facts, pins, edition=name, path=edition.path)
+    for line in summary.lines + vintage_lines(data.facts, sources=data.sources,
+                                              pins=pins if edition_name else None) + lines:
         click.echo(line)
     click.echo("0 errors")
 

@@ -23,6 +23,7 @@ import pandas as pd
 from evaluation import project
 from evaluation.core.intervals import Interval
 from evaluation.data.facts import default_facts, written_interval
+from evaluation.data.resolve import resolve_or_none
 from evaluation.data.vocabulary import written_scale
 from evaluation.errors import DataError, Problem, problem
 from evaluation.io import describe as describe_value
@@ -85,6 +86,8 @@ def load_checks(path: str | Path | None = None, *, facts: pd.DataFrame | None = 
     path = Path(path or project.current().checks_file)
     facts = default_facts() if facts is None else facts
     entries = read_yaml_list(path, "checks", items="checks")
+    if _names_derived(entries):
+        facts = with_derived(facts)
     if not entries:
         raise DataError(problems=[problem(path, "checks", "an empty list",
                                           "at least one check")])
@@ -103,6 +106,16 @@ def load_checks(path: str | Path | None = None, *, facts: pd.DataFrame | None = 
     if problems:
         raise DataError(problems=problems)
     return checks
+
+
+def _names_derived(entries: list[Any]) -> bool:
+    """Whether a term of any check names a derived value (``{derived: ..., year: ...}``)."""
+    def terms(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else [value]
+
+    return any(isinstance(term, dict) and "derived" in term
+               for entry in entries if isinstance(entry, dict)
+               for value in entry.values() for term in terms(value))
 
 
 def _parse_check(entry: Any, n: int, path: Path, facts: pd.DataFrame,
@@ -162,9 +175,43 @@ def _parse_check(entry: Any, n: int, path: Path, facts: pd.DataFrame,
                  fact_ids=fact_ids)
 
 
+MEANING_KEYS = {"indicator", "year", "kind", "period", "scope"}
+TERM_FORMS = ("a fact id; {fact, times}; {indicator, year, kind, period, scope, times} (a stated "
+              "figure chosen by the resolution rule); or {derived, year, times} (a value of "
+              "data/derivations.yaml)")
+
+
+def _by_meaning(item: dict[str, Any], where: str, path: Path, facts: pd.DataFrame,
+                problems: list[Problem]) -> str | None:
+    """The id a term names by meaning: a stated fact (resolution rule) or a derived value."""
+    year = item.get("year")
+    if isinstance(year, bool) or not isinstance(year, int):
+        problems.append(problem(path, where, f"year {year!r}", "a year (a whole number)"))
+        return None
+    stated = facts[facts["qualifier"] != DERIVED]
+    if "derived" in item:
+        wanted = f"{item['derived']}_{year}"
+        if wanted not in set(derived_figures(stated)["fact_id"]):
+            problems.append(problem(path, where, f"derived {item['derived']!r} for {year}",
+                                    "a derivation of data/derivations.yaml evaluated for that "
+                                    "year (its inputs stated)"))
+            return None
+        return wanted
+    period = item.get("period", "year")
+    row = resolve_or_none(stated, indicator=str(item["indicator"]), year=year,
+                          kind=str(item.get("kind", "actual")), period=period,
+                          scope=item.get("scope"))
+    if row is None:
+        problems.append(problem(path, where, f"no fact for {item['indicator']} {year} "
+                                f"({item.get('kind', 'actual')}, period {period})",
+                                "a stated figure with that meaning in data/facts.csv"))
+        return None
+    return str(row["fact_id"])
+
+
 def _parse_expression(raw: Any, where: str, path: Path, facts: pd.DataFrame,
                       problems: list[Problem]) -> tuple[Term, ...]:
-    """A fact id, a ``{fact, times}`` mapping, or a list of those."""
+    """A term or a list of terms (summed); each term is one of :data:`TERM_FORMS`."""
     items = raw if isinstance(raw, list) else [raw]
     terms = []
     if not items:
@@ -172,10 +219,16 @@ def _parse_expression(raw: Any, where: str, path: Path, facts: pd.DataFrame,
     for item in items:
         fact_id, times = (item.get("fact"), item.get("times", 1)) if isinstance(item, dict) \
             else (item, 1)
-        if isinstance(item, dict) and set(item) - {"fact", "times"}:
-            problems.append(problem(path, where, f"keys {sorted(item)}",
-                                    "a term with the keys 'fact' and optional 'times'"))
-            continue
+        if isinstance(item, dict):
+            keys = set(item) - {"times"}
+            forms = ({"fact"}, {"derived", "year"})
+            if keys not in forms and not ({"indicator", "year"} <= keys <= MEANING_KEYS):
+                problems.append(problem(path, where, f"keys {sorted(item)}", TERM_FORMS))
+                continue
+            if keys != {"fact"}:
+                fact_id = _by_meaning(item, where, path, facts, problems)
+                if fact_id is None:
+                    continue
         if not isinstance(fact_id, str) or fact_id not in facts.index:
             problems.append(problem(path, where, f"fact id {fact_id!r}",
                                     "a fact_id present in data/facts.csv"))
@@ -222,6 +275,40 @@ def _require_unit(expressions: Mapping[str, tuple[Term, ...]], unit: str, where:
                                         f"{term.fact_id} in unit {found!r}", f"unit {unit!r}"))
 
 
+DERIVED = "derived"
+"""The qualifier of a derived value among the audit's figures (its interval is carried
+through from the stated figures: the same at written precision and with qualifiers)."""
+
+
+def derived_figures(facts: pd.DataFrame) -> pd.DataFrame:
+    """The values of ``data/derivations.yaml`` as rows shaped like facts.
+
+    ``fact_id`` is the derived id (``<derivation>_<year>``), ``point`` and ``value`` the derived
+    value, ``low``/``high`` its interval, ``quote`` its formula with the inputs' quotes.
+    """
+    from evaluation.analysis.derivations import implied_values
+
+    implied = implied_values(facts)
+    rows = [{"fact_id": r["derived_id"], "source_id": "", "year": int(r["year"]),
+             "kind": r["kind"], "indicator": r["indicator"], "value": r["value"],
+             "value_high": math.nan, "unit": r["unit"], "qualifier": DERIVED,
+             "value_text": "", "quote": f"{r['formula']} ({r['quotes']})",
+             "period": r["period"], "status": "final", "scope": "", "low": r["low"],
+             "high": r["high"], "decimals": 0, "point": r["value"],
+             "inputs": str(r["fact_ids"])}
+            for _, r in implied.iterrows()]
+    return pd.DataFrame(rows, columns=list(dict.fromkeys([*facts.columns, *rows[0]]))
+                        if rows else facts.columns)
+
+
+def with_derived(facts: pd.DataFrame) -> pd.DataFrame:
+    """``facts`` and the derived values (:func:`derived_figures`), indexed by id."""
+    derived = derived_figures(facts)
+    if derived.empty:
+        return facts
+    return pd.concat([facts, derived.set_index("fact_id", drop=False)])
+
+
 # --------------------------------------------------------------------------- evaluation
 def fact_intervals(facts: pd.DataFrame) -> dict[str, dict[str, Interval]]:
     """Each fact's interval at the three levels.
@@ -233,10 +320,11 @@ def fact_intervals(facts: pd.DataFrame) -> dict[str, dict[str, Interval]]:
     ``qualified``: the fact's full interval (precision and qualifier).
     """
     levels: dict[str, dict[str, Interval]] = {level: {} for level in LEVELS}
+    derived = set(facts["fact_id"][facts["qualifier"] == DERIVED])
     for row in facts.itertuples(index=False):
         levels["point"][row.fact_id] = Interval.point(row.point)
         levels["qualified"][row.fact_id] = Interval(row.low, row.high)
-        if row.qualifier == "range":
+        if row.qualifier == "range" or row.fact_id in derived:
             levels["written"][row.fact_id] = Interval(row.low, row.high)
         else:
             scale = written_scale(row.quote, row.value_text, row.unit)
@@ -345,6 +433,8 @@ def run_audit(checks: list[Check] | None = None, facts: pd.DataFrame | None = No
     """
     facts = default_facts() if facts is None else facts
     checks = load_checks(facts=facts) if checks is None else checks
+    if any(fid not in facts.index for check in checks for fid in check.fact_ids):
+        facts = with_derived(facts)  # a check names a derived value
     levels = fact_intervals(facts)
     rows = []
     for check in checks:
@@ -352,6 +442,7 @@ def run_audit(checks: list[Check] | None = None, facts: pd.DataFrame | None = No
         gaps = {level: gap(*sides[level]) for level in LEVELS}
         (lp, rp, _), (lq, rq, _) = sides["point"], sides["qualified"]
         right_point = rp.mid if rp.low == rp.high else math.nan
+        stated = _stated_ids(check, facts)
         rows.append({
             "check_id": check.id, "type": check.type, "description": check.description,
             "relation": describe(check, facts), "status": classify(gaps["written"],
@@ -363,10 +454,21 @@ def run_audit(checks: list[Check] | None = None, facts: pd.DataFrame | None = No
             "gap_written": gaps["written"], "gap_qualified": gaps["qualified"],
             "gap_unit": _gap_unit(check, facts),
             "note": check.note, "assumption": check.assumption,
-            "fact_ids": ";".join(check.fact_ids),
-            "quotes": " | ".join(f"{fid}: “{facts.loc[fid, 'quote']}”" for fid in check.fact_ids),
+            "fact_ids": ";".join(stated),
+            "quotes": " | ".join(f"{fid}: “{facts.loc[fid, 'quote']}”" for fid in stated),
         })
     return pd.DataFrame(rows)
+
+
+def _stated_ids(check: Check, facts: pd.DataFrame) -> list[str]:
+    """The stated facts a check reads: a derived value stands for the facts it is derived from
+    (reports cite documents, not derived ids)."""
+    ids: list[str] = []
+    for fid in check.fact_ids:
+        row = facts.loc[fid]
+        derived = row["qualifier"] == DERIVED
+        ids += str(row["inputs"]).split(";") if derived else [fid]
+    return list(dict.fromkeys(ids))
 
 
 def _gap_unit(check: Check, facts: pd.DataFrame) -> str:
@@ -380,7 +482,8 @@ def _gap_unit(check: Check, facts: pd.DataFrame) -> str:
 # --------------------------------------------------------------------------- wording
 def _written(fact_id: str, facts: pd.DataFrame) -> str:
     row = facts.loc[fact_id]
-    prefix = {"more_than": ">", "at_least": "≥", "odd": "", "nearly": "近", "about": "约"}
+    prefix = {"more_than": ">", "at_least": "≥", "odd": "", "nearly": "近", "about": "约",
+              DERIVED: "≈"}
     suffix = {"odd": "余"}
     text = f"{row['point']:g}" if row["qualifier"] != "range" else \
         f"{row['value']:g}–{row['value_high']:g}"

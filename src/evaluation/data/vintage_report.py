@@ -7,11 +7,15 @@ analysis chooses between them (:mod:`evaluation.data.resolve`, the one every con
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+
 import pandas as pd
 
-from evaluation.data.resolve import RULE_TEXT
+from evaluation.data.resolve import RULE_TEXT, ranked
 from evaluation.data.sources import Source
 from evaluation.data.vintages import disagreements, select, vintages
+from evaluation.errors import DataError, problem
 
 RULE = "latest"
 
@@ -29,12 +33,14 @@ def vintage_lines(facts: pd.DataFrame, *, sources: dict[str, Source],
     table = vintages(facts, sources=sources)
     several = table[table["n_vintages"] > 1]
     chosen = set(select(facts, rule=RULE, sources=sources, pins=pins)["fact_id"])
+    pinned = set((pins or {}).values()) & chosen
     groups = several.groupby(["indicator", "year", "measure", "period", "scope"], sort=True)
     out = [f"vintages: {groups.ngroups} indicator-years stated by more than one document"]
     for (indicator, year, measure, period, scope), group in groups:
         stated = " | ".join(f"{r.source_id} ({r.published}) {_number(r.value)} {r.unit} "
                             f"({r.kind}, {r.status}, {r.qualifier})"
-                            + (" [used]" if r.fact_id in chosen else "")
+                            + (" [used, pinned]" if r.fact_id in pinned else
+                               " [used]" if r.fact_id in chosen else "")
                             for r in group.itertuples())
         span = "" if period == "year" else f" {period}"
         where = f" scope {scope}" if scope else ""
@@ -46,6 +52,34 @@ def vintage_lines(facts: pd.DataFrame, *, sources: dict[str, Source],
             f", smallest revision consistent with both texts {_number(r.gap)}"
             for r in clash.itertuples()]
     out.append(RULE_TEXT)
+    return out
+
+
+def pin_lines(facts: pd.DataFrame, pins: Mapping[str, str] | None, *, edition: str,
+              path: str | Path) -> list[str]:
+    """Printable lines: each pin of an edition, the fact it chooses and the rule's own choice.
+
+    Raises
+    ------
+    DataError
+        A pin that is not ``role or indicator -> fact id`` of a fact in the table (one line
+        each, naming the edition file and the pin).
+    """
+    pins = dict(pins or {})
+    problems = [problem(path, f"pins {key!r}", repr(fid), "a fact id present in facts.csv")
+                for key, fid in pins.items() if str(fid) not in set(facts["fact_id"])]
+    if problems:
+        raise DataError(problems=problems)
+    out = [f"pins of edition {edition}: {len(pins) or 'none'}"
+           + ("" if pins else " (every figure chosen by the rule)")]
+    for key, fid in sorted(pins.items()):
+        row = facts[facts["fact_id"] == fid].iloc[0]
+        rule = ranked(facts, indicator=str(row["indicator"]), year=int(row["year"]),
+                      kind=str(row["kind"]), period=str(row["period"]), scope=str(row["scope"]))
+        best = str(rule.iloc[0]["fact_id"]) if len(rule) else fid
+        verdict = ("the rule's choice too" if best == fid else f"the rule would choose {best}")
+        out.append(f"  {key} -> {fid} ({row['indicator']} {row['year']} {row['kind']}, "
+                   f"{row['status']}): {verdict}")
     return out
 
 

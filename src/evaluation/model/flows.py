@@ -36,6 +36,8 @@ BASE_INDICATORS = {
     "investment_share_pct": "investment_share_general_industrial",
     "sales": "sales_revenue", "sales_growth_pct": "sales_growth",
 }
+# The indicator of the investment target or plan the projections reach.
+TARGET_INDICATOR = "project_investment"
 # Written budget lines are exact amounts: an integer budget is not a rounded figure.
 BUDGET_LINES = ("special_fund",)
 ITEMISED = ("trust", "leasing", "short_notes", "medium_notes", "placement", "enterprise_bonds",
@@ -50,12 +52,12 @@ def _interval(row: pd.Series) -> Interval:
 
 def resolve_any(facts: pd.DataFrame, *, indicator: str, year: int,
                 kinds: tuple[str, ...] = ("target", "plan"),
-                pins: Mapping[str, str] | None = None) -> pd.Series:
+                pins: Mapping[str, str] | None = None, role: str | None = None) -> pd.Series:
     """The first of ``kinds`` the facts state for the figure (a target before a plan)."""
     last: DataError | None = None
     for kind in kinds:
         try:
-            return resolve(facts, indicator=indicator, year=year, kind=kind, pins=pins)
+            return resolve(facts, indicator=indicator, year=year, kind=kind, pins=pins, role=role)
         except DataError as exc:
             last = exc
     assert last is not None
@@ -83,13 +85,14 @@ class Documented:
         facts = default_facts() if facts is None else facts
         values, ids = {}, {}
         for name, indicator in BASE_INDICATORS.items():
-            row = resolve(facts, indicator=indicator, year=base_year, kind="actual", pins=pins)
+            row = resolve(facts, indicator=indicator, year=base_year, kind="actual", pins=pins,
+                          role=name)
             values[name] = (Interval.point(float(row["value"])) if name in BUDGET_LINES
                             else _interval(row))
             ids[name] = str(row["fact_id"])
         years = tuple(sorted(int(y) for y in target_years))
         for name, year in (("target_first", years[0]), ("target_last", years[-1])):
-            row = resolve_any(facts, indicator="project_investment", year=year, pins=pins)
+            row = resolve_any(facts, indicator=TARGET_INDICATOR, year=year, pins=pins, role=name)
             values[name], ids[name] = _interval(row), str(row["fact_id"])
         return cls(base_year, years, values, ids)
 

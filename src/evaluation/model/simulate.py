@@ -254,7 +254,8 @@ def simulate(scenarios: Sequence[str] | None = None, *, base_year: int,
              inputs: ModelInputs | None = None,
              scenario_table: Mapping[str, Scenario] | None = None,
              documented: Documented | None = None, with_tiers: bool = True,
-             tier_draws: int | None = None) -> EffectsResults:
+             tier_draws: int | None = None,
+             pins: Mapping[str, str] | None = None) -> EffectsResults:
     """Run the Monte Carlo.
 
     Parameters
@@ -270,6 +271,15 @@ def simulate(scenarios: Sequence[str] | None = None, *, base_year: int,
         Also simulate the 100 firms (tier targets); slower.
     tier_draws
         Draws used for the firm simulation (the first ``tier_draws`` parameter draws).
+    pins
+        The edition's pins (role or indicator -> fact id) for the document figures.
+
+    Raises
+    ------
+    DataError
+        A document figure the model needs is not stated; ask
+        :func:`evaluation.model.availability.model_availability` first to run only what the
+        documents support.
     """
     from evaluation.model.parameters import select_scenarios
 
@@ -277,7 +287,7 @@ def simulate(scenarios: Sequence[str] | None = None, *, base_year: int,
     table = scenario_table if scenario_table is not None else default_scenarios()
     chosen = select_scenarios(list(scenarios) if scenarios else list(table), dict(table))
     documented = documented or Documented.from_facts(base_year=base_year,
-                                                     target_years=tuple(target_years))
+                                                     target_years=tuple(target_years), pins=pins)
     rng = np.random.default_rng(seed)
     p = inputs.sample(rng, draws)
     doc = documented.draw(rng, draws, p["tax_relief_excess"])
@@ -297,7 +307,7 @@ def simulate(scenarios: Sequence[str] | None = None, *, base_year: int,
     calibration = None
     if with_tiers:
         calibration = calibrate(tier_facts(base_year=documented.base_year,
-                                           target_years=documented.target_years))
+                                           target_years=documented.target_years, pins=pins))
         tier_seed = int(rng.integers(2 ** 32))
         n = draws if tier_draws is None else min(tier_draws, draws)
         shifts = {sc.name: np.column_stack([np.broadcast_to(s - b, (draws,))[:n] for s, b in

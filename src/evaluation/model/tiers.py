@@ -49,24 +49,41 @@ class TierFacts:
         return tuple(range(self.base_year, max(self.targets) + 1))
 
 
+# Base-year figures the firm side is calibrated to: field of :class:`TierFacts` -> indicator.
+CALIBRATION_INDICATORS = {
+    "firms": "firms", "total_sales": "sales_revenue", "over_100": "firms_sales_over_100",
+    "between_50_100": "firms_sales_50_100", "growth_over_20": "firms_growth_over_20pct",
+    "growth_over_50": "firms_growth_over_50pct", "aggregate_growth": "sales_growth"}
+
+
+def tier_indicator(tier: str) -> str:
+    """The indicator counting the firms of ``tier`` (``firms_sales_over_100``)."""
+    return f"firms_sales_{tier}"
+
+
 def tier_facts(facts: pd.DataFrame | None = None, *, base_year: int,
-               target_years: Sequence[int]) -> TierFacts:
+               target_years: Sequence[int], pins: Mapping[str, str] | None = None) -> TierFacts:
     """Read the calibration figures and tier targets by meaning (indicator, year, kind)."""
     facts = default_facts() if facts is None else facts
 
-    def value(indicator: str, year: int = base_year, kind: str = "actual") -> float:
-        return float(resolve(facts, indicator=indicator, year=year, kind=kind)["value"])
+    def value(indicator: str, year: int = base_year, kind: str = "actual",
+              role: str | None = None) -> float:
+        return float(resolve(facts, indicator=indicator, year=year, kind=kind, pins=pins,
+                             role=role)["value"])
 
-    targets = {int(year): {tier: int(value(f"firms_sales_{tier}", int(year), "target"))
+    targets = {int(year): {tier: int(value(tier_indicator(tier), int(year), "target",
+                                           f"{tier_indicator(tier)}_{int(year)}"))
                            for tier in TIERS} for year in target_years}
+    got = {field: value(indicator, role=field)
+           for field, indicator in CALIBRATION_INDICATORS.items()}
     return TierFacts(
-        firms=int(value("firms")),
-        total_sales=value("sales_revenue"),
-        over_100=int(value("firms_sales_over_100")),
-        between_50_100=int(value("firms_sales_50_100")),
-        growth_over_20=int(value("firms_growth_over_20pct")),
-        growth_over_50=int(value("firms_growth_over_50pct")),
-        aggregate_growth=value("sales_growth") / 100,
+        firms=int(got["firms"]),
+        total_sales=got["total_sales"],
+        over_100=int(got["over_100"]),
+        between_50_100=int(got["between_50_100"]),
+        growth_over_20=int(got["growth_over_20"]),
+        growth_over_50=int(got["growth_over_50"]),
+        aggregate_growth=got["aggregate_growth"] / 100,
         targets=targets,
         base_year=int(base_year),
     )

@@ -141,16 +141,20 @@ def verdict(row: Any) -> str:
 def run_design_study(*, n_panels: int, seed: int = STUDY_SEED,
                      designs: tuple[str, ...] = tuple(DESIGNS), firms_scale: int = 1,
                      scheduler: str | None = None, workers: int | None = None,
-                     progress: Progress | None = None) -> DesignStudy:
+                     progress: Progress | None = None,
+                     targets: CalibrationTargets | None = None) -> DesignStudy:
     """Fit every estimator to ``n_panels`` SYNTHETIC panels of each design.
 
     Parameters
     ----------
+    targets
+        The published aggregates the panels are calibrated to (default: the latest year's,
+        :func:`evaluation.panel.calibration.calibration_targets`).
     scheduler, workers, progress
         Passed to :func:`evaluation.panel.executor.run_tasks`: local processes by default,
         a Dask cluster when ``scheduler`` is its address.
     """
-    targets = calibration_targets()
+    targets = calibration_targets() if targets is None else targets
     tasks = [(d, r, seed, firms_scale, targets) for d in designs for r in range(n_panels)]
     rows = run_tasks(study_task, tasks, scheduler=scheduler, workers=workers, progress=progress)
     terms = pd.DataFrame([row for chunk in rows for row in chunk])

@@ -11,6 +11,8 @@ biased), and subsidy receipt raises log sales by :data:`PLANTED_EFFECT`, which t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +20,21 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit
 
-from evaluation.panel.calibration import CalibrationTargets, calibration_targets
-from evaluation.panel.schema import COLUMN_NAMES, synthetic_panel_file
+from evaluation.data.availability import Availability
+from evaluation.data.facts import default_facts
+from evaluation.panel.calibration import (
+    CalibrationTargets,
+    calibration_availability,
+    calibration_targets,
+    calibration_year,
+)
+from evaluation.panel.schema import (
+    COLUMN_NAMES,
+    add_derived_columns,
+    load_panel,
+    synthetic_panel_file,
+    validate_panel,
+)
 
 # ---- design parameters (chosen for the simulation; none is an estimate of the real programme)
 SEED = 2013  # seed of the committed panel (any integer; kept so the panel is unchanged)
@@ -225,3 +240,44 @@ def write_synthetic_panel(path: str | Path | None = None, *, seed: int = SEED) -
     path.parent.mkdir(parents=True, exist_ok=True)
     panel.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
     return path
+
+
+@dataclass(frozen=True)
+class SyntheticChoice:
+    """The SYNTHETIC panel an edition uses and why.
+
+    ``year`` is the year it is calibrated to: the edition's base year when the documents state
+    every calibration target for it (``availability``), else the committed panel's year.
+    """
+
+    panel: pd.DataFrame
+    year: int
+    availability: Availability
+    targets: CalibrationTargets
+
+    @property
+    def base_year_used(self) -> bool:
+        """Whether the panel is calibrated to the edition's base year."""
+        return self.year == self.availability.year
+
+
+def synthetic_panel_for(base_year: int, *, pins: Mapping[str, str] | None = None,
+                        facts: pd.DataFrame | None = None) -> SyntheticChoice:
+    """The SYNTHETIC panel calibrated to ``base_year``'s published aggregates.
+
+    The committed panel when ``base_year`` is its calibration year and nothing is pinned; a
+    panel simulated with the committed panel's seed and the base year's targets (resolved with
+    ``pins``) when the documents state them all; otherwise the committed panel, and the
+    availability names the targets missing for ``base_year``.
+    """
+    facts = default_facts() if facts is None else facts
+    found = calibration_availability(facts, year=base_year, pins=pins)
+    committed = calibration_year(facts)
+    if not found.complete or (base_year == committed and not pins):
+        return SyntheticChoice(load_panel(None), committed, found,
+                               calibration_targets(facts, year=committed))
+    targets = calibration_targets(facts, year=base_year, pins=pins)
+    panel = simulate_panel(targets=targets)
+    panel["synthetic"] = panel["synthetic"].map({True: "true", False: "false"})
+    typed = validate_panel(panel.astype(str), file=f"SYNTHETIC panel for {base_year}")
+    return SyntheticChoice(add_derived_columns(typed), int(base_year), found, targets)

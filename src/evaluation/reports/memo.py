@@ -23,13 +23,14 @@ from evaluation.analysis.audit import (
     load_checks,
     run_audit,
 )
+from evaluation.data.availability import Availability
 from evaluation.data.facts import default_facts, default_indicators
 from evaluation.data.resolve import resolve_or_none
 from evaluation.data.sources import Source, default_sources
 from evaluation.errors import DataError, ParameterError, problem
 from evaluation.model.parameters import ModelInputs, default_inputs
 from evaluation.model.sensitivity import SOBOL_N
-from evaluation.model.shared import shared_sensitivity, shared_simulation
+from evaluation.model.shared import shared_model, shared_sensitivity
 from evaluation.model.simulate import (
     EffectsResults,
     describe_draws,
@@ -119,20 +120,44 @@ class MemoData:
     attainment: pd.DataFrame
     audit: pd.DataFrame
     mix: pd.DataFrame
-    results: EffectsResults
+    results: EffectsResults | None
     inputs: ModelInputs
-    findings: ModelFindings
+    findings: ModelFindings | None
     sources: dict[str, Source]
+    availability: Availability | None = None
+    scenario_names: tuple[str, ...] = ()
+
+    @property
+    def effects(self) -> EffectsResults:
+        """The effects model's results.
+
+        Raises
+        ------
+        ValueError
+            The documents lack figures the model needs for the base year (``availability``).
+        """
+        if self.results is None:
+            raise ValueError(f"effects model not computed for {self.base_year}: see availability")
+        return self.results
+
+    @property
+    def model_findings(self) -> ModelFindings:
+        """The model's findings (raises like :attr:`effects`)."""
+        if self.findings is None:
+            raise ValueError(f"effects model not computed for {self.base_year}: see availability")
+        return self.findings
 
 
 def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int, base_year: int,
            target_years: Sequence[int], tier_draws: int | None = None,
-           sobol_n: int = SOBOL_N) -> MemoData:
+           sobol_n: int = SOBOL_N, pins: Mapping[str, str] | None = None) -> MemoData:
     """Compute every result the memo reports (the Monte Carlo with ``draws`` and ``seed``, the
     Sobol analysis with base sample ``sobol_n``).
 
-    With the same ``draws``, ``tier_draws``, ``seed`` and ``sobol_n`` as notebook 02, the memo
-    reads that notebook's results (computed once, :mod:`evaluation.model.shared`).
+    With the same ``draws``, ``tier_draws``, ``seed``, ``sobol_n`` and ``pins`` as notebook 02,
+    the memo reads that notebook's results (computed once, :mod:`evaluation.model.shared`).
+    Where the documents lack figures the model needs for ``base_year``, ``results`` and
+    ``findings`` are ``None`` and ``availability`` says which figures are missing.
     """
     facts = default_facts()
     inputs = default_inputs()
@@ -143,19 +168,22 @@ def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int, bas
                                                "notebook parameter "
                                                "'scenarios'", repr(scenarios),
                                                f"a list that includes {BASELINE!r}")])
+    run = shared_model(scenarios, base_year=base_year, target_years=target_years, draws=draws,
+                       seed=seed, tier_draws=tier_draws, pins=pins)
+    results = run.results
     return MemoData(
         edition=edition, base_year=base_year, target_years=tuple(target_years), facts=facts,
         indicators=default_indicators(),
-        comparisons=targets.comparisons(facts, base_year=base_year, target_years=target_years),
-        attainment=targets.attainment(facts),
+        comparisons=targets.comparisons(facts, base_year=base_year, target_years=target_years,
+                                        pins=pins),
+        attainment=targets.attainment(facts, pins=pins),
         audit=run_audit(load_checks(facts=facts), facts),
         mix=targets.financing_mix(facts, year=base_year),
-        results=(results := shared_simulation(
-            scenarios, base_year=base_year, target_years=target_years, draws=draws, seed=seed,
-            tier_draws=tier_draws)),
-        inputs=inputs, findings=ModelFindings(
+        results=results, inputs=inputs,
+        findings=None if results is None else ModelFindings(
             results, *shared_sensitivity(results, seed=seed, n=sobol_n), inputs),
-        sources=default_sources())
+        sources=default_sources(), availability=run.availability,
+        scenario_names=tuple(scenarios))
 
 
 def find_fact(facts: pd.DataFrame, indicator: str, year: int, *,
@@ -231,7 +259,7 @@ def odds_context(data: MemoData, cite: Citations, labels: Labels) -> dict[str, A
     """Probability of meeting each target per scenario (investment; top-tier firm count): the
     columns (year, indicator label, the target as a cited fact) and one row of spans per
     scenario, for the memo template's table."""
-    results, every, lang = data.results, list(data.inputs.parameters), cite.lang
+    results, every, lang = data.effects, list(data.inputs.parameters), cite.lang
     columns = target_facts(data)
     table = {key: odds(results, *key) for key in columns}
     return {
@@ -248,7 +276,7 @@ def odds_context(data: MemoData, cite: Citations, labels: Labels) -> dict[str, A
 def changes_context(data: MemoData, cite: Citations, labels: Labels) -> dict[str, Any]:
     """Expected change of project-level additional investment against the baseline (亿元), per
     scenario and projection year: median and interval spans (same draws)."""
-    diffs = data.results.differences()
+    diffs = data.effects.differences()
     diffs = diffs[(diffs["quantity"] == "investment_vs_baseline")
                   & (diffs["scenario"] != BASELINE)]
     every = list(data.inputs.parameters)
@@ -260,12 +288,9 @@ def changes_context(data: MemoData, cite: Citations, labels: Labels) -> dict[str
 
 
 def model_computable(data: MemoData) -> bool:
-    """Whether the documents state the base year's project investment the model attributes."""
-    try:
-        find_fact(data.facts, INVESTMENT_TARGET, data.base_year)
-    except DataError:
-        return False
-    return True
+    """Whether the effects model ran: the documents state every figure its attribution and
+    projections need for the base year (``data.availability`` lists them)."""
+    return data.results is not None and data.findings is not None
 
 
 # --------------------------------------------------------------------------- both languages
@@ -284,9 +309,14 @@ def memo_page(data: MemoData, *, draws: int, seed: int, lang: str, date: str,
     cite = Citations(facts=data.facts, sources=data.sources, lang=lang,
                      parameter_label={n: labels.find("parameters", n, lang) or n
                                       for n in data.inputs.parameters})
-    model: dict[str, Any] = {"computable": model_computable(data)}
+    model: dict[str, Any] = {"computable": model_computable(data), "availability": ""}
+    if not model["computable"] and data.availability is not None:
+        from evaluation.reports.narrative.availability import availability_html
+
+        model["availability"] = availability_html(data.availability, lang,
+                                                  last_year=max(data.target_years))
     if model["computable"]:
-        model.update(model_findings.model_context(data.findings, cite, labels),
+        model.update(model_findings.model_context(data.model_findings, cite, labels),
                      odds=odds_context(data, cite, labels),
                      changes=changes_context(data, cite, labels))
     context = memo_context(data, cite, labels, draws=draws, seed=seed, date=date, model=model,

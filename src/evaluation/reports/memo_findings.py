@@ -15,12 +15,17 @@ import pandas as pd
 
 from evaluation import project
 from evaluation.analysis.audit import CONSISTENT, INCONSISTENT, QUALIFIER_ONLY
+from evaluation.data.resolve import resolve_or_none
+from evaluation.model.parameters import default_scenarios
 from evaluation.reports import memo as m
 from evaluation.reports.labels import Labels
 from evaluation.reports.narrative import targets as findings
 from evaluation.reports.prose import label
 from evaluation.reports.provenance import Citations
 
+# The base year's outcomes the memo's lede states (key in the template -> indicator).
+LEDE_OUTCOMES = {"projects": "projects", "investment": "project_investment", "firms": "firms",
+                 "sales": "sales_revenue", "growth": "sales_growth"}
 FORMULAS = {
     "change": {"en": "target ÷ outcome − 1", "zh": "目标值 ÷ 实际值 − 1"},
     "cagr": {"en": "(target ÷ outcome)^(1/{n}) − 1, over {n} years",
@@ -97,13 +102,20 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                            "site": escape(labels.text("site_title", lang)),
                            "draws": f"{draws:,}", "seed": str(seed), "y": y, "first": first,
                            "model": model}
-    row = data.comparisons[(data.comparisons["indicator"] == m.INVESTMENT_TARGET)
-                           & (data.comparisons["target_year"] == first)].iloc[0]
-    ctx["outcome"] = {k: cite.fact(m.find_fact(f, ind, y)) for k, ind in (
-        ("projects", "projects"), ("investment", m.INVESTMENT_TARGET), ("firms", "firms"),
-        ("sales", "sales_revenue"), ("growth", "sales_growth"))}
-    ctx["target"] = cite.fact(row["target_fact_id"])
-    ctx["required"] = required_growth(row, cite)
+    rows = data.comparisons[(data.comparisons["indicator"] == m.INVESTMENT_TARGET)
+                            & (data.comparisons["target_year"] == first)]
+    stated = {}
+    for key, indicator in LEDE_OUTCOMES.items():
+        found = resolve_or_none(f, indicator=indicator, year=y, kind="actual", scope="")
+        if found is not None:
+            stated[key] = {"name": label(labels.get("indicators", indicator, lang)),
+                           "value": cite.fact(str(found["fact_id"]))}
+    # the lede in full when every outcome is stated; otherwise the ones stated, by name
+    ctx["outcome"] = ({k: v["value"] for k, v in stated.items()}
+                      if len(stated) == len(LEDE_OUTCOMES) and not rows.empty else None)
+    ctx["stated"] = list(stated.values())
+    ctx["target"] = None if rows.empty else cite.fact(rows.iloc[0]["target_fact_id"])
+    ctx["required"] = None if rows.empty else required_growth(rows.iloc[0], cite)
     ctx["attained"] = not data.attainment.empty
     audit = data.audit
     ctx["audit"] = {"all": _count(audit, cite, labels),
@@ -114,7 +126,8 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                                        or r["description"])
                                  for _, r in audit[audit["status"] != CONSISTENT].iterrows()],
                     "gap": None}
-    if (audit.loc[audit["check_id"] == m.FINANCING_CHECK, "status"] == INCONSISTENT).any():
+    if not data.mix.empty and (
+            audit.loc[audit["check_id"] == m.FINANCING_CHECK, "status"] == INCONSISTENT).any():
         ctx["audit"]["gap"] = _gap_spans(data.mix, cite)
     ctx["targets"] = []
     rows = data.comparisons[data.comparisons["indicator"].isin(m.HEADLINE_INDICATORS)]
@@ -138,7 +151,8 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
          "description": escape(labels.entry("scenarios", sc.name).get(
              f"description_{lang}", sc.description)),
          "illustrative": "illustrative" in sc.description}
-        for sc in data.results.scenarios]
+        for sc in (data.results.scenarios if data.results is not None
+                   else [default_scenarios()[n] for n in data.scenario_names])]
     ctx["incomplete_reporting"] = bool((audit["status"] == INCONSISTENT).any())
     plans = sorted(data.comparisons.loc[data.comparisons["target_kind"] == "plan",
                                         "target_year"].unique())

@@ -56,6 +56,11 @@ class Citations:
     prefix
         Prefix of the footnote anchors (``prov-1``, ...); change it when two collectors write
         into one page.
+    lang, parameter_label
+        Language of the notes; parameters' labels (default: the registry's).
+    references_note
+        Where a model note sends the reader for the parameters' references (default: the
+        appendix).
 
     Notes
     -----
@@ -66,13 +71,16 @@ class Citations:
 
     def __init__(self, *, facts: pd.DataFrame | None = None,
                  sources: dict[str, Source] | None = None, prefix: str = "prov",
-                 lang: str = "en", parameter_label: Mapping[str, str] | None = None) -> None:
+                 lang: str = "en", parameter_label: Mapping[str, str] | None = None,
+                 references_note: Text | None = None) -> None:
         self._facts = default_facts() if facts is None else facts
         self._sources = default_sources() if sources is None else sources
         self._prefix = prefix
         self._notes: dict[tuple, str] = {}
         self.lang = lang
-        self._words = NOTE_WORDS[lang]
+        self._words = dict(NOTE_WORDS[lang])
+        if references_note is not None:
+            self._words["refs"] = self.words(references_note)
         self._parameter_label = dict(parameter_label or {})
 
     def words(self, text: Text) -> str:

@@ -38,6 +38,14 @@ NUMBER_FORMATS = {"yi_yuan": "#,##0.00", "wan_yuan": "#,##0.00", "yuan": "#,##0.
                   "percent": "0.0", "percentage_points": "0.0", "count": "#,##0",
                   "yuan_per_yuan": "0.00", "log_points": "0.000", "seconds": "0.0",
                   "kwh_per_t": "#,##0.0"}
+# Columns holding ids a reader should see as words: column -> registry section. The sheet shows
+# the label in each edition language ("基准情景… / Baseline …"); the CSV keeps the id.
+WORDED_COLUMNS = {"indicator": "indicators", "tier": "indicators", "target": "indicators",
+                  "estimator": "estimators", "design": "designs", "check_id": "checks",
+                  "scenario": "scenarios", "instrument": "instruments",
+                  "parameter": "parameters", "kind": "kinds", "target_kind": "kinds",
+                  "status": "statuses", "verdict": "statuses", "quantity": "quantities",
+                  "output": "quantities", "unit": "units", "gap_unit": "units"}
 FLOAT_FORMAT = "#,##0.00"
 FRACTION_FORMAT = "0.0%"
 SMALL_FORMAT = "0.000"
@@ -53,7 +61,9 @@ def write_workbook(edition_dir: str | Path, *, languages: Sequence[str] = LANGUA
     file, size and ``SYNTHETIC`` where the table is synthetic; empty tables and tables identical
     to an earlier one get no sheet and say so. Each table's sheet shows its full title and
     description above the header; the header gives each column in words with its unit (one
-    line per language), bold, frozen, with an auto-filter; numbers carry a format by unit.
+    line per language), bold, frozen, with an auto-filter; numbers carry a format by unit;
+    ids of the registry in the columns of :data:`WORDED_COLUMNS` (indicator, scenario,
+    estimator ...) are shown in words (the CSV keeps them).
 
     Returns
     -------
@@ -260,7 +270,11 @@ def _write_sheet(sheet, table: pd.DataFrame, languages: Sequence[str],  # noqa: 
     """Header (one line per language) in row :data:`HEADER_ROW`, then the rows."""
     sheet.append(["\n".join(column_header(str(c), table, lang, labels) for lang in languages)
                   for c in table.columns])
-    for row in table.astype(object).where(table.notna(), None).itertuples(index=False):
+    shown = table.astype(object).where(table.notna(), None)
+    for column, section in WORDED_COLUMNS.items():
+        if column in shown.columns:
+            shown[column] = [worded(v, section, languages, labels) for v in shown[column]]
+    for row in shown.itertuples(index=False):
         sheet.append(list(row))
     for index, column in enumerate(table.columns, start=1):
         fmt = number_format(column_unit(str(column), table, labels), table[column],
@@ -270,6 +284,17 @@ def _write_sheet(sheet, table: pd.DataFrame, languages: Sequence[str],  # noqa: 
         for (cell,) in sheet.iter_rows(min_row=HEADER_ROW + 1, min_col=index, max_col=index):
             cell.number_format = fmt
     _finish(sheet)
+
+
+def worded(value: object, section: str, languages: Sequence[str], labels: Labels) -> object:
+    """An id as the registry's words in each language (``label zh / label en``); the value
+    itself when it is not an id of ``section`` (a number, empty, or not labelled)."""
+    if not isinstance(value, str):
+        return value
+    names = [labels.find(section, value, lang) for lang in languages]
+    if not all(names):
+        return value
+    return " / ".join(dict.fromkeys(str(n) for n in names))
 
 
 def _finish(sheet) -> None:  # noqa: ANN001 (openpyxl Worksheet)

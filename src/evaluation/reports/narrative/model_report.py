@@ -25,6 +25,9 @@ from evaluation.reports.provenance import Citations
 from evaluation.reports.tables import Column
 
 TEMPLATE = "model/report.html.j2"
+REFERENCES_NOTE = {"en": "each parameter's reference in the assumptions at the end",
+                   "zh": "各参数的文献依据见文末的假设部分"}
+"""Where report 02's model notes send the reader (``Citations(references_note=...)``)."""
 PARTS = ("intro", "attribution", "readings", "sobol", "levers", "odds", "fans", "tornado",
          "calibration", "assumptions")
 DISTRIBUTIONS = {
