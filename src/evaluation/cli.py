@@ -121,7 +121,8 @@ def run(edition: str | None, only: tuple[str, ...], force: bool, jobs: int | Non
     from evaluation.pipeline.editions import latest_edition
     from evaluation.pipeline.runner import run_edition
 
-    report = run_edition(edition or latest_edition(), only=only, force=force, jobs=jobs,
+    report = run_edition(latest_edition() if edition is None else edition, only=only,
+                         force=force, jobs=jobs,
                          extras=True, warm_kernels=not fresh_kernels)
     click.echo(report.summary(project.current().reports_dir))
     for note in report.notes:
