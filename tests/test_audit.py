@@ -11,9 +11,9 @@ from evaluation.analysis.audit import (
     CONSISTENT,
     INCONSISTENT,
     QUALIFIER_ONLY,
-    load_checks,
     run_audit,
 )
+from evaluation.analysis.checks import load_checks
 from evaluation.data.facts import written_interval
 from evaluation.errors import DataError
 

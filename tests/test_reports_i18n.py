@@ -209,7 +209,8 @@ def _model_report(memo_data, lang: str) -> str:
 
 
 def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
-    from evaluation.analysis.audit import load_checks, run_audit
+    from evaluation.analysis.audit import run_audit
+    from evaluation.analysis.checks import load_checks
     from evaluation.data.facts import default_facts
     from evaluation.reports import memo
     from evaluation.reports.narrative.audit import audit_context
@@ -266,7 +267,8 @@ def test_chinese_charts_have_every_glyph(caplog, panel_results):
     import matplotlib.pyplot as plt
 
     from evaluation.analysis import comparisons as targets
-    from evaluation.analysis.audit import load_checks, run_audit
+    from evaluation.analysis.audit import run_audit
+    from evaluation.analysis.checks import load_checks
     from evaluation.data.facts import default_facts
     from evaluation.reports import figures
 

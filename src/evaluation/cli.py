@@ -134,7 +134,8 @@ def run(edition: str | None, only: tuple[str, ...], force: bool, jobs: int | Non
               help="Checks file (default: data/checks.yaml).")
 def audit(checks_file: str | None) -> None:
     """Check the documents' own arithmetic (parts vs totals, ratios, bases); print each result."""
-    from evaluation.analysis.audit import STATUSES, load_checks, run_audit
+    from evaluation.analysis.audit import STATUSES, run_audit
+    from evaluation.analysis.checks import load_checks
     from evaluation.data.facts import default_facts
 
     facts = default_facts()

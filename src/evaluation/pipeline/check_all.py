@@ -47,7 +47,7 @@ def check_inputs() -> InputsSummary:
     DataError
         Listing every problem found, one line each, in stage order.
     """
-    from evaluation.analysis.audit import load_checks
+    from evaluation.analysis.checks import load_checks
     from evaluation.data.check import check_data
     from evaluation.model.parameters import load_parameters, load_scenarios
     from evaluation.panel.schema import load_panel

@@ -2,13 +2,13 @@
 
 Order of work:
 
-0. start the kernels' fork server (``warm_kernels``), which imports the notebooks' common stack
-   while the next two steps run;
 1. load the edition and validate it against every notebook's parameters (``editions``);
 2. checksum the inputs and compute each notebook's cache key (``fingerprint``); a notebook whose
-   key matches its last good run is reused, not executed; when nothing changed, stop the fork
-   server and stop here;
-3. execute the other notebooks, longest first, ``jobs`` kernels at a time, in one event loop
+   key matches its last good run is reused, not executed; when nothing changed, stop here
+   (nothing else is imported or started);
+3. start the kernels' fork server (``warm_kernels``), which imports the notebooks' common stack
+   while the edition's years are checked against the documents (``analysis.years``);
+   execute the other notebooks, longest first, ``jobs`` kernels at a time, in one event loop
    (``batch``; each kernel forked by the fork server, or started from scratch with
    ``warm_kernels=False``), each writing tables and figures into its own folder of the staging
    area; render HTML in-process (``render``) as each notebook finishes;
@@ -49,7 +49,7 @@ from evaluation.pipeline.editions import (
 )
 from evaluation.pipeline.fingerprint import LIBRARY_DIR, cache_key, collect_inputs
 from evaluation.pipeline.index import INDEX_NAME, write_index
-from evaluation.pipeline.kernels.client import start_fork_server
+from evaluation.pipeline.kernels.client import ForkServer, start_fork_server
 from evaluation.pipeline.manifest import (
     MANIFEST_NAME,
     NotebookRecord,
@@ -170,16 +170,11 @@ def _run(edition: str, *, here: Project, reports_dir: Path, only: tuple[str, ...
     if not notebooks:
         raise ConfigError(problems=[problem(notebooks_dir, "", "no notebook",
                                             "notebooks named NN-name.ipynb")])
-    # The kernels' fork server starts importing now, while the edition is checked and the
-    # inputs hashed; it is stopped on every way out (at once if nothing needs to run).
-    server = start_fork_server(notebooks) if warm_kernels else None
+    server: ForkServer | None = None
     try:
         selected = discover_notebooks(notebooks_dir, only=only)
         parameters = validate_edition(ed, notebooks)
         roles = notebook_roles(notebooks)
-        from evaluation.analysis.years import check_edition_years  # pandas: only when running
-
-        check_edition_years(ed.parameters, path=ed.path)  # before any notebook runs
         languages = edition_languages(ed)
         inputs = collect_inputs(root=root, data_dir=data_dir, editions_dir=editions_dir,
                                 edition_file=ed.path, notebooks=notebooks,
@@ -203,6 +198,13 @@ def _run(edition: str, *, here: Project, reports_dir: Path, only: tuple[str, ...
                     write_index(reports_dir)
                 report.duration_s = time.perf_counter() - started_clock
                 return report
+            # Something runs: the kernels' fork server starts importing the notebooks' stack
+            # while the edition's years are checked (the published edition's inputs passed that
+            # check already); it is stopped on every way out.
+            server = start_fork_server(notebooks) if warm_kernels else None
+            from evaluation.analysis.years import check_edition_years  # pandas: only now
+
+            check_edition_years(ed.parameters, path=ed.path)  # before any notebook runs
             staging = new_staging(reports_dir, edition)
             try:
                 outcomes = batch.execute_all(to_run, parameters=parameters, keys=keys,

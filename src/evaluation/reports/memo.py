@@ -19,10 +19,8 @@ import pandas as pd
 
 from evaluation import project
 from evaluation.analysis import comparisons as targets
-from evaluation.analysis.audit import (
-    load_checks,
-    run_audit,
-)
+from evaluation.analysis.audit import run_audit
+from evaluation.analysis.checks import load_checks
 from evaluation.data.availability import Availability
 from evaluation.data.facts import default_facts, default_indicators
 from evaluation.data.resolve import resolve_or_none
