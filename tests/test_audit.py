@@ -99,7 +99,7 @@ def test_growth_base_within_bounds(known):
     row = known.loc["base_within_bounds"]
     assert row["status"] == CONSISTENT
     assert row["left_point"] == 12 - 2
-    assert row["relation"] == "12 − 2 in [0, 20]"
+    assert row["relation"] == "12 − 2 ∈ [0, 20]"
 
 
 def test_weighted_term(known):
@@ -295,3 +295,12 @@ def test_a_term_by_meaning_that_names_nothing_is_one_line(tmp_path, term, found)
         load_checks(path)
     lines = str(err.value).splitlines()
     assert len(lines) == 1 and found in lines[0] and "check 'c', key 'value'" in lines[0]
+
+
+def test_relations_are_written_without_words_so_every_language_reads_them():
+    results = run_audit()
+    assert not results["relation"].str.contains(r"[A-Za-z]").any(), results["relation"].tolist()
+    ratios = results[results["type"] == "ratio"]["relation"].tolist()
+    assert ratios and all(" / " in r and (" = " in r or " ≥ " in r or " ≤ " in r)
+                          for r in ratios)
+    assert any(r.endswith("≥ 44%") for r in ratios)  # a stated share with its qualifier

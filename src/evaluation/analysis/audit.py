@@ -217,7 +217,8 @@ def _expression_text(terms: tuple[Term, ...], facts: pd.DataFrame) -> str:
 
 
 def describe(check: Check, facts: pd.DataFrame) -> str:
-    """The relation with the written figures, e.g. ``66 + 35 = 101`` or ``21 ≤ 40``."""
+    """The relation with the written figures in mathematical notation (no words, so it reads
+    the same on every page), e.g. ``66 + 35 = 101``, ``21 ≤ 40``, ``3000余 / 近7000 ≥ 44%``."""
     e = {key: _expression_text(terms, facts) for key, terms in check.expressions.items()}
     bounds = ""
     if check.bounds is not None:
@@ -230,11 +231,13 @@ def describe(check: Check, facts: pd.DataFrame) -> str:
     if check.type == "ratio":
         num, den = (f"({e[k]})" if len(check.expressions[k]) > 1 else e[k]
                     for k in ("numerator", "denominator"))
-        return f"{num} / {den} vs stated {e['percent']}"
+        stated = e["percent"]  # "85.34%", or with its qualifier such as "≥44%"
+        sign = stated[0] if stated[:1] in ("≥", "≤", ">", "<") else "="
+        return f"{num} / {den} {sign} {stated.removeprefix(sign)}"
     if check.type in ("subset", "count_le"):
         return f"{e.get('part', e.get('parts'))} ≤ {e['whole']}"
     if check.type == "range":
-        return f"{e['value']} in {bounds}"
+        return f"{e['value']} ∈ {bounds}"
     implied = f"{e['value']} / (1 + {e['growth']})" if check.mode == "percent" \
         else f"{e['value']} − {e['growth']}"
-    return f"{implied} = {e['base']}" if "base" in e else f"{implied} in {bounds}"
+    return f"{implied} = {e['base']}" if "base" in e else f"{implied} ∈ {bounds}"
