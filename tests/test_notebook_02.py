@@ -49,8 +49,8 @@ def test_notebook_executes_without_error_or_warning(published_edition):
                  "model_break_even", "model_value_for_money", "model_feasibility"):
         assert (tmp_path / "tables" / f"{name}.csv").exists()
     assert (tmp_path / "model_results.json").exists()
-    for name in ("model_attribution_2012", "model_fan_sales_credit", "model_fan_sales_fiscal",
-                 "model_tornado_investment_share"):
+    for name in (f"model_attribution_{used['base_year']}", "model_fan_sales_credit",
+                 "model_fan_sales_fiscal", "model_tornado_investment_share"):
         assert (tmp_path / "figures" / f"{name}.png").exists()
     prose = " ".join(o["data"].get("text/markdown", "") + o["data"].get("text/html", "")
                      for c in nb.cells for o in c.get("outputs", []) if "data" in o)

@@ -482,3 +482,22 @@ def test_the_registry_names_each_id_once_per_section():
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     yaml.load(LABELS_FILE.read_text(encoding="utf-8"), Loader)  # noqa: S506 (a SafeLoader)
     assert repeated == []
+
+
+def test_fan_charts_group_scenarios_by_the_channel_their_levers_move():
+    from evaluation.model.parameters import Scenario, default_scenarios
+    from evaluation.reports.narrative.model_report import fan_groups
+
+    names = ["baseline", "no_special_fund", "doubled_special_fund", "interest_subsidy",
+             "more_matching", "fewer_matching", "guarantee_scheme", "no_provincial_measures"]
+    shipped = [default_scenarios()[name] for name in names]  # notebook 02's default order
+    groups = fan_groups(shipped)
+    assert groups["credit"] == ["baseline", "more_matching", "fewer_matching",
+                                "no_provincial_measures"]
+    assert groups["fiscal"] == ["baseline", "no_special_fund", "doubled_special_fund",
+                                "interest_subsidy", "guarantee_scheme"]
+    only_fiscal = [sc for sc in shipped if sc.name in ("baseline", "no_special_fund")]
+    assert fan_groups(only_fiscal) == {"fiscal": ["baseline", "no_special_fund"]}
+    both = Scenario(name="both", description="", levers={},
+                    overrides={"special_fund_scale": 0.0, "matching_scale": 2.0})
+    assert fan_groups([both]) == {"credit": ["both"]}

@@ -128,6 +128,23 @@ def scenarios_in_words(scenarios: list[Scenario], inputs: ModelInputs, lang: str
     return out
 
 
+CREDIT_LEVERS = frozenset({"matching_scale", "direct_financing_scale"})
+"""Levers of the credit channel (bank-firm matching events, direct financing facilitation)."""
+
+
+def fan_groups(scenarios: list[Scenario]) -> dict[str, list[str]]:
+    """The scenarios of each fan chart, by the channel their levers move: ``credit`` (a lever in
+    :data:`CREDIT_LEVERS`) or ``fiscal`` (the others); the baseline (no override) in both, and
+    a chart only for a channel that some scenario moves."""
+    groups: dict[str, list[str]] = {"credit": [], "fiscal": []}
+    for sc in scenarios:
+        if not sc.overrides:
+            continue
+        groups["credit" if CREDIT_LEVERS & set(sc.overrides) else "fiscal"].append(sc.name)
+    baseline = [sc.name for sc in scenarios if not sc.overrides]
+    return {group: [*baseline, *names] for group, names in groups.items() if names}
+
+
 def documented_inputs(results: EffectsResults, facts: pd.DataFrame, cite: Citations,
                       labels: Labels) -> list[dict[str, str]]:
     """The document figures the model starts from, each a cited fact with its indicator's
