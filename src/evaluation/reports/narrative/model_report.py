@@ -10,6 +10,7 @@ says what each figure shows. The notebook only computes and calls these.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from html import escape
@@ -17,7 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from evaluation.model.parameters import ModelInputs, Scenario
+from evaluation.model.parameters import ModelInputs, Scenario, assumptions_table
+from evaluation.model.sensitivity import Sensitivity, SobolResults
 from evaluation.model.simulate import EffectsResults
 from evaluation.reports.labels import LANGUAGES, Labels, default_labels
 from evaluation.reports.narrative.model import ModelFindings, model_context
@@ -126,6 +128,36 @@ def scenarios_in_words(scenarios: list[Scenario], inputs: ModelInputs, lang: str
                     "overrides": overrides,
                     "illustrative": "illustrative" in sc.description})
     return out
+
+
+def save_results(results: EffectsResults, sobol: SobolResults, break_even: pd.DataFrame,
+                 tornadoes: Mapping[str, Sensitivity], inputs: ModelInputs, *,
+                 run: Mapping[str, Any]) -> None:
+    """Write the model's tables (``model_*.csv``) and ``model_results.json`` (``run``: the
+    edition, draws, seed, Sobol base sample, years; with the headline, Sobol indices and
+    break-even values) to the notebook's output folder."""
+    from evaluation.reports.outputs import output_dir, save_table
+
+    tables = {"model_headline": results.headline_table(),
+              "model_attribution": results.attribution(),
+              "model_value_for_money": results.value_for_money(),
+              "model_cost_effectiveness": results.cost_effectiveness(),
+              "model_readings": results.readings(), "model_feasibility": results.feasibility(),
+              "model_investment": results.investment(),
+              "model_probabilities": results.probabilities(),
+              "model_scenario_differences": results.differences(), "model_fan": results.fan(),
+              "model_results_long": results.table, "model_sobol": sobol.table,
+              "model_break_even": break_even, "model_assumptions": assumptions_table(inputs),
+              **{f"model_tornado_{q}": t.table for q, t in tornadoes.items()}}
+    if results.calibration is not None:
+        tables["model_calibration"] = results.calibration.table
+    for name, table in tables.items():
+        save_table(table, name)
+    summary = {**run, "headline": results.headline_table().to_dict("records"),
+               "sobol": sobol.table.to_dict("records"),
+               "break_even": break_even.to_dict("records")}
+    (output_dir() / "model_results.json").write_text(json.dumps(summary, indent=1),
+                                                      encoding="utf-8")
 
 
 CREDIT_LEVERS = frozenset({"matching_scale", "direct_financing_scale"})
