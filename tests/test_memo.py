@@ -198,6 +198,7 @@ def test_methods_label_the_panel_synthetic_and_sources_list_checksums(executed):
     assert "SYNTHETIC" in methods and "judgement" in methods
     for source in memo.default_sources().values():
         assert source.sha256[:16] in executed.html and source.sha256[:16] in executed.zh
+        assert source.issuer_in("zh") in executed.zh and source.issuer in executed.html
 
 
 # --------------------------------------------------------------------------- the builders

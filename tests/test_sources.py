@@ -43,3 +43,30 @@ def test_a_changed_document_fails_its_checksum(tmp_path):
 def test_a_missing_document_is_named(tmp_path):
     with pytest.raises(DataError, match="2013-plan_shuangbai-implementation-plan.txt"):
         load_sources(project.current().sources_file, raw_dir=tmp_path)
+
+
+def test_the_issuer_in_chinese_on_chinese_pages_and_as_written_otherwise(tmp_path):
+    registry = project.current().sources_file.read_text(encoding="utf-8")
+    first = registry.index("    issuer_zh:")
+    line = registry[first:registry.index("\n", first) + 1]
+    without = tmp_path / "sources.yaml"
+    without.write_text(registry.replace(line, "", 1), encoding="utf-8")
+    sources = load_sources(without, raw_dir=project.current().raw_dir)
+    chinese = [s for s in sources.values() if s.issuer_zh]
+    plain = [s for s in sources.values() if not s.issuer_zh]
+    assert chinese and plain  # one entry lost its issuer_zh
+    assert chinese[0].issuer_in("zh") == line.split(":", 1)[1].strip()
+    assert chinese[0].issuer_in("en") == chinese[0].issuer
+    assert plain[0].issuer_in("zh") == plain[0].issuer  # as written when there is none
+
+
+def test_an_empty_issuer_in_chinese_is_one_problem(tmp_path):
+    registry = project.current().sources_file.read_text(encoding="utf-8")
+    first = registry.index("    issuer_zh:")
+    line = registry[first:registry.index("\n", first) + 1]
+    bad = tmp_path / "sources.yaml"
+    bad.write_text(registry.replace(line, '    issuer_zh: ""\n', 1), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_sources(bad, raw_dir=project.current().raw_dir)
+    (only,) = caught.value.problems
+    assert only.location.endswith(".issuer_zh") and "issuer in Chinese" in only.expected

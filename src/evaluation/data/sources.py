@@ -18,8 +18,9 @@ __all__ = ["REQUIRED_KEYS", "Source", "default_sources", "load_sources", "read_t
 REQUIRED_KEYS = ("id", "title_zh", "title_en", "issuer", "plan_year", "language", "file",
                  "original_file_name", "sha256")
 # Optional keys and what a registry without them means (registries written before they existed
-# stay valid): a plan, published in its plan year, in the script its language tag implies.
-OPTIONAL_KEYS = ("doc_type", "published", "script")
+# stay valid): a plan, published in its plan year, in the script its language tag implies, its
+# issuer shown as written in `issuer` on pages of every language.
+OPTIONAL_KEYS = ("doc_type", "published", "script", "issuer_zh")
 DOC_TYPES = ("plan", "progress_report", "news_release", "statistical_communique", "other")
 SCRIPTS = ("simplified", "traditional")
 PUBLISHED_FORMAT = "a date written YYYY, YYYY-MM or YYYY-MM-DD"
@@ -42,6 +43,12 @@ class Source:
     doc_type: str = "plan"
     published: str = ""
     script: str = "simplified"
+    issuer_zh: str = ""
+    """The issuer in Chinese for Chinese pages (``issuer`` when not given)."""
+
+    def issuer_in(self, lang: str) -> str:
+        """The issuer as a page in ``lang`` shows it."""
+        return self.issuer_zh if lang == "zh" and self.issuer_zh else self.issuer
 
     @property
     def published_key(self) -> tuple[int, int, int]:
@@ -63,15 +70,21 @@ def published_key(text: str) -> tuple[int, int, int]:
 
 def _optional_fields(entry: dict[str, Any], *, path: Path, where: str) -> tuple[dict[str, str],
                                                                                 list[Problem]]:
-    """``doc_type``, ``published`` and ``script`` of one entry, defaults filled in."""
+    """``doc_type``, ``published``, ``script`` and ``issuer_zh`` of one entry, defaults filled
+    in."""
     language = str(entry.get("language", ""))
     fields = {
         "doc_type": str(entry.get("doc_type", "plan")),
         "published": str(entry.get("published", entry.get("plan_year", ""))),
         "script": str(entry.get("script", "traditional" if language.endswith("Hant")
                                 else "simplified")),
+        "issuer_zh": str(entry.get("issuer_zh", "")),
     }
     problems = []
+    if "issuer_zh" in entry and (not isinstance(entry["issuer_zh"], str)
+                                 or not entry["issuer_zh"].strip()):
+        problems.append(problem(path, f"{where}.issuer_zh", describe(entry["issuer_zh"]),
+                                "non-empty text (the issuer in Chinese)"))
     if fields["doc_type"] not in DOC_TYPES:
         problems.append(problem(path, f"{where}.doc_type", repr(fields["doc_type"]),
                                 f"one of {', '.join(DOC_TYPES)}"))

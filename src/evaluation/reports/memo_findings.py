@@ -172,7 +172,7 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                                    inputs=[params_file], fmt="{:d}")
     ctx["documents"] = [
         {"title_zh": escape(s.title_zh), "title_en": escape(s.title_en),
-         "issuer": escape(s.issuer), "file": escape(s.file), "sha256": s.sha256}
+         "issuer": escape(s.issuer_in(lang)), "file": escape(s.file), "sha256": s.sha256}
         for s in (data.sources[i] for i in sorted(f["source_id"].unique()))]
     refs = sorted({m.full_reference(p.reference) for p in data.inputs.parameters.values()})
     ctx["references"] = [{"full": escape(r)} for r in refs]

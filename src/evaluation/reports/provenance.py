@@ -272,7 +272,7 @@ def _fact_note(row: pd.Series, source: Source, lang: str = "en") -> str:
 
 def _document_note(source: Source, lang: str = "en") -> str:
     if lang == "zh":
-        return (f"《{escape(source.title_zh)}》，{escape(source.issuer)}；文件 "
+        return (f"《{escape(source.title_zh)}》，{escape(source.issuer_in(lang))}；文件 "
                 f"{escape(source.file)}，SHA-256 校验值 {source.sha256[:SHA_PREFIX]}。")
     return (f"{escape(source.title_zh)} ({escape(source.title_en)}); {escape(source.issuer)}; "
             f"file {escape(source.file)}, SHA-256 {source.sha256[:SHA_PREFIX]}.")
