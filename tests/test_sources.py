@@ -45,10 +45,15 @@ def test_a_missing_document_is_named(tmp_path):
         load_sources(project.current().sources_file, raw_dir=tmp_path)
 
 
-def test_the_issuer_in_chinese_on_chinese_pages_and_as_written_otherwise(tmp_path):
+def registry_and_first_issuer_zh() -> tuple[str, str]:
+    """The shipped registry's text and its first ``issuer_zh`` line."""
     registry = project.current().sources_file.read_text(encoding="utf-8")
     first = registry.index("    issuer_zh:")
-    line = registry[first:registry.index("\n", first) + 1]
+    return registry, registry[first:registry.index("\n", first) + 1]
+
+
+def test_the_issuer_in_chinese_on_chinese_pages_and_as_written_otherwise(tmp_path):
+    registry, line = registry_and_first_issuer_zh()
     without = tmp_path / "sources.yaml"
     without.write_text(registry.replace(line, "", 1), encoding="utf-8")
     sources = load_sources(without, raw_dir=project.current().raw_dir)
@@ -61,9 +66,7 @@ def test_the_issuer_in_chinese_on_chinese_pages_and_as_written_otherwise(tmp_pat
 
 
 def test_an_empty_issuer_in_chinese_is_one_problem(tmp_path):
-    registry = project.current().sources_file.read_text(encoding="utf-8")
-    first = registry.index("    issuer_zh:")
-    line = registry[first:registry.index("\n", first) + 1]
+    registry, line = registry_and_first_issuer_zh()
     bad = tmp_path / "sources.yaml"
     bad.write_text(registry.replace(line, '    issuer_zh: ""\n', 1), encoding="utf-8")
     with pytest.raises(DataError) as caught:

@@ -51,28 +51,24 @@ def influential(inputs: ModelInputs, evaluate: Evaluate, outputs: Sequence[str])
     return names
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SobolResults:
     """First- and total-order Sobol indices with confidence half-widths, per output."""
 
     n: int
     evaluations: int
     conf_level: float
-    table_: pd.DataFrame
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """``output, parameter, S1, S1_conf, ST, ST_conf`` (``*_conf`` = CI half-width)."""
-        return self.table_
+    table: pd.DataFrame
+    """``output, parameter, S1, S1_conf, ST, ST_conf`` (``*_conf`` = CI half-width)."""
 
     def ranking(self, output: str, top: int | None = None) -> pd.DataFrame:
         """Parameters of one output ranked by total-order index."""
-        t = self.table_[self.table_["output"] == output].sort_values("ST", ascending=False)
+        t = self.table[self.table["output"] == output].sort_values("ST", ascending=False)
         return t.head(top) if top else t
 
     def max_half_width(self) -> float:
         """Largest confidence half-width over every index."""
-        return float(self.table_[["S1_conf", "ST_conf"]].max().max())
+        return float(self.table[["S1_conf", "ST_conf"]].max().max())
 
 
 def sobol_indices(function: Callable[[np.ndarray], dict[str, np.ndarray]], names: Sequence[str],
@@ -98,7 +94,7 @@ def sobol_indices(function: Callable[[np.ndarray], dict[str, np.ndarray]], names
         rows += [{"output": out, "parameter": name, "S1": float(si["S1"][i]),
                   "S1_conf": float(si["S1_conf"][i]), "ST": float(si["ST"][i]),
                   "ST_conf": float(si["ST_conf"][i])} for i, name in enumerate(names)]
-    return SobolResults(n, len(x), conf_level, pd.DataFrame(rows))
+    return SobolResults(n=n, evaluations=len(x), conf_level=conf_level, table=pd.DataFrame(rows))
 
 
 def headline_sobol(outputs: Sequence[str], *, base_year: int, target_years: Sequence[int],
@@ -185,18 +181,14 @@ def _scalar(x: object) -> float:
     return float(np.ravel(np.asarray(x, dtype=float))[0])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Sensitivity:
     """One-at-a-time swings of a headline quantity, centred on its Monte Carlo median."""
 
     quantity: str
     central: float
-    table_: pd.DataFrame
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """Per parameter: value at its p5 and p95, the quantity at each, and the swing."""
-        return self.table_
+    table: pd.DataFrame
+    """Per parameter: value at its p5 and p95, the quantity at each, and the swing."""
 
 
 def tornado(quantity: str, median: float, *, inputs: ModelInputs | None = None,
@@ -223,4 +215,4 @@ def tornado(quantity: str, median: float, *, inputs: ModelInputs | None = None,
                          "at_p5": median + f_low - mid, "at_p95": median + f_high - mid,
                          "swing": abs(f_high - f_low)})
     table = pd.DataFrame(rows).sort_values("swing", ascending=False, ignore_index=True)
-    return Sensitivity(quantity, median, table)
+    return Sensitivity(quantity=quantity, central=median, table=table)

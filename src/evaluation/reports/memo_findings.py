@@ -27,10 +27,10 @@ from evaluation.reports.provenance import Citations
 LEDE_OUTCOMES = {"projects": "projects", "investment": "project_investment", "firms": "firms",
                  "sales": "sales_revenue", "growth": "sales_growth"}
 FORMULAS = {
-    "change": {"en": "target ÷ outcome − 1", "zh": "目标值 ÷ 实际值 − 1"},
+    "change": findings.FORMULAS["change"],  # worded once, with report 01's findings
     "cagr": {"en": "(target ÷ outcome)^(1/{n}) − 1, over {n} years",
              "zh": "（目标值 ÷ 实际值）^(1/{n}) − 1，共 {n} 年"},
-    "attainment": {"en": "outcome ÷ target", "zh": "实际值 ÷ 目标值"},
+    "attainment": findings.FORMULAS["attainment"],
     "checks": {"en": "number of checks", "zh": "核对项数"},
     "checks_with": {"en": "number of checks with result “{status}”",
                     "zh": "结论为“{status}”的核对项数"},

@@ -20,7 +20,7 @@ from evaluation.reports.prose import label
 from evaluation.reports.provenance import Citations, Text
 
 PER_PROJECT = ("investment_per_project_{year}", "lifetime_investment_per_project_{year}")
-FORMULAS: dict[str, Text] = {
+FORMULAS: dict[str, dict[str, str]] = {
     "change": {"en": "target ÷ outcome − 1", "zh": "目标值 ÷ 实际值 − 1"},
     "implied_base": {"en": "implied by later figures", "zh": "由以后年度的数据推算"},
     "own_growth": {"en": "stated growth of the outcome year", "zh": "基期年份所述的增速"},
