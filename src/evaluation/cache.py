@@ -82,7 +82,7 @@ def computed_once(name: str, compute: Callable[[], T], *, key: str,
         fcntl.flock(lock, fcntl.LOCK_EX)
         found = _read(stored)
         if found is not _MISSING:
-            return found  # type: ignore[no-any-return]
+            return found
         result = compute()
         _write(result, stored)
         kept = sorted(folder.glob(f"{name}-*{PICKLE_SUFFIX}"), key=lambda p: p.stat().st_mtime,
