@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from evaluation import project
 from evaluation.cache import cache_key, computed_once
@@ -59,3 +62,65 @@ def test_default_facts_sees_an_edited_file_and_hands_out_copies(tmp_path, monkey
     table.iloc[:-1].to_csv(root / "data" / "facts.csv", index=False)
     assert removed not in default_facts().index
     assert len(default_facts()) == len(table) - 1
+
+
+def _stored_result() -> dict[str, object]:
+    draws = np.arange(1_000, dtype=float) / 7
+    return {"draws": draws, "strided": draws[::3], "counts": np.arange(5, dtype=np.int32),
+            "table": pd.DataFrame({"scenario": ["a", "b"], "p50": [0.25, 1.5], "n": [1, 2]}),
+            "words": "二〇一三", "nested": {"matrix": np.ones((3, 4), order="F")}}
+
+
+def test_stored_arrays_and_frames_read_back_equal_and_writable(tmp_path):
+    first = computed_once("arrays", _stored_result, key="a" * 64, folder=tmp_path)
+    read = computed_once("arrays", lambda: pytest.fail("computed twice"), key="a" * 64,
+                         folder=tmp_path)
+    expected = _stored_result()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"arrays-{'a' * 32}.buffers", f"arrays-{'a' * 32}.pickle", "arrays.lock"]
+    for result in (first, read):
+        np.testing.assert_array_equal(result["draws"], expected["draws"])
+        np.testing.assert_array_equal(result["strided"], expected["strided"])
+        assert result["counts"].dtype == np.int32
+        np.testing.assert_array_equal(result["counts"], [0, 1, 2, 3, 4])
+        pd.testing.assert_frame_equal(result["table"], expected["table"])
+        assert result["words"] == "二〇一三"
+        np.testing.assert_array_equal(result["nested"]["matrix"], np.ones((3, 4)))
+    # the arrays' bytes are outside the pickle, and a change to a read array stays in memory
+    stored = tmp_path / f"arrays-{'a' * 32}.pickle"
+    assert stored.stat().st_size < expected["draws"].nbytes
+    read["draws"][0] = -1.0
+    again = computed_once("arrays", lambda: pytest.fail("computed twice"), key="a" * 64,
+                          folder=tmp_path)
+    assert again["draws"][0] == 0.0
+
+
+@pytest.mark.parametrize("damage", ["no_buffers", "no_pickle", "other_write", "cut_short"])
+def test_half_written_store_is_computed_again(tmp_path, damage):
+    computed_once("arrays", _stored_result, key="a" * 64, folder=tmp_path)
+    stored = tmp_path / f"arrays-{'a' * 32}.pickle"
+    buffers = stored.with_suffix(".buffers")
+    if damage == "no_buffers":
+        buffers.unlink()
+    elif damage == "no_pickle":
+        stored.unlink()
+    elif damage == "other_write":  # another write's buffers beside this pickle
+        computed_once("other", _stored_result, key="a" * 64, folder=tmp_path)
+        (tmp_path / f"other-{'a' * 32}.buffers").replace(buffers)
+    else:
+        buffers.write_bytes(buffers.read_bytes()[:-8])
+    recomputed = computed_once("arrays", lambda: {"draws": np.zeros(2)}, key="a" * 64,
+                               folder=tmp_path)
+    np.testing.assert_array_equal(recomputed["draws"], [0.0, 0.0])
+    read = computed_once("arrays", lambda: pytest.fail("computed twice"), key="a" * 64,
+                         folder=tmp_path)
+    np.testing.assert_array_equal(read["draws"], [0.0, 0.0])
+
+
+def test_older_results_are_removed_with_their_buffers(tmp_path):
+    for i, key in enumerate("abcd"):
+        computed_once("arrays", lambda i=i: {"draws": np.full(3, float(i))}, key=key * 64,
+                      folder=tmp_path)
+        os.utime(tmp_path / f"arrays-{key * 32}.pickle", (i, i))  # written in this order
+    names = sorted(p.name for p in tmp_path.glob("arrays-*"))
+    assert names == [f"arrays-{k * 32}.{s}" for k in "cd" for s in ("buffers", "pickle")]

@@ -5,6 +5,14 @@ under a file lock; the other waits and reads the stored result. The key covers t
 arguments, the bytes of the input files and of the library modules that compute it,
 so a changed input, parameter or line of code gives a new result, never a stale one. Results
 live in ``reports/.cache/`` (never published, removed by ``make clean``).
+
+A result is stored as two files: ``<name>-<key>.pickle``, the object pickled with protocol 5,
+and ``<name>-<key>.buffers``, the bytes of its arrays (numpy arrays and the blocks of pandas
+frames), kept out of the pickle (PEP 574 out-of-band buffers). Reading maps the buffers file
+copy-on-write and hands the arrays views of it, so an array is read from disk only when it is
+touched, stays writable, and writing to it never changes the file. The pickle names the buffers
+file it was written with (a random tag at the start of both, and its size): a store with one file
+missing, cut short or from another write is computed again, never read.
 """
 
 from __future__ import annotations
@@ -12,11 +20,13 @@ from __future__ import annotations
 import fcntl
 import functools
 import hashlib
+import mmap
 import os
 import pickle
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -26,6 +36,11 @@ T = TypeVar("T")
 CACHE_FOLDER = ".cache"
 KEPT_PER_NAME = 2
 """Stored results kept per name (older ones are removed when a new one is stored)."""
+PICKLE_SUFFIX = ".pickle"
+BUFFERS_SUFFIX = ".buffers"
+ALIGNMENT = 64
+"""Byte boundary each array starts on in the buffers file (whole cache lines, any dtype)."""
+TAG_BYTES = 16
 
 
 def cache_key(*, inputs: Mapping[str, object], paths: Iterable[Path]) -> str:
@@ -54,24 +69,85 @@ def computed_once(name: str, compute: Callable[[], T], *, key: str,
         From :func:`cache_key`.
     folder
         Where results are stored; default ``reports/.cache/`` of the current project.
+
+    Notes
+    -----
+    The result is read back with its arrays mapped from the buffers file (see the module's
+    docstring); the :data:`KEPT_PER_NAME` newest results per name are kept, both files of each.
     """
     folder = folder or project.current().reports_dir / CACHE_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    stored = folder / f"{name}-{key[:32]}.pickle"
+    stored = folder / f"{name}-{key[:32]}{PICKLE_SUFFIX}"
     with open(folder / f"{name}.lock", "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if stored.is_file():
-            with open(stored, "rb") as f:
-                return pickle.load(f)  # noqa: S301 - written by this function, keyed by content
+        found = _read(stored)
+        if found is not _MISSING:
+            return found
         result = compute()
-        partial = stored.with_suffix(f".{os.getpid()}.tmp")
-        with open(partial, "wb") as f:
-            pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
-        partial.replace(stored)
-        for old in sorted(folder.glob(f"{name}-*.pickle"), key=lambda p: p.stat().st_mtime,
-                          reverse=True)[KEPT_PER_NAME:]:
-            old.unlink(missing_ok=True)
+        _write(result, stored)
+        kept = sorted(folder.glob(f"{name}-*{PICKLE_SUFFIX}"), key=lambda p: p.stat().st_mtime,
+                      reverse=True)[:KEPT_PER_NAME]
+        for old in [*folder.glob(f"{name}-*{PICKLE_SUFFIX}"),
+                    *folder.glob(f"{name}-*{BUFFERS_SUFFIX}")]:
+            if old.with_suffix(PICKLE_SUFFIX) not in kept:
+                old.unlink(missing_ok=True)
         return result
+
+
+_MISSING = object()
+
+
+def _write(result: object, stored: Path) -> None:
+    """Store ``result`` as ``stored`` (the pickle) and its ``.buffers`` sibling (the arrays'
+    bytes, each at a multiple of :data:`ALIGNMENT`), each written to a temporary file and then
+    renamed into place, the buffers first."""
+    tag = secrets.token_bytes(TAG_BYTES)
+    buffers = stored.with_suffix(BUFFERS_SUFFIX)
+    partial_buffers = buffers.with_suffix(f".{os.getpid()}.buffers.tmp")
+    partial = stored.with_suffix(f".{os.getpid()}.tmp")
+    spans: list[tuple[int, int]] = []
+    with open(partial_buffers, "wb") as out:
+        out.write(tag)
+
+        def keep_out_of_band(buffer: pickle.PickleBuffer) -> bool:
+            raw = buffer.raw()
+            padding = -out.tell() % ALIGNMENT
+            out.write(bytes(padding))
+            start = out.tell()
+            out.write(raw)
+            spans.append((start, raw.nbytes))
+            return False  # not in the pickle
+
+        body = pickle.dumps(result, protocol=5, buffer_callback=keep_out_of_band)
+        size = out.tell()
+    with open(partial, "wb") as f:
+        pickle.dump({"tag": tag, "size": size, "spans": spans}, f, protocol=5)
+        f.write(body)
+    partial_buffers.replace(buffers)
+    partial.replace(stored)
+
+
+def _read(stored: Path) -> Any:
+    """The result stored as ``stored`` and its ``.buffers`` sibling, or :data:`_MISSING` when
+    either file is missing or they do not belong together (another write's tag, another size)."""
+    buffers = stored.with_suffix(BUFFERS_SUFFIX)
+    if not (stored.is_file() and buffers.is_file()):
+        return _MISSING
+    with open(stored, "rb") as f:
+        try:
+            header = pickle.load(f)  # noqa: S301 - written by this function, keyed by content
+        except (pickle.UnpicklingError, EOFError, ValueError):
+            return _MISSING
+        if not (isinstance(header, dict) and {"tag", "size", "spans"} <= header.keys()):
+            return _MISSING
+        with open(buffers, "rb") as b:
+            if (b.read(TAG_BYTES) != header["tag"]
+                    or os.fstat(b.fileno()).st_size != header["size"]):
+                return _MISSING
+            mapped = mmap.mmap(b.fileno(), 0, access=mmap.ACCESS_COPY)
+        view = memoryview(mapped)
+        return pickle.load(f, buffers=[view[start:start + n]  # noqa: S301 - as above
+                                       for start, n in header["spans"]])
 
 
 def reloaded_on_change(files: Callable[[project.Project], Iterable[Path]]
