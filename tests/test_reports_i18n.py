@@ -125,7 +125,7 @@ def memo_data():
     return memo.gather(edition="2013", scenarios=["baseline", "no_special_fund",
                                                   "no_provincial_measures"],
                        draws=1500, seed=3, tier_draws=400, base_year=2012,
-                       target_years=[2013, 2015])
+                       target_years=[2013, 2015], sobol_n=512)
 
 
 @pytest.fixture(scope="module")
