@@ -86,14 +86,26 @@ def published_edition(tmp_path_factory) -> Published:
         if not done.is_file():
             shutil.rmtree(root, ignore_errors=True)  # a worker's failed attempt
             copy_project(root)
-            path = root / "data" / "editions" / f"{edition}.yaml"
-            values = yaml.safe_load(path.read_text(encoding="utf-8"))
-            values.update(SMALL_DRAWS)
-            path.write_text(yaml.safe_dump(values, allow_unicode=True), encoding="utf-8")
+            with_small_draws(root / "data" / "editions" / f"{edition}.yaml")
             ran = run_edition(edition, project=Project(root), extras=True)
             done.write_text(json.dumps(asdict(ran)), encoding="utf-8")
     report = RunReport(**json.loads(done.read_text(encoding="utf-8")))
     return Published(root=root, edition=edition, report=report)
+
+
+def with_small_draws(path: Path) -> None:
+    """Set :data:`SMALL_DRAWS` in an edition file, keeping its other lines and comments."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for name, value in SMALL_DRAWS.items():
+        line = f"{name}: {value}"
+        at = [i for i, text in enumerate(lines) if text.startswith(f"{name}:")]
+        if at:
+            lines[at[0]] = line
+        else:
+            lines.append(line)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert {k: yaml.safe_load(path.read_text(encoding="utf-8"))[k] for k in SMALL_DRAWS} \
+        == SMALL_DRAWS
 
 
 def default_edition(root: Path) -> str:

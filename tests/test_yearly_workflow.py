@@ -2,8 +2,9 @@
 
 Add a document, register it, extract its figures, curate them, check, scaffold the next
 edition, run it and diff it against the previous one: each step through the ``evaluation``
-command, as a user types it. Only notebooks 00 and 01 are run (fast); the real ``reports/`` is
-never touched (``EVALUATION_ROOT`` points at the copy).
+command, as a user types it. Edition 2013 is a copy of the shared published edition; only
+notebooks 00 and 01 of edition 2014 are run (fast); the real ``reports/`` is never touched
+(``EVALUATION_ROOT`` points at the copy).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import csv
 import hashlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +22,7 @@ import pandas as pd
 import pytest
 
 from evaluation import project as evaluation_project
+from evaluation.cache import CACHE_FOLDER
 from evaluation.data.vocabulary import COLUMNS
 
 CLI = str(Path(sys.executable).parent / "evaluation")
@@ -76,10 +79,12 @@ def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, project_copy):
-    """A copy of data/ and notebooks/ with edition 2013 published (notebooks 00 and 01)."""
-    root = project_copy(tmp_path_factory.mktemp("yearly") / "project")
-    cli(root, "run", "--edition", "2013", "--only", "00", "--only", "01")
+def project(tmp_path_factory, published_edition):
+    """A copy of the shared published project: data/, notebooks/ and edition 2013 published
+    (every notebook, small draws), as a user has it before next year's document arrives."""
+    root = tmp_path_factory.mktemp("yearly") / "project"
+    shutil.copytree(published_edition.root, root,
+                    ignore=shutil.ignore_patterns(CACHE_FOLDER, ".ipynb_checkpoints"))
     return root
 
 

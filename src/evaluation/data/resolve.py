@@ -19,11 +19,13 @@ plan, a January–November progress report and a full-year figure - one document
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from evaluation import project
+from evaluation.data.vocabulary import OPTIONAL_COLUMNS, period_months
 from evaluation.errors import DataError, problem
 
 # Kinds that measure the same thing: an estimate and an actual are both the outcome.
@@ -61,22 +63,8 @@ def ranked(facts: pd.DataFrame, *, indicator: str, year: int, kind: str = "actua
     pandas.DataFrame
         The matching rows of ``facts`` (same columns), best first; empty when nothing matches.
     """
-    table = _prepared(facts)
-    measure = MEASURE.get(kind, kind)
-    mask = (table["indicator"] == indicator) & (table["year"] == int(year)) & (
-        table["measure"] == measure)
-    if period is not None:
-        mask &= table["period"] == period
-    if scope is not None:
-        mask &= table["scope"] == scope
-    found = table[mask]
-    if found.empty:
-        return facts.iloc[0:0]
-    pinned = _pinned_ids(facts, pins, keys=(role, indicator))
-    order = found.assign(pinned=~found["fact_id"].isin(pinned)).sort_values(
-        ["pinned", "status_rank", "months", "other_scope", "published_rank", "row"],
-        ascending=[True, True, False, True, False, False], kind="stable")
-    return facts.loc[order.index]
+    return facts.iloc[_ranked_rows(facts, indicator=indicator, year=year, kind=kind,
+                                   period=period, scope=scope, pins=pins, role=role)]
 
 
 def resolve(facts: pd.DataFrame, *, indicator: str, year: int, kind: str = "actual",
@@ -97,15 +85,15 @@ def resolve(facts: pd.DataFrame, *, indicator: str, year: int, kind: str = "actu
         When no fact answers the question: the message names what was asked and what the facts
         hold for that indicator; or when one document gives two such facts (no rule can choose).
     """
-    order = ranked(facts, indicator=indicator, year=year, kind=kind, period=period, scope=scope,
-                   pins=pins, role=role)
-    if order.empty:
+    rows = _ranked_rows(facts, indicator=indicator, year=year, kind=kind, period=period,
+                        scope=scope, pins=pins, role=role)
+    if not rows:
         raise DataError(problems=[problem(
             project.current().facts_file, _asked(indicator, year, kind, period, scope),
             "no such fact" + _held(facts, indicator),
             "a fact with that indicator, year, kind, period and scope in facts.csv")])
-    _refuse_same_document(order)
-    return order.iloc[0]
+    _refuse_same_document(facts, rows[:2])
+    return facts.iloc[rows[0]]
 
 
 def resolve_or_none(facts: pd.DataFrame, *, indicator: str, year: int, kind: str = "actual",
@@ -113,12 +101,12 @@ def resolve_or_none(facts: pd.DataFrame, *, indicator: str, year: int, kind: str
                     pins: Mapping[str, str] | None = None, role: str | None = None
                     ) -> pd.Series | None:
     """Like :func:`resolve`, but ``None`` when no fact answers the question."""
-    order = ranked(facts, indicator=indicator, year=year, kind=kind, period=period, scope=scope,
-                   pins=pins, role=role)
-    if order.empty:
+    rows = _ranked_rows(facts, indicator=indicator, year=year, kind=kind, period=period,
+                        scope=scope, pins=pins, role=role)
+    if not rows:
         return None
-    _refuse_same_document(order)
-    return order.iloc[0]
+    _refuse_same_document(facts, rows[:2])
+    return facts.iloc[rows[0]]
 
 
 def choose_all(facts: pd.DataFrame, *, pins: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -134,43 +122,77 @@ def choose_all(facts: pd.DataFrame, *, pins: Mapping[str, str] | None = None) ->
     DataError
         When one document gives two facts for the same indicator, year, kind, period and scope.
     """
-    table = _prepared(facts)
+    table = _with_optional_columns(facts)
     clash = table.duplicated(["indicator", "year", "kind", "period", "scope", "source_id"],
                              keep=False)
     if clash.any():
-        _refuse_same_document(facts.loc[table.index[clash.to_numpy()]])
-    pinned = _pinned_ids(facts, pins, keys=None)
-    order = table.assign(pinned=~table["fact_id"].isin(pinned)).sort_values(
-        ["pinned", "status_rank", "published_rank", "row"],
-        ascending=[True, True, False, False], kind="stable")
-    chosen = set(order.drop_duplicates(list(GROUP_KEYS))["fact_id"])
+        _refuse_same_document(facts, np.flatnonzero(clash.to_numpy()).tolist())
+    keys = _rule_keys(table, range(len(table)), _pinned_ids(facts, pins, keys=None))
+    best = sorted(range(len(table)), key=keys.__getitem__)
+    groups = table[["indicator", "year", "kind", "period", "scope"]].assign(
+        measure=table["kind"].map(MEASURE)).drop(columns="kind")
+    first = ~groups.iloc[best].duplicated(list(GROUP_KEYS)).to_numpy()
+    chosen = set(table["fact_id"].iloc[best][first])
     return facts[facts["fact_id"].isin(chosen)]
 
 
-def _prepared(facts: pd.DataFrame) -> pd.DataFrame:
-    """``facts`` with the columns the rule sorts on (defaults where a column is missing)."""
-    from evaluation.data.sources import published_key
-    from evaluation.data.vocabulary import OPTIONAL_COLUMNS, period_months
+def _ranked_rows(facts: pd.DataFrame, *, indicator: str, year: int, kind: str,
+                 period: str | None, scope: str | None, pins: Mapping[str, str] | None,
+                 role: str | None) -> list[int]:
+    """Positions in ``facts`` of the facts answering the question, best first (see
+    :func:`ranked`); on plain arrays, as it runs hundreds of times per report."""
+    kinds = [k for k, m in MEASURE.items() if m == MEASURE.get(kind, kind)]
+    mask = ((facts["indicator"].to_numpy() == indicator)
+            & (facts["year"].to_numpy() == int(year)) & facts["kind"].isin(kinds).to_numpy())
+    for column, wanted in (("period", period), ("scope", scope)):
+        if wanted is not None and column in facts:
+            mask &= facts[column].to_numpy() == wanted
+        elif wanted is not None:
+            mask &= OPTIONAL_COLUMNS[column] == wanted
+    found = np.flatnonzero(mask)
+    if not len(found):
+        return []
+    rows = found.tolist()
+    keys = _rule_keys(facts, rows, _pinned_ids(facts, pins, keys=(role, indicator)))
+    return [rows[i] for i in sorted(range(len(rows)), key=keys.__getitem__)]
 
-    table = facts.copy()
-    for column, default in OPTIONAL_COLUMNS.items():
-        if column not in table:
-            table[column] = default
-    if "published" not in table:
-        from evaluation.data.sources import default_sources
 
-        sources = default_sources()
-        table["published"] = table["source_id"].map(
-            {k: s.published for k, s in sources.items()})
-    table["measure"] = table["kind"].map(MEASURE)
-    status = table["status"].where(table["kind"] != "estimate", "estimate")
-    table["status_rank"] = status.map(STATUS_ORDER).fillna(len(STATUS_ORDER))
-    table["months"] = table["period"].map(period_months)
-    table["other_scope"] = table["scope"] != ""
-    keys = table["published"].fillna("0").astype(str).map(published_key)
-    table["published_rank"] = keys.map(lambda k: k[0] * 10_000 + k[1] * 100 + k[2])
-    table["row"] = range(len(table))
-    return table
+def _with_optional_columns(facts: pd.DataFrame) -> pd.DataFrame:
+    """``facts`` with every optional column (its default where the table lacks it)."""
+    missing = {c: d for c, d in OPTIONAL_COLUMNS.items() if c not in facts}
+    return facts.assign(**missing) if missing else facts
+
+
+def _rule_keys(facts: pd.DataFrame, rows: Sequence[int], pinned: set[str]
+               ) -> list[tuple[object, ...]]:
+    """One sort key per row position in ``rows``, best first: the rule of this module.
+
+    Pinned first, then final before preliminary before estimate, more months of the year, the
+    action's own list, the later publication date and, last, the row listed later.
+    """
+    from evaluation.data.sources import default_sources, published_key
+
+    fact_id, kind, status, period, scope = (_column(facts, name, rows) for name in (
+        "fact_id", "kind", "status", "period", "scope"))
+    if "published" in facts:
+        published = ["0" if pd.isna(p) else str(p) for p in _column(facts, "published", rows)]
+    else:
+        dates = {k: s.published for k, s in default_sources().items()}
+        published = [str(dates.get(str(k)) or "0") for k in _column(facts, "source_id", rows)]
+    keys: list[tuple[object, ...]] = []
+    for i, row in enumerate(rows):
+        rank = STATUS_ORDER["estimate"] if kind[i] == "estimate" else STATUS_ORDER.get(
+            str(status[i]), len(STATUS_ORDER))
+        keys.append((fact_id[i] not in pinned, rank, -period_months(str(period[i])), scope[i] != "",
+                     tuple(-part for part in published_key(published[i])), -row))
+    return keys
+
+
+def _column(facts: pd.DataFrame, name: str, rows: Sequence[int]) -> list[object]:
+    """Values of column ``name`` at positions ``rows`` (its default when optional and absent)."""
+    if name not in facts:
+        return [OPTIONAL_COLUMNS[name]] * len(rows)
+    return facts[name].to_numpy()[list(rows)].tolist()
 
 
 def _pinned_ids(facts: pd.DataFrame, pins: Mapping[str, str] | None,
@@ -189,19 +211,24 @@ def _pinned_ids(facts: pd.DataFrame, pins: Mapping[str, str] | None,
     return chosen
 
 
-def _refuse_same_document(order: pd.DataFrame) -> None:
-    """Raise when the best two candidates come from one document with the same standing."""
-    table = _prepared(order)
-    keys = ["indicator", "year", "kind", "period", "scope", "source_id"]
-    clash = table[table.duplicated(keys, keep=False)]
-    if clash.empty:
+def _refuse_same_document(facts: pd.DataFrame, rows: Sequence[int]) -> None:
+    """Raise when facts at positions ``rows`` include two from one document with the same
+    indicator, year, kind, period and scope (no rule can choose between them)."""
+    names = ["indicator", "year", "kind", "period", "scope", "source_id"]
+    columns = [_column(facts, name, rows) for name in names]
+    ids = _column(facts, "fact_id", rows)
+    groups: dict[tuple[object, ...], list[str]] = {}
+    for i in range(len(rows)):
+        groups.setdefault(tuple(c[i] for c in columns), []).append(str(ids[i]))
+    clashes = {key: found for key, found in groups.items() if len(found) > 1}
+    if not clashes:
         return
     raise DataError(problems=[
-        problem(project.current().facts_file, f"facts {sorted(group['fact_id'])}",
+        problem(project.current().facts_file, f"facts {sorted(found)}",
                 f"two figures for {key[0]} {key[1]} ({key[2]}, period {key[3]}"
-                f"{', scope ' + key[4] if key[4] else ''}) in source {key[5]}",
+                f"{', scope ' + str(key[4]) if key[4] else ''}) in source {key[5]}",
                 "one fact per indicator, year, kind, period and scope in each source")
-        for key, group in clash.groupby(keys)])
+        for key, found in sorted(clashes.items(), key=lambda item: str(item[0]))])
 
 
 def _asked(indicator: str, year: int, kind: str, period: str | None, scope: str | None) -> str:
