@@ -134,3 +134,55 @@ def test_a_wrong_role_is_one_line_naming_the_notebook(tmp_path, roles, found):
     assert len(message.splitlines()) == 1 and "metadata.evaluation.role" in message
     assert found in message and ".ipynb" in message
     assert not (root / "reports" / "test").exists()
+
+
+def with_needs(notebook, needs):
+    """Give ``notebook`` the notebooks it needs (``metadata.evaluation.needs``)."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    nb["metadata"].setdefault("evaluation", {})["needs"] = needs
+    notebook.write_text(json.dumps(nb), encoding="utf-8")
+
+
+def cell_times(path, which):
+    """When a published notebook's first cell started or its last cell replied."""
+    cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+             if c["cell_type"] == "code"]
+    cell, key = ((cells[0], "iopub.execute_input") if which == "start"
+                 else (cells[-1], "shell.execute_reply"))
+    return cell["metadata"]["execution"][key]
+
+
+def test_a_notebook_starts_after_the_notebooks_it_needs(tmp_path):
+    # Two cores' worth of jobs: without needs, the memo (a second) would run during the
+    # other notebook's three-second sleep.
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok", "02-slow.ipynb": "slow"},
+                        edition='edition: "test"\nscale: 2.0\nseed: 7\nsleep_s: 3.0\n')
+    with_role(root / "notebooks" / "01-ok.ipynb", "memo")
+    with_needs(root / "notebooks" / "01-ok.ipynb", ["02-slow"])
+    report = run(root, jobs=2)
+    assert report.executed == ["01-ok", "02-slow"]
+    edition = root / "reports" / "test"
+    assert cell_times(edition / "01-ok.ipynb", "start") > cell_times(edition / "02-slow.ipynb",
+                                                                      "end")
+    # the needed notebook not run this time (published, unchanged): nothing to wait for
+    again = run(root, jobs=2, only=("01",), force=True)
+    assert again.executed == ["01-ok"] and again.reused == ["02-slow"]
+
+
+@pytest.mark.parametrize(("needs", "found"), [
+    ({"01-ok": ["03-absent"]}, "'03-absent'"),
+    ({"01-ok": ["01-ok"]}, "'01-ok'"),
+    ({"01-ok": "02-ok"}, "'02-ok'; expected a list of notebook names"),
+    ({"01-ok": ["02-ok"], "02-ok": ["01-ok"]}, "01-ok -> 02-ok -> 01-ok")])
+def test_wrong_needs_are_one_line_naming_the_notebook(tmp_path, needs, found):
+    from evaluation.errors import ConfigError
+
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok", "02-ok.ipynb": "ok"})
+    for name, wanted in needs.items():
+        with_needs(root / "notebooks" / f"{name}.ipynb", wanted)
+    with pytest.raises(ConfigError) as caught:
+        run(root, warm_kernels=False)
+    message = str(caught.value)
+    assert len(message.splitlines()) == 1 and "metadata.evaluation.needs" in message
+    assert found in message and "01-ok.ipynb" in message and caught.value.exit_code == 2
+    assert not (root / "reports" / "test").exists()

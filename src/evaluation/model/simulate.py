@@ -8,9 +8,10 @@ attribution under assumed additionality, not a measured effect.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 import numpy as np
 import pandas as pd
@@ -46,10 +47,27 @@ def describe_draws(x: np.ndarray) -> dict[str, float]:
             "p95": float(q[2])}
 
 
+P = ParamSpec("P")
+
+
+def _kept(table: Callable[Concatenate[EffectsResults, P], pd.DataFrame]
+          ) -> Callable[Concatenate[EffectsResults, P], pd.DataFrame]:
+    """Compute a results table once per results object and arguments; hand out copies (so no
+    caller can change what the next one gets)."""
+    @functools.wraps(table)
+    def kept(self: EffectsResults, *args: P.args, **kwargs: P.kwargs) -> pd.DataFrame:
+        key = (table.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in self._tables:
+            self._tables[key] = table(self, *args, **kwargs)
+        return self._tables[key].copy()
+    return kept
+
+
 @dataclass(frozen=True, kw_only=True)
 class EffectsResults:
     """Monte Carlo results of the effects model (tidy tables; plots read this object); frozen,
-    built once by :func:`simulate`."""
+    built once by :func:`simulate`. Each table is computed from the draws once, when first
+    asked for, and handed out as a copy."""
 
     draws: int
     seed: int
@@ -62,6 +80,8 @@ class EffectsResults:
     baseline: dict[str, Any]
     tiers: dict[str, TierPaths] = field(default_factory=dict)
     calibration: Calibration | None = None
+    _tables: dict[tuple[object, ...], pd.DataFrame] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def _d(self, x: object) -> dict[str, float]:
         return describe_draws(np.broadcast_to(np.asarray(x, dtype=float), (self.draws,)))
@@ -71,10 +91,12 @@ class EffectsResults:
         """Projection years (after the base year, to the last target year)."""
         return [self.documented.base_year + t for t in range(1, self.documented.horizon + 1)]
 
+    @_kept
     def headline_table(self) -> pd.DataFrame:
         """Base-year headline quantities with 90% intervals."""
         return pd.DataFrame([{"quantity": k, **self._d(v)} for k, v in self.headline.items()])
 
+    @_kept
     def attribution(self) -> pd.DataFrame:
         """Base year per instrument: gross finance, additional investment at the projects and
         province-wide, with the project share of investment."""
@@ -92,6 +114,7 @@ class EffectsResults:
                             .items()}})
         return pd.DataFrame(rows)
 
+    @_kept
     def value_for_money(self, scenario: str | None = None) -> pd.DataFrame:
         """Per instrument (base year, or a scenario's first year): cost to the province and to
         all government, province-wide additional investment per yuan of each and per yuan
@@ -129,11 +152,13 @@ class EffectsResults:
             rows.append(row)
         return pd.DataFrame(rows)
 
+    @_kept
     def cost_effectiveness(self) -> pd.DataFrame:
         """:meth:`value_for_money` of every scenario's first projection year."""
         return pd.concat([self.value_for_money(sc.name) for sc in self.scenarios],
                          ignore_index=True)
 
+    @_kept
     def readings(self) -> pd.DataFrame:
         """Headline quantities under each reading of the two ambiguous figures."""
         rows = []
@@ -145,6 +170,7 @@ class EffectsResults:
                                  **describe_draws(self.headline[k][mask])})
         return pd.DataFrame(rows)
 
+    @_kept
     def feasibility(self) -> pd.DataFrame:
         """Per scenario and year: 双百 loan balance, its cap and the share of draws at the cap."""
         rows = []
@@ -158,6 +184,7 @@ class EffectsResults:
                     "max_balance_over_cap": float(np.max(np.asarray(bal) / cap))})
         return pd.DataFrame(rows)
 
+    @_kept
     def investment(self) -> pd.DataFrame:
         """Projected project investment of the first and last target years per scenario.
 
@@ -183,6 +210,7 @@ class EffectsResults:
                              "mc_se": float(np.sqrt(p * (1 - p) / self.draws))})
         return pd.DataFrame(rows)
 
+    @_kept
     def probabilities(self) -> pd.DataFrame:
         """Probability of meeting each target per scenario (first-year investment, firm tiers)."""
         inv = self.investment().dropna(subset=["probability"])[
@@ -192,6 +220,7 @@ class EffectsResults:
         tier_table = (pd.concat(tiers)[inv.columns] if tiers else inv.iloc[:0])
         return pd.concat([inv, tier_table], ignore_index=True)
 
+    @_kept
     def fan(self) -> pd.DataFrame:
         """Aggregate sales quantiles per scenario and year (fan chart data)."""
         qs = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -204,6 +233,7 @@ class EffectsResults:
                              **{f"p{int(q * 100)}": float(quant[i, j]) for i, q in enumerate(qs)}})
         return pd.DataFrame(rows)
 
+    @_kept
     def differences(self) -> pd.DataFrame:
         """Per scenario and year: expected change against the baseline (亿元), same draws.
 
@@ -225,6 +255,7 @@ class EffectsResults:
         return pd.DataFrame(rows)
 
     @property
+    @_kept
     def table(self) -> pd.DataFrame:
         """Every result in one long table: scenario, quantity, year, mean and 90% interval."""
         base = self.documented.base_year

@@ -10,6 +10,7 @@ is recorded as failed, never raised; Ctrl-C and SIGTERM cancel every kernel and 
 from __future__ import annotations
 
 import signal
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,10 +43,12 @@ def now() -> str:
 def execute_all(notebooks: list[Path], *, parameters: dict[Path, dict[str, Any]],
                  keys: dict[str, str], staging: Path, edition: str, jobs: int,
                  languages: tuple[str, ...] = ("en",), order: list[str] | None = None,
-                 roles: dict[str, str] | None = None, stream: TextIO | None,
+                 roles: dict[str, str] | None = None,
+                 needs: dict[str, tuple[str, ...]] | None = None, stream: TextIO | None,
                  server: ForkServer | None) -> list[Outcome]:
     """Execute ``notebooks`` in one event loop, ``jobs`` at a time (in a fresh thread if a loop
-    is already running, as in JupyterLab); ``roles`` maps a notebook's name to its role."""
+    is already running, as in JupyterLab); ``roles`` maps a notebook's name to its role,
+    ``needs`` to the notebooks it starts after (those of them executed in this run)."""
     if not notebooks:
         return []
     import asyncio
@@ -76,12 +79,16 @@ def execute_all(notebooks: list[Path], *, parameters: dict[Path, dict[str, Any]]
         warm_up = asyncio.create_task(asyncio.to_thread(htmlexport.warm_up))
         try:
             semaphore = asyncio.Semaphore(max(1, jobs))
+            finished = {nb.stem: asyncio.Event() for nb in notebooks}
             return await asyncio.gather(*(
                 execute_one(nb, parameters=parameters[nb], key=keys[nb.stem], staging=staging,
                              edition=edition, semaphore=semaphore, progress=progress,
                              server=server, languages=languages,
                              order=order or [n.stem for n in notebooks],
-                             role=(roles or {}).get(nb.stem, "report"))
+                             role=(roles or {}).get(nb.stem, "report"),
+                             after=[finished[n] for n in (needs or {}).get(nb.stem, ())
+                                    if n in finished],
+                             done=finished[nb.stem])
                 for nb in notebooks))
         finally:
             await asyncio.gather(warm_up, return_exceptions=True)
@@ -111,8 +118,14 @@ def execute_all(notebooks: list[Path], *, parameters: dict[Path, dict[str, Any]]
 async def execute_one(nb_path: Path, *, parameters: dict[str, Any], key: str, staging: Path,
                        edition: str, semaphore: asyncio.Semaphore, progress: Progress,
                        server: ForkServer | None, languages: tuple[str, ...] = ("en",),
-                       order: list[str] | None = None, role: str = "report") -> Outcome:
-    """Execute one notebook in the staging area and render its HTML; never raises on failure."""
+                       order: list[str] | None = None, role: str = "report",
+                       after: Sequence[asyncio.Event] = (), done: asyncio.Event | None = None
+                       ) -> Outcome:
+    """Execute one notebook in the staging area and render its HTML; never raises on failure.
+
+    It starts once every event of ``after`` is set (the notebooks it needs have finished,
+    whether or not they succeeded) and sets ``done`` when its kernel is shut down.
+    """
     import asyncio
 
     import nbformat
@@ -123,19 +136,26 @@ async def execute_one(nb_path: Path, *, parameters: dict[str, Any], key: str, st
 
     name = nb_path.stem
     work = staging / ".work" / name
-    async with semaphore:
-        executed_at = now()
-        try:
-            nb = prepare(nb_path, parameters)
-            result = await execute(nb, cwd=nb_path.parent, output_dir=work / "outputs",
-                                   log=work / "kernel.log",
-                                   on_progress=lambda d, t: progress.cells_done(name, d, t),
-                                   server=server)
-            failure = result.failure.summary(nb_path.name) if result.failure else None
-            duration, nb = result.duration_s, result.notebook
-        except Exception as exc:  # noqa: BLE001 - a kernel that cannot start or dies is reported
-            failure = f"Notebook {nb_path.name} could not be run: {type(exc).__name__}: {exc}"
-            duration, nb = 0.0, None
+    try:
+        for needed in after:
+            await needed.wait()
+        async with semaphore:
+            executed_at = now()
+            try:
+                nb = prepare(nb_path, parameters)
+                result = await execute(nb, cwd=nb_path.parent, output_dir=work / "outputs",
+                                       log=work / "kernel.log",
+                                       on_progress=lambda d, t: progress.cells_done(name, d, t),
+                                       server=server)
+                failure = result.failure.summary(nb_path.name) if result.failure else None
+                duration, nb = result.duration_s, result.notebook
+            except Exception as exc:  # noqa: BLE001 - a kernel that cannot start or dies
+                failure = (f"Notebook {nb_path.name} could not be run: "
+                           f"{type(exc).__name__}: {exc}")
+                duration, nb = 0.0, None
+    finally:
+        if done is not None:
+            done.set()
     status = "failed" if failure else "ok"
     progress.finished(name, status)
     outputs = sorted(p.relative_to(work / "outputs").as_posix()

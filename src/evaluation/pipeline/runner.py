@@ -44,6 +44,7 @@ from evaluation.pipeline.editions import (
     discover_notebooks,
     edition_languages,
     load_edition,
+    notebook_needs,
     notebook_roles,
     validate_edition,
 )
@@ -175,6 +176,7 @@ def _run(edition: str, *, here: Project, reports_dir: Path, only: tuple[str, ...
         selected = discover_notebooks(notebooks_dir, only=only)
         parameters = validate_edition(ed, notebooks)
         roles = notebook_roles(notebooks)
+        needs = notebook_needs(notebooks)
         languages = edition_languages(ed)
         inputs = collect_inputs(root=root, data_dir=data_dir, editions_dir=editions_dir,
                                 edition_file=ed.path, notebooks=notebooks,
@@ -211,7 +213,7 @@ def _run(edition: str, *, here: Project, reports_dir: Path, only: tuple[str, ...
                                              staging=staging, edition=edition,
                                              languages=languages,
                                              order=[nb.stem for nb in notebooks],
-                                             roles=roles,
+                                             roles=roles, needs=needs,
                                              jobs=jobs or os.cpu_count() or 1, stream=stream,
                                              server=server)
                 report.executed = sorted(o.record.name for o in outcomes if o.record.status == "ok")

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from evaluation import project
 from evaluation.errors import DataError, problem
+from evaluation.io import read_yaml_mapping
 
 LANGUAGES = ("zh", "en")
 """Report languages, the default edition language first."""
@@ -114,14 +114,11 @@ def load_labels(path: str | Path | None = None) -> Labels:
     Raises
     ------
     DataError
-        Unknown section, or an entry without ``zh`` or ``en`` (one problem each).
+        The file is unreadable or not a YAML mapping (:func:`evaluation.io.read_yaml_mapping`);
+        an unknown section, or an entry without ``zh`` or ``en`` (one problem each).
     """
     path = Path(path) if path is not None else LABELS_FILE
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataError(problems=[problem(path, "", f"unreadable ({type(exc).__name__})",
-                                          "a YAML mapping of label sections")]) from None
+    raw = read_yaml_mapping(path, expected="a YAML mapping of label sections")
     problems = []
     entries: dict[str, dict[str, dict[str, str]]] = {}
     for section, items in raw.items():
