@@ -195,7 +195,7 @@ def _targets_builders() -> dict:
 
 def _model_report(memo_data, lang: str) -> str:
     """Every part of report 02's template in ``lang``, as the notebook renders it."""
-    from evaluation.model.parameters import default_scenarios
+    from evaluation.model.scenarios import default_scenarios
     from evaluation.reports.narrative import model_report
 
     cite = Citations(facts=memo_data.facts, lang=lang)
@@ -485,7 +485,7 @@ def test_the_registry_names_each_id_once_per_section():
 
 
 def test_fan_charts_group_scenarios_by_the_channel_their_levers_move():
-    from evaluation.model.parameters import Scenario, default_scenarios
+    from evaluation.model.scenarios import Scenario, default_scenarios
     from evaluation.reports.narrative.model_report import fan_groups
 
     names = ["baseline", "no_special_fund", "doubled_special_fund", "interest_subsidy",
