@@ -270,7 +270,7 @@ def test_chinese_charts_have_every_glyph(caplog, panel_results):
     from evaluation.analysis.audit import run_audit
     from evaluation.analysis.checks import load_checks
     from evaluation.data.facts import default_facts
-    from evaluation.reports import figures
+    from evaluation.reports import figures, panel_charts
 
     facts = default_facts()
     figures.use_house_style()
@@ -283,7 +283,7 @@ def test_chinese_charts_have_every_glyph(caplog, panel_results):
                                                lang=lang),
         lambda lang: figures.financing_mix_figure(targets.financing_mix(facts, year=2012),
                                                   lang=lang),
-        lambda lang: figures.event_paths_figure(panel_results[1].paths(), lang=lang),
+        lambda lang: panel_charts.event_paths_figure(panel_results[1].paths(), lang=lang),
     ]
     with caplog.at_level(logging.WARNING), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
