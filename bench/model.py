@@ -15,7 +15,8 @@ import numpy as np
 
 from evaluation.model.effects import headline, project
 from evaluation.model.flows import Documented
-from evaluation.model.parameters import default_inputs, default_scenarios
+from evaluation.model.parameters import default_inputs
+from evaluation.model.scenarios import default_scenarios
 from evaluation.model.sensitivity import SOBOL_N, headline_sobol
 from evaluation.model.simulate import HEADLINE_OUTPUTS, simulate
 

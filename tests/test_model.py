@@ -9,7 +9,8 @@ from scipy import stats
 
 from evaluation.model.effects import base_flows, headline, project, year_effects
 from evaluation.model.flows import Documented, base_financing, loan_increase
-from evaluation.model.parameters import default_inputs, default_scenarios
+from evaluation.model.parameters import default_inputs
+from evaluation.model.scenarios import default_scenarios
 from evaluation.model.sensitivity import (
     break_even,
     headline_sobol,

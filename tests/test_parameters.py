@@ -8,12 +8,9 @@ import numpy as np
 import pytest
 
 from evaluation.errors import ParameterError
-from evaluation.model.parameters import (
-    Distribution,
-    load_parameters,
-    load_scenarios,
-    select_scenarios,
-)
+from evaluation.model.distributions import Distribution
+from evaluation.model.parameters import load_parameters
+from evaluation.model.scenarios import load_scenarios, select_scenarios
 
 BAD = Path(__file__).parent / "fixtures" / "bad_parameters"
 
@@ -159,7 +156,7 @@ def test_pert_table_sampling_follows_exact_beta_quantiles():
 def test_beta_quantile_table_matches_scipy_ppf(shape):
     from scipy import stats
 
-    from evaluation.model.parameters import PERT_TABLE_SIZE, beta_quantile_table
+    from evaluation.model.distributions import PERT_TABLE_SIZE, beta_quantile_table
 
     p = np.linspace(0.0, 1.0, PERT_TABLE_SIZE)
     table = beta_quantile_table(*shape)

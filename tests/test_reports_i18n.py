@@ -125,7 +125,7 @@ def memo_data():
     return memo.gather(edition="2013", scenarios=["baseline", "no_special_fund",
                                                   "no_provincial_measures"],
                        draws=1500, seed=3, tier_draws=400, base_year=2012,
-                       target_years=[2013, 2015])
+                       target_years=[2013, 2015], sobol_n=512)
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +195,7 @@ def _targets_builders() -> dict:
 
 def _model_report(memo_data, lang: str) -> str:
     """Every part of report 02's template in ``lang``, as the notebook renders it."""
-    from evaluation.model.parameters import default_scenarios
+    from evaluation.model.scenarios import default_scenarios
     from evaluation.reports.narrative import model_report
 
     cite = Citations(facts=memo_data.facts, lang=lang)
@@ -270,7 +270,7 @@ def test_chinese_charts_have_every_glyph(caplog, panel_results):
     from evaluation.analysis.audit import run_audit
     from evaluation.analysis.checks import load_checks
     from evaluation.data.facts import default_facts
-    from evaluation.reports import figures
+    from evaluation.reports import figures, panel_charts
 
     facts = default_facts()
     figures.use_house_style()
@@ -283,7 +283,7 @@ def test_chinese_charts_have_every_glyph(caplog, panel_results):
                                                lang=lang),
         lambda lang: figures.financing_mix_figure(targets.financing_mix(facts, year=2012),
                                                   lang=lang),
-        lambda lang: figures.event_paths_figure(panel_results[1].paths(), lang=lang),
+        lambda lang: panel_charts.event_paths_figure(panel_results[1].paths(), lang=lang),
     ]
     with caplog.at_level(logging.WARNING), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -485,7 +485,7 @@ def test_the_registry_names_each_id_once_per_section():
 
 
 def test_fan_charts_group_scenarios_by_the_channel_their_levers_move():
-    from evaluation.model.parameters import Scenario, default_scenarios
+    from evaluation.model.scenarios import Scenario, default_scenarios
     from evaluation.reports.narrative.model_report import fan_groups
 
     names = ["baseline", "no_special_fund", "doubled_special_fund", "interest_subsidy",

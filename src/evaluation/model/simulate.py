@@ -26,7 +26,8 @@ from evaluation.model.effects import (
     year_effects,
 )
 from evaluation.model.flows import READING_CUT, Documented
-from evaluation.model.parameters import ModelInputs, Scenario, default_inputs, default_scenarios
+from evaluation.model.parameters import ModelInputs, default_inputs
+from evaluation.model.scenarios import Scenario, default_scenarios
 from evaluation.model.tiers import Calibration, TierPaths, calibrate, simulate_tiers, tier_facts
 
 DEFAULT_DRAWS = 100_000
@@ -319,7 +320,7 @@ def simulate(scenarios: Sequence[str] | None = None, *, base_year: int,
         :func:`evaluation.model.availability.model_availability` first to run only what the
         documents support.
     """
-    from evaluation.model.parameters import select_scenarios
+    from evaluation.model.scenarios import select_scenarios
 
     inputs = inputs or default_inputs()
     table = scenario_table if scenario_table is not None else default_scenarios()

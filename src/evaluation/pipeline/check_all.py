@@ -49,7 +49,8 @@ def check_inputs() -> InputsSummary:
     """
     from evaluation.analysis.checks import load_checks
     from evaluation.data.check import check_data
-    from evaluation.model.parameters import load_parameters, load_scenarios
+    from evaluation.model.parameters import load_parameters
+    from evaluation.model.scenarios import load_scenarios
     from evaluation.panel.schema import load_panel
     from evaluation.pipeline.editions import discover_notebooks, load_edition, validate_edition
 

@@ -98,7 +98,7 @@ def _target_years(value: Any, values: dict[str, Any]) -> str | None:
 
 
 def _scenarios(value: Any, values: dict[str, Any]) -> str | None:
-    from evaluation.model.parameters import default_scenarios
+    from evaluation.model.scenarios import default_scenarios
 
     try:
         known = list(default_scenarios())

@@ -1,4 +1,7 @@
-"""One house style for every chart (seaborn on matplotlib), in Chinese or English.
+"""One house style for every chart (seaborn on matplotlib), in Chinese or English, and the
+charts of the documents' figures (outcomes against targets, firm tiers, financing, the audit).
+The effects model's charts are in :mod:`evaluation.reports.model_charts`, the firm panel's in
+:mod:`evaluation.reports.panel_charts`.
 
 Every chart takes ``lang`` (``"zh"`` or ``"en"``) and labels itself from the bilingual registry
 (:mod:`evaluation.reports.labels`). Chinese is drawn with Noto Sans CJK SC from the
@@ -19,10 +22,6 @@ if TYPE_CHECKING:  # for annotations only: the figures import their modules lazi
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from evaluation.model.sensitivity import Sensitivity
-    from evaluation.model.simulate import EffectsResults
-    from evaluation.panel.results import EventStudyResults
-    from evaluation.panel.staggered import StaggeredResults
 
 CJK_FONT_CANDIDATES = (
     "Noto Sans CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans SC",
@@ -96,100 +95,15 @@ def bilingual(name_en: str, name_zh: str | None = None, *, lang: str | None = No
     return name_en
 
 
-def _t(en: str, zh: str, lang: str) -> str:
-    """``zh`` or ``en`` by ``lang``."""
+def worded(en: str, zh: str, lang: str) -> str:
+    """``zh`` or ``en`` by ``lang`` (a chart's own words)."""
     return zh if lang == "zh" else en
 
 
-def _label(section: str, key: str, lang: str) -> str:
+def registry_label(section: str, key: str, lang: str) -> str:
     from evaluation.reports.labels import default_labels
 
     return default_labels().find(section, key, lang) or key
-
-
-def event_study_figure(results: EventStudyResults, *, title: str | None = None) -> Figure:
-    """Plot event-study coefficients with 95% intervals by year relative to adoption.
-
-    ``results`` is an :class:`evaluation.panel.estimators.EventStudyResults`; the title carries
-    ``[SYNTHETIC DATA]`` when the panel is synthetic. Returns the matplotlib Figure.
-    """
-    import matplotlib.pyplot as plt
-
-    use_house_style()
-    table = results.event_table
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.axhline(0, color=PALETTE[6], linewidth=1)
-    ax.axvline(results.reference + 0.5, color=PALETTE[6], linewidth=1, linestyle="--")
-    ax.errorbar(table["event_time"], table["estimate"],
-                yerr=[table["estimate"] - table["ci_low"], table["ci_high"] - table["estimate"]],
-                fmt="o", color=PALETTE[0], ecolor=PALETTE[5], capsize=3)
-    ax.set_xlabel(bilingual("Years relative to first treatment", "相对首次受惠的年份"))
-    ax.set_ylabel(bilingual(f"Effect on {results.outcome}", None))
-    label = " [SYNTHETIC DATA]" if results.synthetic else ""
-    ax.set_title((title or f"Event study: {results.treatment}") + label)
-    if results.pretrend is not None:
-        ax.text(0.01, 0.98, f"pre-trend test: {results.pretrend}", transform=ax.transAxes,
-                va="top", fontsize=9)
-    ax.set_xticks(table["event_time"].tolist())
-    fig.tight_layout()
-    return fig
-
-
-def event_paths_figure(paths: dict[str, StaggeredResults], *, title: str | None = None,
-                       lang: str | None = None) -> Figure:
-    """Event-time paths of several estimators side by side: thick bars the pointwise 95%
-    interval, thin bars the uniform band. ``paths`` maps an estimator's name to a
-    :class:`evaluation.panel.staggered.StaggeredResults`.
-
-    With ``lang`` every label is the registry's in that language (estimators, outcome, the
-    SYNTHETIC flag); without it, English with Chinese where a CJK font can draw it.
-    """
-    import matplotlib.pyplot as plt
-
-    use_house_style()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    ax.axhline(0, color=PALETTE[6], linewidth=1)
-    ax.axvline(-0.5, color=PALETTE[6], linewidth=1, linestyle="--")
-    width = 0.7 / max(len(paths), 1)
-    synthetic = False
-    for k, (name, result) in enumerate(paths.items()):
-        path = result.path
-        x = path["event_time"].astype(float).to_numpy() - 0.35 + width * (k + 0.5)
-        colour = PALETTE[k % len(PALETTE)]
-        ax.vlines(x, path["band_low"], path["band_high"], color=colour, linewidth=0.8)
-        ax.vlines(x, path["ci_low"], path["ci_high"], color=colour, linewidth=2.5)
-        shown = _label("estimators", name, lang) if lang else name
-        ax.plot(x, path["estimate"], "o", color=colour, markersize=4, label=shown)
-        synthetic = synthetic or result.synthetic
-    first = next(iter(paths.values()), None)
-    if lang is None:
-        ax.set_xlabel(bilingual("Years relative to first treatment", "相对首次受惠的年份"))
-        ax.set_ylabel(bilingual(f"Effect on {first.outcome}" if first else "Effect", None))
-        ax.set_title((title or "Event-study paths with uniform 95% bands")
-                     + (" [SYNTHETIC DATA]" if synthetic else ""))
-    else:
-        from evaluation.reports.labels import default_labels
-
-        labels = default_labels()
-        outcome = _label("quantities", first.outcome, lang) if first else ""
-        unit = labels.entry("quantities", first.outcome).get("unit") if first else None
-        unit_name = labels.unit(unit, lang) if unit else ""
-        ax.set_xlabel(_t("Years relative to first treatment (dashed line: entry)",
-                         "相对首次受惠的年份（虚线：列入名单）", lang))
-        ax.set_ylabel(_t(f"Effect on {outcome.lower()}" + (f" ({unit_name})" if unit else ""),
-                         f"对{outcome}的效应" + (f"（{unit_name}）" if unit else ""), lang))
-        ax.set_title((title or _t("Event-study paths: 95% intervals (thick) and uniform bands "
-                                  "(thin)", "事件研究路径：95%置信区间（粗线）与一致置信带（细线）",
-                                  lang))
-                     + (_t(" [SYNTHETIC DATA]", "［模拟数据 SYNTHETIC］", lang) if synthetic
-                        else ""), fontsize=10)
-    if lang is None:
-        ax.legend(fontsize=8, loc="upper left")
-    else:  # below the axes: inside, the legend hid the first years' estimates
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
-                  frameon=False)
-    fig.tight_layout()
-    return fig
 
 
 # --- outcomes vs targets and the audit (notebooks 00 and 01) -----------------------------------
@@ -235,7 +149,7 @@ def outcome_target_figure(comparisons: pd.DataFrame, *, lang: str = "en") -> Fig
             ax.annotate(f"{bar['value']:g}", (patch.get_x() + patch.get_width() / 2,
                                               patch.get_height()),
                         ha="center", va="bottom", fontsize=8)
-        unit = _label("units", str(first["unit"]), lang)
+        unit = registry_label("units", str(first["unit"]), lang)
         name = bilingual(first["name_en"], first["name_zh"], lang=lang)
         ax.set_title("\n".join(textwrap.wrap(name, 14 if lang == "zh" else 28)), fontsize=10)
         ax.set_xlabel("")
@@ -243,14 +157,15 @@ def outcome_target_figure(comparisons: pd.DataFrame, *, lang: str = "en") -> Fig
         ax.margins(y=0.15)
     for ax in list(axes.flat)[len(indicators):]:
         ax.set_visible(False)
-    handles = [Patch(color=c, label=_label("kinds", k, lang)) for k, c in KIND_COLOURS.items()]
+    handles = [Patch(color=c, label=registry_label("kinds", k, lang))
+               for k, c in KIND_COLOURS.items()]
     handles.append(Patch(facecolor=PALETTE[6], hatch=UNKNOWN_HATCH, edgecolor="white",
-                         label=_t("definition differs from the outcome's (see table)",
-                                  "口径与实际值不同（见表）", lang)))
+                         label=worded("definition differs from the outcome's (see table)",
+                                      "口径与实际值不同（见表）", lang)))
     fig.legend(handles=handles, loc="lower center", ncol=2, frameon=False, fontsize=9)
     base = int(comparisons["base_year"].min())
-    fig.suptitle(_t(f"Outcome ({base}) vs targets and plans", f"{base}年实际完成与目标、计划对比",
-                    lang))
+    fig.suptitle(worded(f"Outcome ({base}) vs targets and plans",
+                        f"{base}年实际完成与目标、计划对比", lang))
     fig.tight_layout(rect=(0, 0.09, 1, 1))
     return fig
 
@@ -282,20 +197,20 @@ def firm_tiers_figure(tiers: pd.DataFrame, *, lang: str = "en") -> Figure:
         ax.add_patch(Rectangle((x, 0), width, top * 0.9, fill=False, hatch=UNKNOWN_HATCH,
                                edgecolor=PALETTE[6], linewidth=0.8))
         ax.text(x + width / 2, top * 0.45,
-                f"{row['year']}: " + _t("not reported", "未报告", lang), rotation=90,
+                f"{row['year']}: " + worded("not reported", "未报告", lang), rotation=90,
                 ha="center", va="center", fontsize=8, color="#404040")
     for container in ax.containers:
         if isinstance(container, BarContainer):
             ax.bar_label(container, fmt="%g", fontsize=8)
     ax.set_ylim(0, top)
-    ax.set_xlabel(_t("Annual sales tier", "年销售收入档次", lang))
-    ax.set_ylabel(_t("Number of firms", "企业户数", lang))
-    ax.set_title(_t("Key firms by sales tier: outcome and targets",
-                    "双百企业按销售收入档次：实际与目标", lang))
+    ax.set_xlabel(worded("Annual sales tier", "年销售收入档次", lang))
+    ax.set_ylabel(worded("Number of firms", "企业户数", lang))
+    ax.set_title(worded("Key firms by sales tier: outcome and targets",
+                        "双百企业按销售收入档次：实际与目标", lang))
     handles, labels = ax.get_legend_handles_labels()
     handles.append(Patch(fill=False, hatch=UNKNOWN_HATCH, edgecolor=PALETTE[6]))
-    labels.append(_t("not reported (unknown)", "未报告（未知）", lang))
-    ax.legend(handles, labels, title=_t("year", "年份", lang), fontsize=9, title_fontsize=9)
+    labels.append(worded("not reported (unknown)", "未报告（未知）", lang))
+    ax.legend(handles, labels, title=worded("year", "年份", lang), fontsize=9, title_fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -325,10 +240,10 @@ def financing_mix_figure(mix: pd.DataFrame, *, lang: str = "en") -> Figure:
                     (patch.get_width(), patch.get_y() + patch.get_height() / 2),
                     xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
     ax.margins(x=0.2)
-    ax.set_xlabel(_label("units", "yi_yuan", lang))
+    ax.set_xlabel(registry_label("units", "yi_yuan", lang))
     ax.set_ylabel("")
-    ax.set_title(_t("Direct financing by instrument (share of the stated total)",
-                    "直接融资按方式分列（占所述总额比重）", lang))
+    ax.set_title(worded("Direct financing by instrument (share of the stated total)",
+                        "直接融资按方式分列（占所述总额比重）", lang))
     fig.tight_layout()
     return fig
 
@@ -343,9 +258,10 @@ def audit_figure(results: pd.DataFrame, *, lang: str = "en") -> Figure:
     use_house_style()
     import textwrap
 
-    names = ["\n".join(textwrap.wrap(_label("checks", c, lang), 22 if lang == "zh" else 44))
+    names = ["\n".join(textwrap.wrap(registry_label("checks", c, lang),
+                                   22 if lang == "zh" else 44))
              for c in results["check_id"]]
-    statuses = {k: _label("statuses", k, lang) for k in STATUS_COLOURS}
+    statuses = {k: registry_label("statuses", k, lang) for k in STATUS_COLOURS}
     data = results.assign(gap_pct=results["gap_point_pct"].where(results["gap_point"] != 0, 0.0),
                           check=names, result=results["status"].map(statuses))
     fig, ax = plt.subplots(figsize=(8, 0.42 * len(data) + 1.6))
@@ -359,111 +275,10 @@ def audit_figure(results: pd.DataFrame, *, lang: str = "en") -> Figure:
                     textcoords="offset points", va="center", fontsize=8)
     ax.margins(x=0.25)
     ax.tick_params(axis="y", labelsize=8)
-    ax.set_xlabel(_t("Gap at the written figures, % of the stated figure (0 = holds)",
-                     "按书写数值计算的差额，占所述数值的百分比（0 = 一致）", lang))
+    ax.set_xlabel(worded("Gap at the written figures, % of the stated figure (0 = holds)",
+                         "按书写数值计算的差额，占所述数值的百分比（0 = 一致）", lang))
     ax.set_ylabel("")
-    ax.set_title(_t("Audit of the documents' arithmetic", "文件数据自洽性核查", lang))
-    ax.legend(title=_t("Result", "结论", lang), fontsize=8, title_fontsize=8, loc="lower left")
-    fig.tight_layout()
-    return fig
-
-
-# --- Effects model charts (issue 5): each reads a results object from evaluation.model.simulate ---
-
-FAN_COLUMNS = 3
-"""Fan-chart panels per row: wider rows would shrink the text below legibility on a phone."""
-
-
-def _title_lines(text: str, lang: str) -> str:
-    """A panel title in lines: a bracketed qualifier on its own line, then wrapped by words
-    (English) or characters (Chinese) without leaving a lone bracket."""
-    import textwrap
-
-    head, bracket, rest = text.partition("（" if lang == "zh" else " (")
-    parts = [head] + ([bracket.strip() + rest] if bracket else [])
-    width = 14 if lang == "zh" else 26
-    return "\n".join(line for part in parts for line in textwrap.wrap(part, width))
-
-
-def fan_chart(results: EffectsResults, *, scenarios: list[str] | None = None,
-              lang: str = "en") -> Figure:
-    """Fan charts of aggregate 双百 firm sales, one panel per scenario (at most
-    :data:`FAN_COLUMNS` a row): median, 50% and 90% bands."""
-    import matplotlib.pyplot as plt
-
-    fan = results.fan()
-    names = scenarios or list(dict.fromkeys(fan["scenario"]))
-    ncols = min(FAN_COLUMNS, len(names))
-    nrows = -(-len(names) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols + 1.0, 3.6 * nrows + 0.6),
-                             sharey=True, squeeze=False)
-    flat = list(axes.ravel())
-    for ax, colour, name in zip(flat, PALETTE * 3, names, strict=False):
-        part = fan[fan["scenario"] == name]
-        ax.fill_between(part["year"], part["p5"], part["p95"], color=colour, alpha=0.15,
-                        label=_t("90% interval", "90%区间", lang))
-        ax.fill_between(part["year"], part["p25"], part["p75"], color=colour, alpha=0.35,
-                        label=_t("50% interval", "50%区间", lang))
-        ax.plot(part["year"], part["p50"], color=colour, marker="o",
-                label=_t("median", "中位数", lang))
-        ax.set_xticks(sorted(fan["year"].unique()))
-        ax.set_title(_title_lines(_label("scenarios", name, lang), lang), fontsize=10)
-        ax.set_xlabel(_t("Year", "年份", lang))
-    for ax in flat[len(names):]:
-        ax.set_visible(False)
-    for row in axes:
-        row[0].set_ylabel(_t("Sales of the key firms (100 m yuan)", "双百企业销售收入（亿元）",
-                             lang))
-    axes[0][0].legend(fontsize=8, frameon=False, loc="upper left")
-    fig.suptitle(_t("Projected sales by scenario", "各情景销售收入预测", lang),
-                 fontweight=matplotlib.rcParams["axes.titleweight"])
-    fig.tight_layout()
-    return fig
-
-
-def attribution_chart(results: EffectsResults, *, lang: str = "en") -> Figure:
-    """Share of 2012 project investment attributable to each instrument, with 90% intervals."""
-    import matplotlib.pyplot as plt
-
-    from evaluation.model.simulate import INTERVAL_LEVEL
-
-    table = results.attribution()
-    fig, ax = plt.subplots(figsize=(7, 0.55 * len(table) + 1.2))
-    y = range(len(table))[::-1]
-    centre = 100 * table["share_p50"]
-    err = [centre - 100 * table["share_p5"], 100 * table["share_p95"] - centre]
-    colours = [PALETTE[1] if name == "total" else PALETTE[0] for name in table["instrument"]]
-    ax.barh(list(y), centre, color=colours, alpha=0.8)
-    ax.errorbar(centre, list(y), xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
-    ax.set_yticks(list(y), [_label("instruments", i, lang) for i in table["instrument"]])
-    ax.set_xlabel(_t(f"Share of project investment, % (median, {INTERVAL_LEVEL:.0%} interval)",
-                     f"占项目投资比重，%（中位数，{INTERVAL_LEVEL:.0%}区间）", lang))
-    ax.set_title(_t("Net additional investment attributable to each measure",
-                    "各项措施带动的净新增投资", lang))
-    fig.tight_layout()
-    return fig
-
-
-def tornado_chart(sensitivity: Sensitivity, *, top: int = 12, lang: str = "en") -> Figure:
-    """Tornado: the headline quantity with each parameter at its p5 and p95, others central."""
-    import matplotlib.pyplot as plt
-
-    table = sensitivity.table.head(top).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(table) + 1.3))
-    y = range(len(table))
-    for column, colour, label in (
-            ("at_p5", PALETTE[0], _t("parameter at its 5th percentile", "参数取第5百分位", lang)),
-            ("at_p95", PALETTE[1],
-             _t("parameter at its 95th percentile", "参数取第95百分位", lang))):
-        ax.barh(list(y), table[column] - sensitivity.central, left=sensitivity.central,
-                color=colour, alpha=0.8, label=label)
-    ax.axvline(sensitivity.central, color="black", lw=1)
-    ax.set_yticks(list(y), [_label("parameters", p, lang) for p in table["parameter"]])
-    quantity = _label("quantities", sensitivity.quantity, lang)
-    ax.set_xlabel(_t(f"{quantity} (centred on the Monte Carlo median {sensitivity.central:.3g})",
-                     f"{quantity}（以蒙特卡洛中位数 {sensitivity.central:.3g} 为中心）", lang))
-    ax.set_title(_t("Sensitivity: which parameters move the result most",
-                    "敏感性分析：哪些参数对结果影响最大", lang))
-    ax.legend(fontsize=8, frameon=False)
+    ax.set_title(worded("Audit of the documents' arithmetic", "文件数据自洽性核查", lang))
+    ax.legend(title=worded("Result", "结论", lang), fontsize=8, title_fontsize=8, loc="lower left")
     fig.tight_layout()
     return fig

@@ -16,7 +16,7 @@ import pandas as pd
 from evaluation import project
 from evaluation.analysis.audit import CONSISTENT, INCONSISTENT, QUALIFIER_ONLY
 from evaluation.data.resolve import resolve_or_none
-from evaluation.model.parameters import default_scenarios
+from evaluation.model.scenarios import default_scenarios
 from evaluation.reports import memo as m
 from evaluation.reports.labels import Labels
 from evaluation.reports.narrative import targets as findings

@@ -18,7 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from evaluation.model.parameters import ModelInputs, Scenario, assumptions_table
+from evaluation.model.parameters import ModelInputs, assumptions_table
+from evaluation.model.scenarios import Scenario
 from evaluation.model.sensitivity import Sensitivity, SobolResults
 from evaluation.model.simulate import EffectsResults
 from evaluation.reports.labels import LANGUAGES, Labels, default_labels
