@@ -264,3 +264,26 @@ def test_guaranteed_loans_count_against_the_credit_cap(results):
         at_cap = np.isclose(b, cap)
         assert np.allclose(g[at_cap], b[at_cap])  # a binding cap: reallocation, no extra lending
         assert np.all(g <= cap + 1e-9)
+
+
+def test_one_scenario_or_quantity_is_described_from_its_own_draws(results):
+    proj, base = results.projections["more_matching"], results.projections["baseline"]
+    caps = results.feasibility("more_matching")
+    assert list(caps["scenario"].unique()) == ["more_matching"]
+    expected = [np.mean(np.isclose(b, c)) for b, c in zip(proj["balances"], proj["caps"],
+                                                           strict=True)]
+    assert list(caps["at_cap"]) == pytest.approx(expected)
+    diffs = results.differences("investment_vs_baseline")
+    assert set(diffs["quantity"]) == {"investment_vs_baseline"}
+    mine = diffs[diffs["scenario"] == "more_matching"].sort_values("year")
+    for row, net, net_base in zip(mine.itertuples(), proj["net"], base["net"], strict=True):
+        change = np.broadcast_to(np.asarray(net) - np.asarray(net_base), (results.draws,))
+        assert row.p50 == pytest.approx(np.quantile(change, 0.5))
+        assert row.p95 == pytest.approx(np.quantile(change, 0.95))
+
+
+def test_a_results_table_changed_by_one_caller_is_not_what_the_next_gets(results):
+    table = results.probabilities()
+    expected = table["probability"].to_numpy().copy()
+    table["probability"] = -1.0
+    np.testing.assert_array_equal(results.probabilities()["probability"], expected)

@@ -501,3 +501,32 @@ def test_fan_charts_group_scenarios_by_the_channel_their_levers_move():
     both = Scenario(name="both", description="", levers={},
                     overrides={"special_fund_scale": 0.0, "matching_scale": 2.0})
     assert fan_groups([both]) == {"credit": ["both"]}
+
+
+def test_compiled_templates_are_kept_and_never_outlive_their_source(tmp_path):
+    import jinja2
+
+    env = prose.environment()
+    compiled, kept_in = env.bytecode_cache, env.bytecode_cache.directory
+    assert isinstance(compiled, jinja2.FileSystemBytecodeCache)
+    compiled.directory = str(tmp_path / "removed")  # a folder that went away: still compiles
+    env.cache.clear()
+    try:
+        assert env.get_template("memo/en/memo.html.j2").render is not None
+    finally:
+        compiled.directory = kept_in
+        env.cache.clear()
+    # the same kept form, read by a second environment over an edited source
+    (tmp_path / "t.j2").write_text("{{ x }} 一", encoding="utf-8")
+    (tmp_path / "kept").mkdir()
+
+    def rendered() -> str:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)),
+                                 bytecode_cache=jinja2.FileSystemBytecodeCache(
+                                     str(tmp_path / "kept"), pattern=prose.BYTECODE_PATTERN))
+        return env.get_template("t.j2").render(x=1)
+
+    assert rendered() == "1 一" and len(list((tmp_path / "kept").iterdir())) == 1
+    assert rendered() == "1 一"  # read back from the kept file
+    (tmp_path / "t.j2").write_text("{{ x }} 二", encoding="utf-8")
+    assert rendered() == "1 二"

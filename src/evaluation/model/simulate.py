@@ -172,10 +172,13 @@ class EffectsResults:
         return pd.DataFrame(rows)
 
     @_kept
-    def feasibility(self) -> pd.DataFrame:
-        """Per scenario and year: 双百 loan balance, its cap and the share of draws at the cap."""
+    def feasibility(self, scenario: str | None = None) -> pd.DataFrame:
+        """Per scenario (or only ``scenario``) and year: 双百 loan balance, its cap and the share
+        of draws at the cap."""
         rows = []
         for sc in self.scenarios:
+            if scenario is not None and sc.name != scenario:
+                continue
             proj = self.projections[sc.name]
             for year, bal, cap in zip(self.years, proj["balances"], proj["caps"], strict=True):
                 rows.append({"scenario": sc.name, "year": year, **{
@@ -235,8 +238,10 @@ class EffectsResults:
         return pd.DataFrame(rows)
 
     @_kept
-    def differences(self) -> pd.DataFrame:
-        """Per scenario and year: expected change against the baseline (亿元), same draws.
+    def differences(self, quantity: str | None = None) -> pd.DataFrame:
+        """Per scenario and year: expected change against the baseline (亿元), same draws; of
+        investment and sales, or only ``quantity`` (``investment_vs_baseline`` or
+        ``sales_vs_baseline``).
 
         Notes
         -----
@@ -246,12 +251,14 @@ class EffectsResults:
         rows = []
         for sc in self.scenarios:
             proj = self.projections[sc.name]
-            for key, quantity in (("net", "investment_vs_baseline"),
-                                  ("policy_sales", "sales_vs_baseline")):
+            for key, name in (("net", "investment_vs_baseline"),
+                              ("policy_sales", "sales_vs_baseline")):
+                if quantity is not None and name != quantity:
+                    continue
                 for i, year in enumerate(self.years):
                     diff = np.asarray(proj[key][i]) - np.asarray(
                         self.baseline[key][i])
-                    rows.append({"scenario": sc.name, "quantity": quantity, "year": year,
+                    rows.append({"scenario": sc.name, "quantity": name, "year": year,
                                  **self._d(diff)})
         return pd.DataFrame(rows)
 

@@ -274,9 +274,8 @@ def odds_context(data: MemoData, cite: Citations, labels: Labels) -> dict[str, A
 def changes_context(data: MemoData, cite: Citations, labels: Labels) -> dict[str, Any]:
     """Expected change of project-level additional investment against the baseline (亿元), per
     scenario and projection year: median and interval spans (same draws)."""
-    diffs = data.effects.differences()
-    diffs = diffs[(diffs["quantity"] == "investment_vs_baseline")
-                  & (diffs["scenario"] != BASELINE)]
+    diffs = data.effects.differences("investment_vs_baseline")
+    diffs = diffs[diffs["scenario"] != BASELINE]
     every = list(data.inputs.parameters)
     rows = [{"scenario": escape(labels.get("scenarios", str(scenario), cite.lang)),
              "cells": [estimate(cite, r, parameters=every, inputs=data.inputs, fmt="{:+.1f}")

@@ -274,8 +274,7 @@ def risks(f: ModelFindings, cite: Citations, labels: Labels) -> dict[str, Any]:
     scenario, and the contingent liability and yearly expected cost of the first scenario with
     guarantees (``None`` when no scenario has any)."""
     r = f.results
-    caps = r.feasibility()
-    first = caps[caps["scenario"] == r.scenarios[0].name]
+    first = r.feasibility(r.scenarios[0].name)
     out: dict[str, Any] = {
         "at_cap": model_number(cite, 100 * float(first["at_cap"].max()),
                                parameters=CAP_PARAMETERS, inputs=f.inputs, fmt="{:.0f}",
