@@ -45,8 +45,8 @@ import yaml
 
 from evaluation import project
 from evaluation.cache import CACHE_FOLDER
-from evaluation.pipeline.editions import discover_notebooks
 from evaluation.pipeline.fingerprint import LIBRARY_DIR
+from evaluation.pipeline.notebooks import discover_notebooks
 
 BIN = Path(sys.executable).parent
 INLINE_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}

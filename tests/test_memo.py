@@ -22,7 +22,8 @@ from evaluation.model.parameters import default_inputs
 from evaluation.model.simulate import simulate
 from evaluation.reports import memo
 from evaluation.reports.i18n import visible_identifiers, visible_text
-from evaluation.reports.provenance import Citations, check_provenance
+from evaluation.reports.provenance import Citations
+from evaluation.reports.provenance_check import check_provenance
 
 NOTEBOOK = project.current().notebooks_dir / "04-policy-memo.ipynb"
 WARNING_TEXT = re.compile(r"warning|glyph|traceback", re.IGNORECASE)

@@ -10,7 +10,8 @@ import nbformat
 import pytest
 
 from evaluation.errors import DataError
-from evaluation.reports.provenance import Citations, check_provenance
+from evaluation.reports.provenance import Citations
+from evaluation.reports.provenance_check import check_provenance
 
 SALES = "plan2013.2012.sales_revenue"
 TAX = "plan2013.2012.tax_relief_amount"

@@ -22,7 +22,8 @@ from evaluation.reports.i18n import (
     visible_text,
 )
 from evaluation.reports.labels import LANGUAGES, default_labels, load_labels, missing_labels
-from evaluation.reports.provenance import Citations, check_provenance, renumber_notes
+from evaluation.reports.provenance import Citations, renumber_notes
+from evaluation.reports.provenance_check import check_provenance
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -52,7 +52,8 @@ def check_inputs() -> InputsSummary:
     from evaluation.model.parameters import load_parameters
     from evaluation.model.scenarios import load_scenarios
     from evaluation.panel.schema import load_panel
-    from evaluation.pipeline.editions import discover_notebooks, load_edition, validate_edition
+    from evaluation.pipeline.editions import load_edition, validate_edition
+    from evaluation.pipeline.notebooks import discover_notebooks
 
     here = project.current()
     problems: list[Problem] = []

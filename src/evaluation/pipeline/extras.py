@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.errors import EvaluationError
-from evaluation.pipeline.editions import MEMO_ROLE
 from evaluation.pipeline.manifest import NotebookRecord
+from evaluation.pipeline.notebooks import MEMO_ROLE
 from evaluation.pipeline.publish import link_or_copy
 
 WORKBOOK = "tables.xlsx"

@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from evaluation.pipeline.editions import MEMO_ROLE
 from evaluation.pipeline.manifest import read_manifest
+from evaluation.pipeline.notebooks import MEMO_ROLE
 from evaluation.pipeline.publish import FAILED_SUFFIX, STAGING
 from evaluation.pipeline.sanitize import sanitize_document
 from evaluation.reports import TEMPLATES_DIR

@@ -39,15 +39,7 @@ from evaluation.errors import ConfigError, RunError, problem
 from evaluation.pipeline import assemble, batch
 from evaluation.pipeline import extras as edition_files
 from evaluation.pipeline.batch import now
-from evaluation.pipeline.editions import (
-    code_size,
-    discover_notebooks,
-    edition_languages,
-    load_edition,
-    notebook_needs,
-    notebook_roles,
-    validate_edition,
-)
+from evaluation.pipeline.editions import edition_languages, load_edition, validate_edition
 from evaluation.pipeline.fingerprint import LIBRARY_DIR, cache_key, collect_inputs
 from evaluation.pipeline.index import INDEX_NAME, write_index
 from evaluation.pipeline.kernels.client import ForkServer, start_fork_server
@@ -58,6 +50,12 @@ from evaluation.pipeline.manifest import (
     notebook_records,
     read_manifest,
     write_json,
+)
+from evaluation.pipeline.notebooks import (
+    code_size,
+    discover_notebooks,
+    notebook_needs,
+    notebook_roles,
 )
 from evaluation.pipeline.publish import (
     NO_SPACE,
