@@ -169,12 +169,14 @@ def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int, bas
     run = shared_model(scenarios, base_year=base_year, target_years=target_years, draws=draws,
                        seed=seed, tier_draws=tier_draws, pins=pins)
     results = run.results
+    indicators = default_indicators()
+    implied = targets.implied_values(facts, pins=pins)  # once, for comparisons and attainment
     return MemoData(
         edition=edition, base_year=base_year, target_years=tuple(target_years), facts=facts,
-        indicators=default_indicators(),
+        indicators=indicators,
         comparisons=targets.comparisons(facts, base_year=base_year, target_years=target_years,
-                                        pins=pins),
-        attainment=targets.attainment(facts, pins=pins),
+                                        pins=pins, implied=implied, indicators=indicators),
+        attainment=targets.attainment(facts, pins=pins, implied=implied, indicators=indicators),
         audit=run_audit(load_checks(facts=facts), facts),
         mix=targets.financing_mix(facts, year=base_year),
         results=results, inputs=inputs,
