@@ -20,8 +20,9 @@ from evaluation.data.facts import default_facts
 from evaluation.errors import DataError, ParameterError
 from evaluation.model.parameters import default_inputs
 from evaluation.model.simulate import simulate
-from evaluation.reports import memo
+from evaluation.reports import memo, memo_findings
 from evaluation.reports.i18n import visible_identifiers, visible_text
+from evaluation.reports.narrative import targets as findings
 from evaluation.reports.provenance import Citations
 from evaluation.reports.provenance_check import check_provenance
 
@@ -99,7 +100,8 @@ def test_sections_are_present_in_order_in_both_languages(executed):
     for html in (executed.html, executed.zh):
         positions = [html.index(f'id="memo-{key}"') for key in keys]
         assert positions == sorted(positions)
-    for n, (_, title) in enumerate(memo.SECTIONS[:3], start=1):
+    for n, title in enumerate(["Headline findings", "What follows for policy",
+                               "Methods and limitations"], start=1):
         assert re.search(rf"<h2[^>]*>{n}\. {title}", executed.html)
     assert re.search("<h2[^>]*>一、主要结论", executed.zh) and re.search("<h2[^>]*>附录", executed.zh)
     assert '<html lang="zh-CN">' in executed.zh and '<html lang="en">' in executed.html
@@ -217,20 +219,23 @@ def texts(html: str) -> list[str]:
 
 def test_required_growth_one_year_and_several_years():
     cite = Citations()
-    one = memo.required_growth(_comparison("plan2013.2012.project_investment",
-                                           "plan2013.2013.project_investment", 2012, 2013), cite)
-    assert texts(one) == ["+1.7%"]  # 472.8 / 465 - 1 = 1.677%
-    three = memo.required_growth(_comparison("plan2013.2012.project_investment",
-                                             "plan2015.2015.project_investment", 2012, 2015), cite)
-    assert texts(three) == [f"{100 * (246.53 / 465 - 1):+.1f}%",
-                            f"{100 * ((246.53 / 465) ** (1 / 3) - 1):+.1f}%"]  # -47.0%, -19.1%
-    assert "in all" in three and "a year" in three
+    one = memo_findings.required_growth(_comparison("plan2013.2012.project_investment",
+                                                    "plan2013.2013.project_investment", 2012,
+                                                    2013), cite)
+    assert texts(one["change"]) == ["+1.7%"] and one["cagr"] is None  # 472.8 / 465 - 1
+    three = memo_findings.required_growth(_comparison("plan2013.2012.project_investment",
+                                                      "plan2015.2015.project_investment", 2012,
+                                                      2015), cite)
+    assert texts(three["change"]) == [f"{100 * (246.53 / 465 - 1):+.1f}%"]  # -47.0%
+    assert texts(three["cagr"]) == [f"{100 * ((246.53 / 465) ** (1 / 3) - 1):+.1f}%"]  # -19.1%
+    assert three["years"] == "3"
 
 
 def test_financing_gap_from_the_financing_mix():
-    html = memo.financing_gap(targets.financing_mix(year=2012), Citations())
+    spans = findings.financing_gap_spans(targets.financing_mix(year=2012), Citations())
     share = f"{100 * 50 / 273.45:.1f}%"  # 18.3%
-    assert texts(html) == ["223.45亿元", "273.45亿元", "50.00亿元", share]
+    assert [texts(spans[k]) for k in ("listed", "total", "gap", "share")] == [
+        ["223.45亿元"], ["273.45亿元"], ["50.00亿元"], [share]]
 
 
 def test_parameter_references_are_short_deduplicated_and_checked():
@@ -243,18 +248,8 @@ def test_parameter_references_are_short_deduplicated_and_checked():
         memo.parameter_references(["credit_deadweight", "no_such_parameter"], inputs)
 
 
-def test_instrument_parameters_include_the_shared_chain_once():
-    names = memo.instrument_parameters(["credit", "guarantee"])
-    assert names.count("credit_displacement") == 1
-    assert set(memo.CHAIN_PARAMETERS) <= set(names) and "guarantee_fee_rate" in names
-    assert "grant_deadweight" not in names
-
-
-def test_interval_level_and_sections():
+def test_interval_level():
     assert texts(memo.interval_level(Citations())) == ["90%"]  # 100 × (0.95 - 0.05)
-    assert "<h2>3. Methods and limitations</h2>" in memo.section("methods", "x")
-    with pytest.raises(ValueError, match="appendix"):
-        memo.section("appendix", "x")
 
 
 def test_find_fact_and_a_missing_one():

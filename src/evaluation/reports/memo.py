@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from evaluation import project
@@ -31,11 +30,9 @@ from evaluation.model.sensitivity import SOBOL_N
 from evaluation.model.shared import shared_model, shared_sensitivity
 from evaluation.model.simulate import (
     EffectsResults,
-    describe_draws,
 )
 from evaluation.reports.labels import Labels
 from evaluation.reports.narrative import model as model_findings
-from evaluation.reports.narrative import targets as findings
 from evaluation.reports.narrative.model import (  # noqa: F401 - re-exported for callers
     ModelFindings,
     estimate,
@@ -47,36 +44,11 @@ from evaluation.reports.narrative.model import (  # noqa: F401 - re-exported for
 from evaluation.reports.prose import label as prose_label
 from evaluation.reports.provenance import Citations
 
-SECTIONS = (("headline", "Headline findings"), ("policy", "What follows for policy"),
-            ("methods", "Methods and limitations"), ("sources", "Sources"))
-"""The memo's numbered sections (English titles; the templates word both languages and add an
-appendix)."""
-# Parameters each instrument's additional investment depends on (see model.effects).
-CHAIN_PARAMETERS = ("long_term_fixed_share", "project_financing_share", "project_capital_ratio",
-                    "leakage")
-INSTRUMENT_PARAMETERS = {
-    "special_fund": ("grant_deadweight", "displacement"),
-    "tax_relief": ("tax_relief_excess", "tax_relief_reading", "cit_rate_on_base",
-                   "tax_relief_deadweight", "displacement"),
-    "credit": ("loan_long_term_share", "credit_deadweight", "credit_displacement"),
-    "direct_financing": ("trust_long_term_share", "bank_trust_overlap_share",
-                         "refinancing_share", "unitemised_reading", "direct_finance_deadweight",
-                         "displacement"),
-    "interest_subsidy": ("loan_long_term_share", "user_cost_elasticity",
-                         "interest_subsidy_years", "credit_displacement"),
-    "guarantee": ("guarantee_deadweight", "credit_displacement", "guarantee_default_rate",
-                  "loss_given_default", "guarantee_admin_cost_rate", "guarantee_fee_rate",
-                  "guarantee_term_years"),
-}
-SALES_PARAMETERS = ("output_capital_ratio", "prior_policy_ratio", "ramp_up_year0",
-                    "ramp_up_year1")
 HEADLINE_INDICATORS = ("project_investment", "firms_sales_over_100")
 INVESTMENT_TARGET = "project_investment"
 TOP_TIER = "firms_sales_over_100"
 BASELINE = "baseline"
 FINANCING_CHECK = "direct_financing_instruments"
-AUDIT_INPUT = "audit of data/checks.yaml on data/facts.csv"
-FISCAL_LEVERS = ("special_fund_scale", "tax_relief_scale")
 PERCENT = "{:.0%}"
 
 
@@ -85,23 +57,6 @@ def full_reference(reference: Mapping[str, object]) -> str:
     """``Authors (year), title, source`` of a parameter's reference."""
     return (f"{reference['authors']} ({reference['year']}), {reference['title']}, "
             f"{reference['source']}")
-
-
-def instrument_parameters(instruments: Sequence[str]) -> list[str]:
-    """The parameters behind the net additional investment of ``instruments`` (no repeats)."""
-    names = [p for i in instruments for p in INSTRUMENT_PARAMETERS[i]]
-    return list(dict.fromkeys([*names, *CHAIN_PARAMETERS]))
-
-
-def section(key: str, body: str) -> str:
-    """One numbered memo section (``key`` from :data:`SECTIONS`) around ``body``."""
-    keys = [k for k, _ in SECTIONS]
-    if key not in keys:
-        raise ValueError(f"memo section {key!r}: expected one of {keys}")
-    number = keys.index(key) + 1
-    title = dict(SECTIONS)[key]
-    return (f'<section class="memo-section" id="memo-{key}">\n'
-            f"<h2>{number}. {escape(title)}</h2>\n{body}\n</section>")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -207,11 +162,6 @@ def find_fact(facts: pd.DataFrame, indicator: str, year: int, *,
 
 
 # --------------------------------------------------------------------------- computed quantities
-def describe(x: np.ndarray | float, draws: int) -> dict[str, float]:
-    """Mean and the model's quantiles (``p5``, ``p50``, ``p95``) of draws."""
-    return describe_draws(np.broadcast_to(np.asarray(x, dtype=float), (draws,)))
-
-
 def odds(results: EffectsResults, target: str, year: int) -> pd.Series:
     """Probability of meeting ``target`` in ``year``, indexed by scenario (in run order)."""
     p = results.probabilities()
@@ -226,32 +176,6 @@ def target_facts(data: MemoData) -> dict[tuple[str, int], str]:
         (TOP_TIER, year) for year in data.target_years]
     return {(indicator, year): find_fact(data.facts, indicator, year, kinds=kinds)
             for indicator, year in keys}
-
-
-# --------------------------------------------------------------------------- findings
-def required_growth(row: pd.Series, cite: Citations) -> str:
-    """``+1.7%`` (one year) or ``-47.0% in all, -19.1% a year`` for one comparison.
-
-    Notes
-    -----
-    Change ``T / B - 1``; required annual growth ``(T / B) ** (1 / n) - 1`` over ``n`` years.
-    """
-    inputs = [row["base_fact_id"], row["target_fact_id"]]
-    n = int(row["target_year"]) - int(row["base_year"])
-    change = cite.derived(row["change_pct"], formula="target / outcome - 1", inputs=inputs,
-                          fmt="{:+.1f}", unit="percent")
-    if n == 1:
-        return change
-    cagr = cite.derived(row["required_cagr_pct"], formula=f"(target / outcome) ** (1 / {n}) - 1",
-                        inputs=inputs, fmt="{:+.1f}", unit="percent")
-    return f"{change} in all, {cagr} a year"
-
-
-def financing_gap(mix: pd.DataFrame, cite: Citations) -> str:
-    """The part of stated direct financing that no listed instrument explains, with its share."""
-    spans = findings.financing_gap_spans(mix, cite)
-    return (f"the listed instruments sum to {spans['listed']} against a stated {spans['total']}, "
-            f"leaving {spans['gap']} ({spans['share']}) not itemised")
 
 
 # --------------------------------------------------------------------------- model tables
