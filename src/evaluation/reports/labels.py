@@ -14,13 +14,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from evaluation import project
 from evaluation.errors import DataError, problem
 from evaluation.io import read_yaml_mapping
+
+if TYPE_CHECKING:  # for annotations only: reading labels does not need pandas
+    import pandas as pd
 
 LANGUAGES = ("zh", "en")
 """Report languages, the default edition language first."""

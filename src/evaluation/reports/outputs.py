@@ -9,13 +9,13 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from evaluation import project
 from evaluation.errors import ConfigError, problem
 from evaluation.project import OUTPUT_DIR_ENV
 
-if TYPE_CHECKING:  # for annotations only: matplotlib is imported when a figure is shown
+if TYPE_CHECKING:  # for annotations only: matplotlib is imported when a figure is shown, and
+    # the pipeline reads this module's names without importing pandas
+    import pandas as pd
     from matplotlib.figure import Figure
 
 SYNTHETIC_LABEL = "SYNTHETIC"
