@@ -88,11 +88,25 @@ def test_a_published_edition_without_edition_files_gets_them(tmp_path):
     assert report.notes == []
 
 
-def with_role(notebook, role):
-    """Give ``notebook`` a role in its metadata, as the memo notebook has."""
+def with_metadata(notebook, **values):
+    """Set ``values`` in ``notebook``'s ``metadata.evaluation`` (a role, as the memo notebook
+    has; the notebooks it needs)."""
     nb = json.loads(notebook.read_text(encoding="utf-8"))
-    nb["metadata"]["evaluation"] = {"role": role}
+    nb["metadata"].setdefault("evaluation", {}).update(values)
     notebook.write_text(json.dumps(nb), encoding="utf-8")
+
+
+def refused_in_one_line(root, key: str) -> str:
+    """Run ``root``'s edition expecting a configuration error: one line naming ``key``, exit
+    status 2, nothing published. Returns the message."""
+    from evaluation.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        run(root, warm_kernels=False)
+    message = str(caught.value)
+    assert len(message.splitlines()) == 1 and key in message and caught.value.exit_code == 2
+    assert not (root / "reports" / "test").exists()
+    return message
 
 
 def test_the_memo_is_found_by_its_role_not_its_name(tmp_path):
@@ -102,7 +116,7 @@ def test_the_memo_is_found_by_its_role_not_its_name(tmp_path):
         path = root / "notebooks" / f"{name}.ipynb"
         path.write_text(path.read_text(encoding="utf-8").replace(
             'label: str = \\"ok\\"', f'label: str = \\"{name[:2]}\\"'), encoding="utf-8")
-    with_role(root / "notebooks" / "05-brief.ipynb", "memo")
+    with_metadata(root / "notebooks" / "05-brief.ipynb", role="memo")
     run(root)
     index = (root / "reports" / "index.en.html").read_text(encoding="utf-8")
     start = next(line for line in index.splitlines() if 'class="start"' in line)
@@ -123,24 +137,11 @@ def test_without_a_memo_the_index_does_not_point_to_one(tmp_path):
     ({"01-ok": "brief"}, "'brief'"),
     ({"01-ok": "memo", "02-ok": "memo"}, "one memo per edition (01-ok.ipynb is the memo)")])
 def test_a_wrong_role_is_one_line_naming_the_notebook(tmp_path, roles, found):
-    from evaluation.errors import ConfigError
-
     root = make_project(tmp_path, {"01-ok.ipynb": "ok", "02-ok.ipynb": "ok"})
     for name, role in roles.items():
-        with_role(root / "notebooks" / f"{name}.ipynb", role)
-    with pytest.raises(ConfigError) as caught:
-        run(root, warm_kernels=False)
-    message = str(caught.value)
-    assert len(message.splitlines()) == 1 and "metadata.evaluation.role" in message
+        with_metadata(root / "notebooks" / f"{name}.ipynb", role=role)
+    message = refused_in_one_line(root, "metadata.evaluation.role")
     assert found in message and ".ipynb" in message
-    assert not (root / "reports" / "test").exists()
-
-
-def with_needs(notebook, needs):
-    """Give ``notebook`` the notebooks it needs (``metadata.evaluation.needs``)."""
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
-    nb["metadata"].setdefault("evaluation", {})["needs"] = needs
-    notebook.write_text(json.dumps(nb), encoding="utf-8")
 
 
 def cell_times(path, which):
@@ -157,8 +158,8 @@ def test_a_notebook_starts_after_the_notebooks_it_needs(tmp_path):
     # other notebook's three-second sleep.
     root = make_project(tmp_path, {"01-ok.ipynb": "ok", "02-slow.ipynb": "slow"},
                         edition='edition: "test"\nscale: 2.0\nseed: 7\nsleep_s: 3.0\n')
-    with_role(root / "notebooks" / "01-ok.ipynb", "memo")
-    with_needs(root / "notebooks" / "01-ok.ipynb", ["02-slow"])
+    with_metadata(root / "notebooks" / "01-ok.ipynb", role="memo")
+    with_metadata(root / "notebooks" / "01-ok.ipynb", needs=["02-slow"])
     report = run(root, jobs=2)
     assert report.executed == ["01-ok", "02-slow"]
     edition = root / "reports" / "test"
@@ -175,14 +176,8 @@ def test_a_notebook_starts_after_the_notebooks_it_needs(tmp_path):
     ({"01-ok": "02-ok"}, "'02-ok'; expected a list of notebook names"),
     ({"01-ok": ["02-ok"], "02-ok": ["01-ok"]}, "01-ok -> 02-ok -> 01-ok")])
 def test_wrong_needs_are_one_line_naming_the_notebook(tmp_path, needs, found):
-    from evaluation.errors import ConfigError
-
     root = make_project(tmp_path, {"01-ok.ipynb": "ok", "02-ok.ipynb": "ok"})
     for name, wanted in needs.items():
-        with_needs(root / "notebooks" / f"{name}.ipynb", wanted)
-    with pytest.raises(ConfigError) as caught:
-        run(root, warm_kernels=False)
-    message = str(caught.value)
-    assert len(message.splitlines()) == 1 and "metadata.evaluation.needs" in message
-    assert found in message and "01-ok.ipynb" in message and caught.value.exit_code == 2
-    assert not (root / "reports" / "test").exists()
+        with_metadata(root / "notebooks" / f"{name}.ipynb", needs=wanted)
+    message = refused_in_one_line(root, "metadata.evaluation.needs")
+    assert found in message and "01-ok.ipynb" in message
