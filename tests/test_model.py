@@ -130,7 +130,7 @@ def test_monte_carlo_quantiles_match_an_independent_simulation(results):
 
 def test_feasibility_caps_are_never_exceeded_in_any_draw(results):
     for name, proj in results.projections.items():
-        for balance, cap in zip(proj["balances"], proj["caps"], strict=True):
+        for balance, cap in zip(proj.balances, proj.caps, strict=True):
             assert np.all(balance <= cap + 1e-9), name
     table = results.feasibility()
     assert (table["max_balance_over_cap"] <= 1 + 1e-12).all()
@@ -139,7 +139,7 @@ def test_feasibility_caps_are_never_exceeded_in_any_draw(results):
 def test_more_matching_never_lowers_the_loan_balance(results):
     more, base = results.projections["more_matching"], results.projections["baseline"]
     fewer = results.projections["fewer_matching"]
-    for m, b, f in zip(more["balances"], base["balances"], fewer["balances"], strict=True):
+    for m, b, f in zip(more.balances, base.balances, fewer.balances, strict=True):
         assert np.all(m >= b - 1e-9) and np.all(b >= f - 1e-9)
 
 
@@ -180,7 +180,7 @@ def test_zero_policy_mix_attributes_nothing(documented):
     doc = documented.midpoints(p["tax_relief_excess"])
     levers = {k: 0.0 for k in default_inputs().levers}
     proj = project(p, doc, levers, horizon=3, base_project=np.array([40.0]))
-    for year in proj["years"]:
+    for year in proj.years:
         for name in ("special_fund", "credit", "direct_financing", "interest_subsidy",
                      "guarantee"):
             assert np.all(year["province"][name] == 0)
@@ -260,7 +260,7 @@ def test_tornado_is_centred_on_the_median(documented, results):
 
 def test_guaranteed_loans_count_against_the_credit_cap(results):
     base, guarantee = results.projections["baseline"], results.projections["guarantee_scheme"]
-    for b, g, cap in zip(base["balances"], guarantee["balances"], base["caps"], strict=True):
+    for b, g, cap in zip(base.balances, guarantee.balances, base.caps, strict=True):
         at_cap = np.isclose(b, cap)
         assert np.allclose(g[at_cap], b[at_cap])  # a binding cap: reallocation, no extra lending
         assert np.all(g <= cap + 1e-9)
@@ -270,13 +270,13 @@ def test_one_scenario_or_quantity_is_described_from_its_own_draws(results):
     proj, base = results.projections["more_matching"], results.projections["baseline"]
     caps = results.feasibility("more_matching")
     assert list(caps["scenario"].unique()) == ["more_matching"]
-    expected = [np.mean(np.isclose(b, c)) for b, c in zip(proj["balances"], proj["caps"],
+    expected = [np.mean(np.isclose(b, c)) for b, c in zip(proj.balances, proj.caps,
                                                            strict=True)]
     assert list(caps["at_cap"]) == pytest.approx(expected)
     diffs = results.differences("investment_vs_baseline")
     assert set(diffs["quantity"]) == {"investment_vs_baseline"}
     mine = diffs[diffs["scenario"] == "more_matching"].sort_values("year")
-    for row, net, net_base in zip(mine.itertuples(), proj["net"], base["net"], strict=True):
+    for row, net, net_base in zip(mine.itertuples(), proj.net, base.net, strict=True):
         change = np.broadcast_to(np.asarray(net) - np.asarray(net_base), (results.draws,))
         assert row.p50 == pytest.approx(np.quantile(change, 0.5))
         assert row.p95 == pytest.approx(np.quantile(change, 0.95))

@@ -240,8 +240,31 @@ def scenario_flows(levers: Mapping[str, float | None], doc: Mapping[str, Array],
     return flows, balances, caps
 
 
+@dataclass(frozen=True, kw_only=True)
+class Projection:
+    """One scenario's projection, per draw: the effects of each year after the base year, and
+    what follows from them (each list has one entry per projection year)."""
+
+    years: list[dict[str, Any]]
+    """:func:`year_effects` of each year (gross finance, additional investment, costs)."""
+    net: list[Array]
+    """Project-level net additional investment (亿元)."""
+    firm: list[Array]
+    """Firm-level additional investment (亿元)."""
+    investment_first: Array
+    """Project investment of the first projection year (亿元)."""
+    investment_last: Array
+    """Project investment of the last projection year (亿元)."""
+    policy_sales: list[Array]
+    """Sales effect of the measures (亿元)."""
+    balances: list[Array]
+    """双百 loan balance (亿元)."""
+    caps: list[Array]
+    """Its cap (亿元)."""
+
+
 def project(p: Mapping[str, Array], doc: Mapping[str, Array], levers: Mapping[str, float | None],
-            *, horizon: int, base_project: Array) -> dict[str, Any]:
+            *, horizon: int, base_project: Array) -> Projection:
     """Effects per year, investment in the first and last years, sales effects, balances.
 
     Notes
@@ -263,6 +286,5 @@ def project(p: Mapping[str, Array], doc: Mapping[str, Array], levers: Mapping[st
     ramp = [p["ramp_up_year0"], p["ramp_up_year1"]] + [1.0] * horizon
     sales = [p["output_capital_ratio"] * sum(ramp[k] * firm[t - k] for k in range(t + 1))
              for t in range(horizon)]
-    return {"years": years, "net": proj, "firm": firm, "investment_first": first,
-            "investment_last": last, "policy_sales": sales, "balances": balances,
-            "caps": caps}
+    return Projection(years=years, net=proj, firm=firm, investment_first=first,
+                      investment_last=last, policy_sales=sales, balances=balances, caps=caps)

@@ -19,6 +19,7 @@ import pandas as pd
 from evaluation.model.effects import (
     FISCAL_INSTRUMENTS,
     INSTRUMENTS,
+    Projection,
     base_flows,
     headline,
     project,
@@ -77,8 +78,8 @@ class EffectsResults:
     parameters: dict[str, Any]
     headline: dict[str, Any]
     base: dict[str, Any]
-    projections: dict[str, dict[str, Any]]
-    baseline: dict[str, Any]
+    projections: dict[str, Projection]
+    baseline: Projection
     tiers: dict[str, TierPaths] = field(default_factory=dict)
     calibration: Calibration | None = None
     _tables: dict[tuple[object, ...], pd.DataFrame] = field(
@@ -128,7 +129,7 @@ class EffectsResults:
         instrument without cost at a level has no ratio there (credit and direct financing cost
         the provincial budget nothing that is modelled).
         """
-        e = self.base if scenario is None else self.projections[scenario]["years"][0]
+        e = self.base if scenario is None else self.projections[scenario].years[0]
         rows = []
         for k in INSTRUMENTS:
             gross = np.broadcast_to(e["gross"][k], (self.draws,))
@@ -180,7 +181,7 @@ class EffectsResults:
             if scenario is not None and sc.name != scenario:
                 continue
             proj = self.projections[sc.name]
-            for year, bal, cap in zip(self.years, proj["balances"], proj["caps"], strict=True):
+            for year, bal, cap in zip(self.years, proj.balances, proj.caps, strict=True):
                 rows.append({"scenario": sc.name, "year": year, **{
                     f"balance_{k}": v for k, v in self._d(bal).items()},
                     "cap_p50": self._d(cap)["p50"],
@@ -206,7 +207,7 @@ class EffectsResults:
             proj = self.projections[sc.name]
             for year, key, target in ((first, "investment_first", "target_first"),
                                       (last, "investment_last", "target_last")):
-                x = np.asarray(proj[key])
+                x = np.asarray(getattr(proj, key))
                 value = self.documented.mid(target)
                 p = float(np.mean(x >= value)) if year == first else np.nan
                 rows.append({"scenario": sc.name, "target": "project_investment", "year": year,
@@ -256,8 +257,8 @@ class EffectsResults:
                 if quantity is not None and name != quantity:
                     continue
                 for i, year in enumerate(self.years):
-                    diff = np.asarray(proj[key][i]) - np.asarray(
-                        self.baseline[key][i])
+                    diff = np.asarray(getattr(proj, key)[i]) - np.asarray(
+                        getattr(self.baseline, key)[i])
                     rows.append({"scenario": sc.name, "quantity": name, "year": year,
                                  **self._d(diff)})
         return pd.DataFrame(rows)
@@ -275,7 +276,7 @@ class EffectsResults:
                 for key, quantity in (("net", "net_additional_investment"),
                                       ("policy_sales", "policy_sales_effect")):
                     rows.append({"scenario": sc.name, "quantity": quantity, "year": year,
-                                 **self._d(proj[key][i])})
+                                 **self._d(getattr(proj, key)[i])})
         return pd.DataFrame(rows)
 
     def summary(self) -> str:
@@ -334,7 +335,7 @@ def simulate(scenarios: Sequence[str] | None = None, *, base_year: int,
     head = headline(p, doc, effects=base)
     horizon = documented.horizon
 
-    def run(levers: Mapping[str, float | None]) -> dict[str, Any]:
+    def run(levers: Mapping[str, float | None]) -> Projection:
         return project(p, doc, levers, horizon=horizon,
                        base_project=head["net_additional_investment"])
 
@@ -350,8 +351,8 @@ def simulate(scenarios: Sequence[str] | None = None, *, base_year: int,
         tier_seed = int(rng.integers(2 ** 32))
         n = draws if tier_draws is None else min(tier_draws, draws)
         shifts = {sc.name: np.column_stack([np.broadcast_to(s - b, (draws,))[:n] for s, b in
-                                            zip(projections[sc.name]["policy_sales"],
-                                                baseline["policy_sales"], strict=True)])
+                                            zip(projections[sc.name].policy_sales,
+                                                baseline.policy_sales, strict=True)])
                   for sc in chosen}
         tiers = simulate_tiers(
             calibration, sales_shifts=shifts, long_run_growth=p["long_run_sales_growth"][:n],

@@ -225,7 +225,7 @@ def value_for_money(f: ModelFindings, cite: Citations, labels: Labels) -> list[d
 def scenario_value(results: EffectsResults, scenario: str) -> np.ndarray:
     """Per draw, first projection year: extra province-wide investment per extra provincial
     yuan against the baseline, ``ΔN / ΔC`` (same draws)."""
-    first, base = results.projections[scenario]["years"][0], results.baseline["years"][0]
+    first, base = results.projections[scenario].years[0], results.baseline.years[0]
     d_net = total(first["province"]) - total(base["province"])
     d_cost = total(first["cost_province"]) - total(base["cost_province"])
     return np.broadcast_to(np.asarray(d_net / d_cost, dtype=float), (results.draws,))
@@ -235,7 +235,7 @@ def costly_scenarios(results: EffectsResults) -> list[str]:
     """Scenarios that spend more provincial money than the baseline in every draw."""
     out = []
     for sc in results.scenarios:
-        first, base = results.projections[sc.name]["years"][0], results.baseline["years"][0]
+        first, base = results.projections[sc.name].years[0], results.baseline.years[0]
         d_cost = total(first["cost_province"]) - total(base["cost_province"])
         if np.all(np.asarray(d_cost) > 0):
             out.append(sc.name)
@@ -281,7 +281,7 @@ def risks(f: ModelFindings, cite: Citations, labels: Labels) -> dict[str, Any]:
                                unit="percent"),
         "first": name(labels, "scenarios", r.scenarios[0].name, cite.lang), "guarantee": None}
     for sc in r.scenarios:
-        year = r.projections[sc.name]["years"][0]
+        year = r.projections[sc.name].years[0]
         if np.any(year["gross"]["guarantee"]):
             stock = describe_draws(np.broadcast_to(year["contingent"], (r.draws,)))["p50"]
             cost = describe_draws(np.broadcast_to(year["cost_province"]["guarantee"],
