@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -95,7 +96,8 @@ def test_stored_arrays_and_frames_read_back_equal_and_writable(tmp_path):
     assert again["draws"][0] == 0.0
 
 
-@pytest.mark.parametrize("damage", ["no_buffers", "no_pickle", "other_write", "cut_short"])
+@pytest.mark.parametrize("damage", ["no_buffers", "no_pickle", "other_write", "cut_short",
+                                    "pickle_cut_short", "foreign_pickle"])
 def test_half_written_store_is_computed_again(tmp_path, damage):
     computed_once("arrays", _stored_result, key="a" * 64, folder=tmp_path)
     stored = tmp_path / f"arrays-{'a' * 32}.pickle"
@@ -107,14 +109,40 @@ def test_half_written_store_is_computed_again(tmp_path, damage):
     elif damage == "other_write":  # another write's buffers beside this pickle
         computed_once("other", _stored_result, key="a" * 64, folder=tmp_path)
         (tmp_path / f"other-{'a' * 32}.buffers").replace(buffers)
-    else:
+    elif damage == "cut_short":
         buffers.write_bytes(buffers.read_bytes()[:-8])
+    elif damage == "pickle_cut_short":  # the header line intact, the pickle after it cut
+        stored.write_bytes(stored.read_bytes()[:-100])
+    else:  # a file this module did not write: never unpickled
+        marker = tmp_path / "ran"
+        stored.write_bytes(pickle.dumps(_Touch(marker)))
     recomputed = computed_once("arrays", lambda: {"draws": np.zeros(2)}, key="a" * 64,
                                folder=tmp_path)
     np.testing.assert_array_equal(recomputed["draws"], [0.0, 0.0])
     read = computed_once("arrays", lambda: pytest.fail("computed twice"), key="a" * 64,
                          folder=tmp_path)
     np.testing.assert_array_equal(read["draws"], [0.0, 0.0])
+    assert not (tmp_path / "ran").exists()
+
+
+class _Touch:
+    """Unpickling it creates a file: shows whether a stored file was unpickled."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(self.path), "w"))
+
+
+def test_a_store_that_fails_leaves_no_file_and_a_stopped_one_is_cleared(tmp_path):
+    with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+        computed_once("bad", lambda: {"f": lambda: 1}, key="b" * 64, folder=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.lock"]
+    stopped = tmp_path / f"arrays-{'c' * 32}.999.buffers.tmp"  # a writer killed mid-way
+    stopped.write_bytes(b"partial")
+    computed_once("arrays", lambda: {"draws": np.ones(2)}, key="c" * 64, folder=tmp_path)
+    assert not stopped.exists()
 
 
 def test_older_results_are_removed_with_their_buffers(tmp_path):
@@ -124,3 +152,16 @@ def test_older_results_are_removed_with_their_buffers(tmp_path):
         os.utime(tmp_path / f"arrays-{key * 32}.pickle", (i, i))  # written in this order
     names = sorted(p.name for p in tmp_path.glob("arrays-*"))
     assert names == [f"arrays-{k * 32}.{s}" for k in "cd" for s in ("buffers", "pickle")]
+
+
+def test_package_versions_are_what_importlib_metadata_reports():
+    import platform
+    from importlib.metadata import distributions
+
+    from evaluation.cache import package_versions
+
+    expected = {d.metadata["Name"].lower(): d.version for d in distributions()
+                if d.metadata["Name"]}
+    found = dict(package_versions())
+    assert found.pop("python") == platform.python_version()
+    assert found == expected and "pandas" in found

@@ -105,6 +105,33 @@ def test_refusals_are_one_line_each(facts, case, message):
     assert len(str(caught.value).splitlines()) == 1
 
 
+def test_two_figures_of_one_document_are_refused_even_below_the_best(facts):
+    # a pin puts news' count first; plan's two copies of one figure rank second and third
+    extra = facts.loc[["plan.2012.projects"]].assign(fact_id="plan.2012.projects2")
+    facts = pd.concat([facts, extra.set_index("fact_id", drop=False)])
+    with pytest.raises(DataError, match="two figures for projects 2012"):
+        resolve(facts, indicator="projects", year=2012, pins={"projects": "news.2012.projects"})
+    with pytest.raises(DataError, match="two figures for projects 2012"):
+        resolve_or_none(facts, indicator="projects", year=2012,
+                        pins={"projects": "news.2012.projects"})
+
+
+def test_without_optional_columns_or_a_date_the_defaults_apply():
+    # no period, status, scope or published column: the full year, final, the action's own list;
+    # a document without a publication date sorts before any dated one
+    rows = [_row("a.2012.x", "a", None, 2012, "actual", "projects", 1),
+            _row("b.2012.x", "b", "2013-02", 2012, "actual", "projects", 2),
+            _row("c.2012.x", "c", None, 2012, "actual", "projects", 3)]
+    table = pd.DataFrame(rows).drop(columns=["period", "status", "scope"])
+    order = ranked(table, indicator="projects", year=2012, scope="")["fact_id"].tolist()
+    assert order == ["b.2012.x", "c.2012.x", "a.2012.x"]  # dated first, then the later row
+    assert set(choose_all(table)["fact_id"]) == {"b.2012.x"}
+    hand_made = table.assign(period=[float("nan"), "months:1-11", "year"])
+    # a blank period is the full year: it ranks with c's full year, above b's eleven months
+    assert ranked(hand_made, indicator="projects", year=2012, period=None
+                  )["fact_id"].tolist() == ["c.2012.x", "a.2012.x", "b.2012.x"]
+
+
 def test_shipped_facts_resolve_to_the_plans_figures():
     from evaluation.data.facts import default_facts
 

@@ -92,7 +92,7 @@ def resolve(facts: pd.DataFrame, *, indicator: str, year: int, kind: str = "actu
             project.current().facts_file, _asked(indicator, year, kind, period, scope),
             "no such fact" + _held(facts, indicator),
             "a fact with that indicator, year, kind, period and scope in facts.csv")])
-    _refuse_same_document(facts, rows[:2])
+    _refuse_same_document(facts, rows)
     return facts.iloc[rows[0]]
 
 
@@ -105,7 +105,7 @@ def resolve_or_none(facts: pd.DataFrame, *, indicator: str, year: int, kind: str
                         scope=scope, pins=pins, role=role)
     if not rows:
         return None
-    _refuse_same_document(facts, rows[:2])
+    _refuse_same_document(facts, rows)
     return facts.iloc[rows[0]]
 
 
@@ -175,16 +175,18 @@ def _rule_keys(facts: pd.DataFrame, rows: Sequence[int], pinned: set[str]
     fact_id, kind, status, period, scope = (_column(facts, name, rows) for name in (
         "fact_id", "kind", "status", "period", "scope"))
     if "published" in facts:
-        published = ["0" if pd.isna(p) else str(p) for p in _column(facts, "published", rows)]
+        published = [None if pd.isna(p) else str(p) for p in _column(facts, "published", rows)]
     else:
         dates = {k: s.published for k, s in default_sources().items()}
-        published = [str(dates.get(str(k)) or "0") for k in _column(facts, "source_id", rows)]
+        published = [dates.get(str(k)) or None for k in _column(facts, "source_id", rows)]
     keys: list[tuple[object, ...]] = []
     for i, row in enumerate(rows):
         rank = STATUS_ORDER["estimate"] if kind[i] == "estimate" else STATUS_ORDER.get(
             str(status[i]), len(STATUS_ORDER))
-        keys.append((fact_id[i] not in pinned, rank, -period_months(str(period[i])), scope[i] != "",
-                     tuple(-part for part in published_key(published[i])), -row))
+        span = OPTIONAL_COLUMNS["period"] if pd.isna(period[i]) else str(period[i])
+        date = (0, 0, 0) if published[i] is None else published_key(str(published[i]))
+        keys.append((fact_id[i] not in pinned, rank, -period_months(span), scope[i] != "",
+                     tuple(-part for part in date), -row))
     return keys
 
 

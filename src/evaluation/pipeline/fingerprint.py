@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import evaluation
+from evaluation.cache import package_versions
 
 _SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
 LIBRARY_DIR = Path(evaluation.__file__).resolve().parent
@@ -61,39 +60,6 @@ def collect_inputs(*, root: Path, data_dir: Path, editions_dir: Path, edition_fi
     inputs += [InputFile(f"src/evaluation/{p.relative_to(library_dir).as_posix()}", "library",
                          _sha256(p)) for p in _files_under(library_dir)]
     return inputs
-
-
-@cache
-def package_versions() -> dict[str, str]:
-    """Name → version of every installed distribution, plus ``python``.
-
-    Read from the ``Name`` and ``Version`` header lines at the top of each distribution's core
-    metadata (what ``importlib.metadata`` reports, without parsing the whole file: ten times
-    faster, and every run without work computes this).
-    """
-    from importlib.metadata import distributions
-
-    versions = {}
-    for dist in distributions():
-        fields = _header_fields(dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "",
-                                ("Name", "Version"))
-        if fields.get("Name"):
-            versions[fields["Name"].lower()] = fields.get("Version", "")
-    versions["python"] = sys.version.split()[0]
-    return dict(sorted(versions.items()))
-
-
-def _header_fields(text: str, names: tuple[str, ...]) -> dict[str, str]:
-    """The first value of each of ``names`` among the header lines of core metadata (the
-    lines before the first empty one)."""
-    found: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line:
-            break
-        key, _, value = line.partition(":")
-        if key in names and key not in found:
-            found[key] = value.strip()
-    return found
 
 
 def cache_key(*, notebook: Path, parameters: dict[str, Any], inputs: list[InputFile],

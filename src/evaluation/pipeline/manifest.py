@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evaluation.pipeline.fingerprint import InputFile, package_versions
+from evaluation.cache import package_versions
+from evaluation.pipeline.fingerprint import InputFile
 
 MANIFEST_NAME = "manifest.json"
 SCHEMA_VERSION = 1
