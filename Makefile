@@ -53,4 +53,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) reports/*/ reports/index.html .cache
+	rm -rf $(VENV) reports/*/ reports/index*.html reports/.cache reports/.staging

@@ -464,6 +464,13 @@ CLI_CASES = [
     ("edition-link-loop", RUN, _loop(ED), [ED, "symbolic-link loop"]),
     ("edition-missing", ("run", "--edition", "2099", "--fresh-kernels"), _nothing,
      ["data/editions/2099.yaml", "no such edition file"]),
+    # --- notebook metadata ----------------------------------------------------------------------
+    ("notebook-needs-unknown", CHECK,
+     _sub("notebooks/04-policy-memo.ipynb", '"02-financing-and-subsidies"', '"02-financing"'),
+     ["notebooks/04-policy-memo.ipynb", "metadata.evaluation.needs", "'02-financing'"]),
+    ("notebook-role-unknown", CHECK,
+     _sub("notebooks/04-policy-memo.ipynb", '"role": "memo"', '"role": "brief"'),
+     ["notebooks/04-policy-memo.ipynb", "metadata.evaluation.role", "'brief'"]),
     # --- edition names on the command line ------------------------------------------------------
     ("name-traversal", ("run", "--edition", "../src", "--fresh-kernels"), _nothing,
      ["--edition", "edition name", "'../src'"]),

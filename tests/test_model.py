@@ -270,9 +270,11 @@ def test_one_scenario_or_quantity_is_described_from_its_own_draws(results):
     proj, base = results.projections["more_matching"], results.projections["baseline"]
     caps = results.feasibility("more_matching")
     assert list(caps["scenario"].unique()) == ["more_matching"]
-    expected = [np.mean(np.isclose(b, c)) for b, c in zip(proj.balances, proj.caps,
-                                                           strict=True)]
+    # a draw is at its cap when the cap binds: balances never exceed it (tested above)
+    expected = [np.mean(np.asarray(b) >= np.asarray(c) * (1 - 1e-12))
+                for b, c in zip(proj.balances, proj.caps, strict=True)]
     assert list(caps["at_cap"]) == pytest.approx(expected)
+    assert max(expected) > 0  # the cap binds: a share of 0 everywhere would test nothing
     diffs = results.differences("investment_vs_baseline")
     assert set(diffs["quantity"]) == {"investment_vs_baseline"}
     mine = diffs[diffs["scenario"] == "more_matching"].sort_values("year")
@@ -280,6 +282,10 @@ def test_one_scenario_or_quantity_is_described_from_its_own_draws(results):
         change = np.broadcast_to(np.asarray(net) - np.asarray(net_base), (results.draws,))
         assert row.p50 == pytest.approx(np.quantile(change, 0.5))
         assert row.p95 == pytest.approx(np.quantile(change, 0.95))
+    with pytest.raises(ValueError, match="no_such_scenario"):
+        results.feasibility("no_such_scenario")
+    with pytest.raises(ValueError, match="sales"):
+        results.differences("sales")
 
 
 def test_a_results_table_changed_by_one_caller_is_not_what_the_next_gets(results):

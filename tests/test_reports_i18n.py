@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 import warnings
 
 import pandas as pd
@@ -504,30 +505,29 @@ def test_fan_charts_group_scenarios_by_the_channel_their_levers_move():
     assert fan_groups([both]) == {"credit": ["both"]}
 
 
-def test_compiled_templates_are_kept_and_never_outlive_their_source(tmp_path):
+def test_compiled_templates_are_kept_in_the_project_and_never_outlive_their_source(
+        tmp_path, monkeypatch):
     import jinja2
 
-    env = prose.environment()
-    compiled, kept_in = env.bytecode_cache, env.bytecode_cache.directory
-    assert isinstance(compiled, jinja2.FileSystemBytecodeCache)
-    compiled.directory = str(tmp_path / "removed")  # a folder that went away: still compiles
-    env.cache.clear()
-    try:
-        assert env.get_template("memo/en/memo.html.j2").render is not None
-    finally:
-        compiled.directory = kept_in
-        env.cache.clear()
-    # the same kept form, read by a second environment over an edited source
+    # a throwaway project, so the test sees only its own kept files
+    for name in ("data", "notebooks"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("EVALUATION_ROOT", str(tmp_path))
+    kept = tmp_path / "reports" / ".cache" / "templates"
+    compiled = prose.environment().bytecode_cache
     (tmp_path / "t.j2").write_text("{{ x }} 一", encoding="utf-8")
-    (tmp_path / "kept").mkdir()
 
-    def rendered() -> str:
+    def rendered() -> str:  # a fresh environment (a new kernel) over the same kept files
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)),
-                                 bytecode_cache=jinja2.FileSystemBytecodeCache(
-                                     str(tmp_path / "kept"), pattern=prose.BYTECODE_PATTERN))
+                                 bytecode_cache=compiled)
         return env.get_template("t.j2").render(x=1)
 
-    assert rendered() == "1 一" and len(list((tmp_path / "kept").iterdir())) == 1
-    assert rendered() == "1 一"  # read back from the kept file
+    assert rendered() == "1 一" and len(list(kept.iterdir())) == 1  # kept under reports/
+    (kept / next(kept.iterdir()).name).write_bytes(b"")  # a kept form that cannot be read
+    assert rendered() == "1 一"
     (tmp_path / "t.j2").write_text("{{ x }} 二", encoding="utf-8")
+    assert rendered() == "1 二"  # the edited source wins over the kept form
+    shutil.rmtree(tmp_path / "reports")
+    (tmp_path / "reports").write_text("", encoding="utf-8")  # cannot be a folder: still renders
     assert rendered() == "1 二"

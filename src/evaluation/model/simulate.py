@@ -176,6 +176,8 @@ class EffectsResults:
     def feasibility(self, scenario: str | None = None) -> pd.DataFrame:
         """Per scenario (or only ``scenario``) and year: 双百 loan balance, its cap and the share
         of draws at the cap."""
+        if scenario is not None and scenario not in self.projections:
+            raise ValueError(f"scenario {scenario!r}: expected one of {list(self.projections)}")
         rows = []
         for sc in self.scenarios:
             if scenario is not None and sc.name != scenario:
@@ -249,11 +251,13 @@ class EffectsResults:
         Common random numbers: each draw uses the same parameters in every scenario, so the
         interval describes the scenario's effect, not the spread of the levels.
         """
+        quantities = {"net": "investment_vs_baseline", "policy_sales": "sales_vs_baseline"}
+        if quantity is not None and quantity not in quantities.values():
+            raise ValueError(f"quantity {quantity!r}: expected one of {list(quantities.values())}")
         rows = []
         for sc in self.scenarios:
             proj = self.projections[sc.name]
-            for key, name in (("net", "investment_vs_baseline"),
-                              ("policy_sales", "sales_vs_baseline")):
+            for key, name in quantities.items():
                 if quantity is not None and name != quantity:
                     continue
                 for i, year in enumerate(self.years):

@@ -53,7 +53,7 @@ def check_inputs() -> InputsSummary:
     from evaluation.model.scenarios import load_scenarios
     from evaluation.panel.schema import load_panel
     from evaluation.pipeline.editions import load_edition, validate_edition
-    from evaluation.pipeline.notebooks import discover_notebooks
+    from evaluation.pipeline.notebooks import discover_notebooks, notebook_needs, notebook_roles
 
     here = project.current()
     problems: list[Problem] = []
@@ -77,6 +77,9 @@ def check_inputs() -> InputsSummary:
         summary.lines.append(f"panel: {panel['firm_id'].nunique()} firms, {len(panel)} "
                              "firm-years (SYNTHETIC) valid")
     notebooks = discover_notebooks(here.notebooks_dir)
+    ok, _ = _stage(lambda: (notebook_roles(notebooks), notebook_needs(notebooks)), problems)
+    if ok and notebooks:
+        summary.lines.append(f"notebooks: {len(notebooks)}, roles and needs valid")
     names = sorted(p.stem for p in here.editions_dir.glob("*.yaml")) \
         if here.editions_dir.is_dir() else []
     valid = 0

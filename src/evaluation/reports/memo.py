@@ -28,9 +28,7 @@ from evaluation.errors import DataError, ParameterError, problem
 from evaluation.model.parameters import ModelInputs, default_inputs
 from evaluation.model.sensitivity import SOBOL_N
 from evaluation.model.shared import shared_model, shared_sensitivity
-from evaluation.model.simulate import (
-    EffectsResults,
-)
+from evaluation.model.simulate import EffectsResults
 from evaluation.reports.labels import Labels
 from evaluation.reports.narrative import model as model_findings
 from evaluation.reports.narrative.model import (  # noqa: F401 - re-exported for callers

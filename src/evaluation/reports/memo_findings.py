@@ -128,7 +128,7 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                     "gap": None}
     if not data.mix.empty and (
             audit.loc[audit["check_id"] == m.FINANCING_CHECK, "status"] == INCONSISTENT).any():
-        ctx["audit"]["gap"] = _gap_spans(data.mix, cite)
+        ctx["audit"]["gap"] = findings.financing_gap_spans(data.mix, cite)
     ctx["targets"] = []
     rows = data.comparisons[data.comparisons["indicator"].isin(m.HEADLINE_INDICATORS)]
     for _, r in rows.iterrows():
@@ -178,7 +178,3 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
     ctx["references"] = [{"full": escape(r)} for r in refs]
     return ctx
 
-
-def _gap_spans(mix: pd.DataFrame, cite: Citations) -> dict[str, str]:
-    """The direct-financing gap's spans (listed sum, stated total, gap, share)."""
-    return findings.financing_gap_spans(mix, cite)

@@ -7,43 +7,76 @@ the context safe (it was escaped when it was built) and refuses an undefined nam
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 from collections.abc import Callable, Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+from evaluation import project
+from evaluation.cache import CACHE_FOLDER
+from evaluation.project import ProjectNotFoundError
 from evaluation.reports import TEMPLATES_DIR
 from evaluation.reports.labels import check_language
 
-BYTECODE_PATTERN = "evaluation-%s.cache"
-"""File names of compiled templates in Jinja2's per-user cache folder."""
+COMPILED_FOLDER = "templates"
+"""Where compiled templates are kept, under the project's ``reports/.cache/``."""
 
 
 @cache
 def environment() -> Any:
     """The Jinja2 environment over ``templates/`` (autoescape on, undefined names an error).
 
-    Compiled templates are kept in Jinja2's per-user folder of the system's temporary folder
-    (:class:`jinja2.FileSystemBytecodeCache`), so each kernel does not compile them again
-    (about 0.1 s a template); one is used only while its source is unchanged (Jinja2 stores the
-    source's checksum with it). Where no safe folder exists or one cannot be written, templates
-    are compiled each time.
+    Compiled templates are kept in the current project's ``reports/.cache/templates/``, so each
+    kernel does not compile them again (about 0.1 s a template). A kept form is used only while
+    its template's source is unchanged (Jinja2 stores the source's checksum with it) and under
+    the same Jinja2 version and options (both in its file name); one that cannot be kept or
+    read only means compiling again.
     """
     import jinja2
 
-    class KeptTemplates(jinja2.FileSystemBytecodeCache):
-        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-            try:
-                super().dump_bytecode(bucket)
-            except OSError:  # folder removed, disk full: compiled again next time
-                pass
+    class CompiledTemplates(jinja2.BytecodeCache):
+        """Compiled templates as files under the current project's ``reports/.cache/``;
+        ``variant`` names the Jinja2 version and options they were compiled with."""
 
-    try:
-        compiled: jinja2.BytecodeCache | None = KeptTemplates(pattern=BYTECODE_PATTERN)
-    except (RuntimeError, OSError):  # no private temporary folder for this user
-        compiled = None
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-                              autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True, bytecode_cache=compiled)
+        def __init__(self, variant: str) -> None:
+            self.variant = variant
+
+        def path(self, bucket: jinja2.bccache.Bucket) -> Path | None:
+            try:
+                folder = project.current().reports_dir / CACHE_FOLDER / COMPILED_FOLDER
+            except ProjectNotFoundError:
+                return None
+            return folder / f"{bucket.key}-{self.variant}.cache"
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            path = self.path(bucket)
+            if path is not None and path.is_file():
+                with contextlib.suppress(OSError), open(path, "rb") as f:
+                    bucket.load_bytecode(f)  # an out-of-date form is dropped by Jinja2
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            path = self.path(bucket)
+            if path is None:
+                return
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with open(partial, "wb") as f:
+                    bucket.write_bytecode(f)
+                partial.replace(path)
+            except OSError:  # folder removed, disk full: compiled again next time
+                with contextlib.suppress(OSError):
+                    partial.unlink(missing_ok=True)
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    options = (jinja2.__version__, env.autoescape, env.trim_blocks, env.lstrip_blocks)
+    env.bytecode_cache = CompiledTemplates(hashlib.sha256(repr(options).encode()).hexdigest()[:16])
+    return env
 
 
 def markup(value: object) -> object:

@@ -1,4 +1,5 @@
-"""Numbers with their provenance in HTML prose, and the check that every number has one.
+"""Numbers with their provenance in HTML prose; the check that every number in a page has one
+is :mod:`evaluation.reports.provenance_check`.
 
 A memo builds its prose with one :class:`Citations` per notebook: ``c.fact(id)`` for a figure a
 document states, ``c.derived(...)`` for one computed from others, ``c.model(...)`` for a model

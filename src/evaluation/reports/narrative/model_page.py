@@ -56,13 +56,14 @@ class ModelPage:
         """The Monte Carlo results (``None`` when the model could not run)."""
         return self.run.results
 
-    def save(self, *, run: Mapping[str, Any]) -> None:
-        """Write the model's tables and ``model_results.json`` (``run``: the edition's values)
+    def save(self, *, edition_values: Mapping[str, Any]) -> None:
+        """Write the model's tables and ``model_results.json`` (with ``edition_values``)
         with :func:`~evaluation.reports.narrative.model_report.save_results`; nothing when the
         model could not run."""
         if self.findings is not None:
             f = self.findings
-            save_results(f.results, f.sobol, f.break_even, self.tornadoes, f.inputs, run=run)
+            save_results(f.results, f.sobol, f.break_even, self.tornadoes, f.inputs,
+                         run=edition_values)
 
 
 def prepare_model_page(*, edition: str, scenarios: Sequence[str], draws: int, tier_draws: int,
