@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from openpyxl import load_workbook
@@ -168,6 +169,33 @@ def test_a_notebook_starts_after_the_notebooks_it_needs(tmp_path):
     # the needed notebook not run this time (published, unchanged): nothing to wait for
     again = run(root, jobs=2, only=("01",), force=True)
     assert again.executed == ["01-ok"] and again.reused == ["02-slow"]
+
+
+def test_a_notebook_whose_need_fails_still_runs_and_only_the_failure_is_reported(tmp_path):
+    import threading
+
+    from test_runner import NOTEBOOKS
+
+    from evaluation.errors import RunError
+
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok"})
+    shutil.copy(NOTEBOOKS / "broken.ipynb", root / "notebooks" / "02-broken.ipynb")
+    with_metadata(root / "notebooks" / "01-ok.ipynb", needs=["02-broken"])
+    raised: list[BaseException] = []
+
+    def attempt() -> None:
+        try:
+            run(root, jobs=2)
+        except RunError as exc:
+            raised.append(exc)
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "the run waits forever for a notebook that failed"
+    assert raised and "02-broken.ipynb" in str(raised[0]) and "01-ok" not in str(raised[0])
+    failure = json.loads((root / "reports" / "test.failed" / "failure.json").read_text("utf-8"))
+    assert failure["notebooks"] == ["02-broken.ipynb"]
 
 
 @pytest.mark.parametrize(("needs", "found"), [
