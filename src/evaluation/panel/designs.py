@@ -23,7 +23,7 @@ from evaluation.panel.synthetic import (
     COHORT_SIZE_SLOPE,
     COMMON_GROWTH,
     NOISE_SD,
-    _firm_sizes,
+    firm_sizes,
 )
 
 YEARS_BEFORE, YEARS_AFTER = 4, 3  # panel spans calibration year - 4 .. + 3
@@ -93,7 +93,7 @@ def simulate_design(design: str, *, seed: int | np.random.SeedSequence,
     tg = calibration_targets() if targets is None else targets
     base = tg.year
     rng = np.random.default_rng(seed)
-    size = np.concatenate([_firm_sizes(rng, tg) for _ in range(firms_scale)])
+    size = np.concatenate([firm_sizes(rng, tg) for _ in range(firms_scale)])
     n = size.size
     years = np.arange(base - YEARS_BEFORE, base + YEARS_AFTER + 1)
     cohorts = base + np.asarray(COHORT_OFFSETS)

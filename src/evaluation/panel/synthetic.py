@@ -108,7 +108,7 @@ def simulate_panel(*, seed: int = SEED, planted_effect: float = PLANTED_EFFECT,
     n = targets.firms
     base = targets.year
     years = np.arange(base - YEARS_BEFORE, base + YEARS_AFTER + 1)
-    size = _firm_sizes(rng, targets)
+    size = firm_sizes(rng, targets)
     z = (size - size.mean()) / size.std()
     adoption = _adoption_years(rng, z, base)
     treated = years[None, :] >= adoption[:, None]
@@ -144,7 +144,7 @@ def simulate_panel(*, seed: int = SEED, planted_effect: float = PLANTED_EFFECT,
     return panel[list(COLUMN_NAMES)]
 
 
-def _firm_sizes(rng: np.random.Generator, targets: CalibrationTargets) -> np.ndarray:
+def firm_sizes(rng: np.random.Generator, targets: CalibrationTargets) -> np.ndarray:
     """Latent calibration-year log sales: a few giants, a second tier, a long tail."""
     n_top, n_second = targets.firms_sales_over_100, targets.firms_sales_50_100
     n_rest = targets.firms - n_top - n_second
