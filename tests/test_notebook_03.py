@@ -120,6 +120,9 @@ def test_runs_unchanged_on_a_user_csv(tmp_path, monkeypatch):
     assert "data" not in estimates.columns
     refused = estimates.set_index("estimator")["refused"].dropna()
     assert any("adoption='first_receipt'" in why for why in refused)  # loans switch off
+    # the page words the refusal in each language, without the estimator's option names
+    assert "后又停止" in joined and "firms stop after starting (Loan received)" in joined
+    assert "first_receipt" not in joined
     assert estimates.set_index("estimator")["estimate"].notna()[TWFE]
 
 

@@ -7,6 +7,7 @@ import logging
 import re
 import shutil
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -531,3 +532,27 @@ def test_compiled_templates_are_kept_in_the_project_and_never_outlive_their_sour
     shutil.rmtree(tmp_path / "reports")
     (tmp_path / "reports").write_text("", encoding="utf-8")  # cannot be a folder: still renders
     assert rendered() == "1 二"
+
+
+def test_every_refusal_reason_is_worded_in_both_languages_with_its_values():
+    """Each ``refuse(..., reason=...)`` in the panel code has words in both languages whose
+    fields are the values that call passes (read from the source, so a new reason is caught)."""
+    import ast
+    import string
+
+    from evaluation.panel import refusals
+
+    labels = default_labels()
+    folder = Path(refusals.__file__).parent
+    calls = [node for path in sorted(folder.glob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "refuse"]
+    assert len(calls) >= 14
+    for call in calls:
+        keywords = {k.arg: k.value for k in call.keywords}
+        reason = ast.literal_eval(keywords.pop("reason"))
+        keywords.pop("location", None)
+        for lang in LANGUAGES:
+            words = labels.get("refusals", reason, lang)
+            fields = {f for _, f, _, _ in string.Formatter().parse(words) if f}
+            assert fields == set(keywords), (reason, lang, fields, set(keywords))

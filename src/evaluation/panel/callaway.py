@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evaluation.panel.refusals import refuse
 from evaluation.panel.staggered import (
     ATT_TERM,
     CONTROL_GROUPS,
     StaggeredResults,
-    refuse,
     sup_t_critical,
     timing,
     wald,
@@ -72,16 +72,18 @@ def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
     ``V = psi' psi / n^2``.
     """
     if control not in CONTROL_GROUPS:
-        raise refuse(NAME, f"control={control!r}", " or ".join(CONTROL_GROUPS))
+        raise refuse(NAME, f"control={control!r}", " or ".join(CONTROL_GROUPS), reason="option",
+                     option=f"control={control!r}")
     t = timing(panel, estimator=NAME, outcome=outcome, treatment=treatment, entity=entity,
                time=time, adoption=adoption)
     if not t.balanced:
         raise refuse(NAME, "an unbalanced panel (some firms miss years)",
                      "a balanced panel; the imputation estimator (Borusyak-Jaravel-Spiess) "
-                     "accepts gaps")
+                     "accepts gaps", reason="unbalanced")
     if control == "never_treated" and t.n_never == 0:
         raise refuse(NAME, "no never-treated firms",
-                     "control='not_yet_treated', or the imputation estimator")
+                     "control='not_yet_treated', or the imputation estimator",
+                     reason="no_never_treated")
     periods = np.asarray(t.periods)
     wide = t.data.pivot(index=entity, columns=time, values="y").to_numpy(float)
     cohort = t.data.groupby(entity, sort=True)["cohort"].first().to_numpy()
@@ -111,7 +113,8 @@ def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
             inf.append(psi)
     if not cells:
         raise refuse(NAME, "no cohort with a comparison group in any year",
-                     "treated cohorts observed beside untreated firms")
+                     "treated cohorts observed beside untreated firms",
+                     reason="no_comparison_group")
     att_a, inf_a = np.asarray(att), np.column_stack(inf)
     g_of = np.array([c[0] for c in cells])
     t_of = np.array([c[1] for c in cells])

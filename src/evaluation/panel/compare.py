@@ -12,6 +12,7 @@ from evaluation.errors import ParameterError
 from evaluation.panel.callaway import fit_callaway_santanna
 from evaluation.panel.estimators import MIN_CLUSTERS, fit_pooled_ols, fit_twfe
 from evaluation.panel.imputation import fit_imputation
+from evaluation.panel.refusals import Refusal
 from evaluation.panel.results import PanelResults
 from evaluation.panel.sensitivity import WildBootstrap, wild_cluster_bootstrap
 from evaluation.panel.stacked import fit_stacked
@@ -51,7 +52,7 @@ class PanelComparison:
     """Fitted estimators, the ones that refused (and why), a wild bootstrap for TWFE."""
 
     results: dict[str, PanelResults | StaggeredResults]
-    refused: dict[str, str]
+    refused: dict[str, Refusal]
     bootstrap: WildBootstrap | None
     synthetic: bool
     extra: dict[str, float] = field(default_factory=dict)
@@ -75,7 +76,7 @@ class PanelComparison:
                          "estimate": est, "std_error": se, "ci_low": lo, "ci_high": hi,
                          "pretrend_p": pre, "refused": ""})
         rows += [{"estimator": n, "kind": "naive" if n in NAIVE else "robust",
-                  "refused": why} for n, why in self.refused.items()]
+                  "refused": why.message} for n, why in self.refused.items()]
         return pd.DataFrame(rows)
 
     def paths(self) -> dict[str, StaggeredResults]:
@@ -93,13 +94,13 @@ def compare_estimators(panel: pd.DataFrame, *, outcome: str = "log_sales",
     ``bootstrap_reps`` is positive and the panel is small enough to make it cheap).
     """
     results: dict[str, PanelResults | StaggeredResults] = {}
-    refused = {}
+    refused: dict[str, Refusal] = {}
     for name, fit in estimator_fits(outcome=outcome, treatment=treatment, adoption=adoption,
                                     cluster=cluster).items():
         try:
             results[name] = fit(panel)
         except ParameterError as err:
-            refused[name] = str(err)
+            refused[name] = Refusal.of(err)
     boot = None
     clusters = panel[cluster].nunique()
     if bootstrap_reps > 0 and (clusters < MIN_CLUSTERS or len(panel) <= 50_000):

@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from evaluation.errors import ParameterError, problem
+from evaluation.panel.refusals import refuse
 from evaluation.panel.results import (
     EventStudyResults,
     PanelResults,
@@ -69,8 +70,9 @@ def fit_regression(*, estimator: str, panel: pd.DataFrame, y: np.ndarray, x: pd.
     n, k = x_t.shape
     dof_absorbed = absorbed_dof(groups, clusters) if groups else 0
     if n - k - dof_absorbed <= 0:
-        raise ParameterError(problems=[problem("panel", "design", f"{n} observations",
-                                               f"more than {k + dof_absorbed} parameters")])
+        raise refuse("panel", f"{n} observations", f"more than {k + dof_absorbed} parameters",
+                     reason="too_few_observations", observations=n,
+                     parameters=k + dof_absorbed)
     bread = np.linalg.pinv(x_t.T @ x_t)
     params = bread @ (x_t.T @ y_t)
     resid = y_t - x_t @ params
@@ -189,11 +191,11 @@ def fit_did(panel: pd.DataFrame, *, outcome: str = "log_sales",
                              "time": time, "cluster": cluster})
     design = adoption_design(panel, treatment=treatment, entity=entity, time=time)
     if design.n_never_treated == 0 or not design.cohorts:
-        raise ParameterError(problems=[problem(
-            "panel", f"treatment {treatment!r}",
-            f"{len(design.adoption) - design.n_never_treated} treated and "
-            f"{design.n_never_treated} never-treated firms",
-            "both treated and never-treated firms for a difference-in-differences")])
+        treated = len(design.adoption) - design.n_never_treated
+        raise refuse("panel", f"{treated} treated and {design.n_never_treated} never-treated firms",
+                     "both treated and never-treated firms for a difference-in-differences",
+                     location=f"treatment {treatment!r}", reason="treated_and_never_treated",
+                     treated=treated, never_treated=design.n_never_treated)
     first = panel[entity].map(design.adoption)
     stacks = []
     for stack, cohort in enumerate(design.cohorts):

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evaluation.panel.refusals import refuse
 from evaluation.panel.staggered import (
     ATT_TERM,
     StaggeredResults,
-    refuse,
     simple_cell_weights,
     sup_t_critical,
     timing,
@@ -88,7 +88,7 @@ def fit_imputation(panel: pd.DataFrame, *, outcome: str = "log_sales",
     treated = ~untreated & imputable
     if not treated.any():
         raise refuse(NAME, "no treated firm-year of a firm also observed untreated",
-                     "treated firms observed before adoption")
+                     "treated firms observed before adoption", reason="no_untreated_years")
     resid = y - fitted
     event = (d[time] - d["cohort"]).to_numpy()
     cells = treated_cells(t)

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evaluation.panel.refusals import refuse
 from evaluation.panel.staggered import (
     ATT_TERM,
     StaggeredResults,
-    refuse,
     sup_t_critical,
     timing,
     wald,
@@ -61,7 +61,8 @@ def fit_stacked(panel: pd.DataFrame, *, outcome: str = "log_sales",
     """
     pre, post = window
     if pre < 1 or post < 0:
-        raise refuse(NAME, f"window={window}", "at least one year before and none or more after")
+        raise refuse(NAME, f"window={window}", "at least one year before and none or more after",
+                     reason="option", option=f"window={window}")
     t = timing(panel, estimator=NAME, outcome=outcome, treatment=treatment, entity=entity,
                time=time, adoption=adoption)
     d = t.data
@@ -75,7 +76,8 @@ def fit_stacked(panel: pd.DataFrame, *, outcome: str = "log_sales",
             stacks.append(sub.assign(_stack=a, _treated=(sub["cohort"] == a)))
     if not stacks:
         raise refuse(NAME, f"no cohort with clean controls inside the window [-{pre}, +{post}]",
-                     "a shorter window, or the imputation estimator")
+                     "a shorter window, or the imputation estimator", reason="no_clean_controls",
+                     before=pre, after=post)
     s = pd.concat(stacks, ignore_index=True)
     firms = s.groupby(["_stack", "_treated"])[entity].nunique().unstack(fill_value=0)
     n_d, n_c = firms[True], firms[False]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaluation.errors import ParameterError, problem
+from evaluation.panel.refusals import refuse
 from evaluation.panel.results import CI_LEVEL, SIGNIFICANCE, WaldTest
 
 SUP_T_DRAWS = 10_000  # Gaussian draws behind a uniform band's critical value
@@ -24,11 +24,6 @@ SUP_T_SEED = 0  # fixed: the band of a given fit is reproducible
 ADOPTION_RULES = ("absorbing", "first_receipt")
 CONTROL_GROUPS = ("never_treated", "not_yet_treated")
 ATT_TERM = "ATT"
-
-
-def refuse(estimator: str, found: str, expected: str) -> ParameterError:
-    """One-line refusal: which estimator, what the data show, what it needs or who can."""
-    return ParameterError(problems=[problem(estimator, "design", found, expected)])
 
 
 @dataclass(frozen=True)
@@ -79,13 +74,16 @@ def timing(panel: pd.DataFrame, *, estimator: str, outcome: str, treatment: str,
                        "time": time}.items():
         if name not in panel.columns:
             raise refuse(estimator, f"no column {name!r} for the {role}",
-                         "a column of the panel: " + ", ".join(map(str, panel.columns)))
+                         "a column of the panel: " + ", ".join(map(str, panel.columns)),
+                         reason="missing_column", column=name)
     if adoption not in ADOPTION_RULES:
-        raise refuse(estimator, f"adoption={adoption!r}", " or ".join(ADOPTION_RULES))
+        raise refuse(estimator, f"adoption={adoption!r}", " or ".join(ADOPTION_RULES),
+                     reason="option", option=f"adoption={adoption!r}")
     frame = panel[[entity, time, outcome, treatment]].copy()
     if frame.isna().any().any():
         raise refuse(estimator, "missing values in the outcome, treatment, firm or year",
-                     "a value in every firm-year (drop or fill them first)")
+                     "a value in every firm-year (drop or fill them first)",
+                     reason="missing_values")
     frame = frame.sort_values([entity, time], kind="stable").reset_index(drop=True)
     on = frame[treatment].to_numpy(float) > 0
     first = frame[time].where(on).groupby(frame[entity]).transform("min")
@@ -95,7 +93,8 @@ def timing(panel: pd.DataFrame, *, estimator: str, outcome: str, treatment: str,
     if switching and adoption == "absorbing":
         raise refuse(estimator, f"{switching} firms stop receiving {treatment!r} after starting",
                      "an absorbing treatment; pass adoption='first_receipt' to study first "
-                     "receipt, or use two-way fixed effects, which accepts switching")
+                     "receipt, or use two-way fixed effects, which accepts switching",
+                     reason="switching", firms=switching, treatment=treatment)
     periods = tuple(int(t) for t in np.sort(frame[time].unique()))
     per_firm = frame.groupby(entity)[time].size()
     balanced = bool((per_firm == len(periods)).all())
@@ -107,7 +106,8 @@ def timing(panel: pd.DataFrame, *, estimator: str, outcome: str, treatment: str,
     n_never = int(data.loc[~np.isfinite(data["cohort"]), entity].nunique())
     if finite.size == 0:
         raise refuse(estimator, f"no firm ever receives {treatment!r}",
-                     "treated firms to estimate an effect on")
+                     "treated firms to estimate an effect on", reason="never_treated",
+                     treatment=treatment)
     return Timing(data=data, entity=entity, time=time, outcome=outcome, treatment=treatment,
                   periods=periods, cohorts=tuple(int(g) for g in finite), n_never=n_never,
                   balanced=balanced, synthetic=synthetic, adoption=adoption)

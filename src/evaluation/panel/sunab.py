@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 
 from evaluation.panel.estimators import fit_regression
+from evaluation.panel.refusals import refuse
 from evaluation.panel.staggered import (
     ATT_TERM,
     StaggeredResults,
     Timing,
-    refuse,
     simple_cell_weights,
     sup_t_critical,
     timing,
@@ -50,7 +50,7 @@ def fit_sun_abraham(panel: pd.DataFrame, *, outcome: str = "log_sales",
     if t.n_never == 0:
         raise refuse(NAME, "no never-treated firms",
                      "never-treated controls; Callaway-Sant'Anna with not-yet-treated controls "
-                     "or the imputation estimator work without them")
+                     "or the imputation estimator work without them", reason="no_never_treated")
     d = t.data
     event = (d[time] - d["cohort"]).to_numpy()
     cells = treated_cells(t)

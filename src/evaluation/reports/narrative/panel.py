@@ -18,6 +18,7 @@ import pandas as pd
 
 from evaluation.panel.compare import NAIVE, TWFE, PanelComparison
 from evaluation.panel.designs import DESIGNS
+from evaluation.panel.refusals import Refusal
 from evaluation.panel.results import CI_LEVEL, SIGNIFICANCE
 from evaluation.panel.schema import synthetic_panel_file
 from evaluation.panel.staggered import StaggeredResults
@@ -143,11 +144,23 @@ def comparison_context(comparison: PanelComparison, *, source: str, cite: Citati
                     "high": value(float(robust["estimate"].max()), "robust_high"),
                     "n": value(len(robust), "robust_n", "{:d}")} if len(robust) else None),
         "bootstrap": _bootstrap(boot, value) if boot is not None else None,
-        # a refusal's reason is the estimator's own message (English, naming the option to use)
-        "refused": [{"name": _name(labels, "estimators", name, lang), "why": label(why)}
+        "refused": [{"name": _name(labels, "estimators", name, lang),
+                     "why": label(refusal_words(why, labels, lang))}
                     for name, why in comparison.refused.items()],
         "synthetic": comparison.synthetic, "ci": label(f"{CI_LEVEL:.0%}"),
     }
+
+
+def refusal_words(refusal: Refusal, labels: Labels, lang: str) -> str:
+    """Why an estimator refused the design, in ``lang`` (``refusals`` in the labels; a column
+    named by the panel's own name for it). A refusal of no known reason keeps the estimator's
+    own line."""
+    words = labels.find("refusals", refusal.reason, lang)
+    if words is None:
+        return refusal.message
+    values = {k: labels.find("quantities", str(v), lang) or v if k in ("treatment", "column")
+              else v for k, v in refusal.values.items()}
+    return words.format(**values)
 
 
 def _bootstrap(boot: Any, value: Any) -> dict[str, str]:
