@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 from openpyxl import load_workbook
-from test_runner import make_project, run, snapshot
+from test_runner import NOTEBOOKS, make_project, run, snapshot
 
 from evaluation.reports.pdf import find_chromium, unavailable_message
 
@@ -134,17 +134,6 @@ def test_without_a_memo_the_index_does_not_point_to_one(tmp_path):
     assert 'class="start"' not in index
 
 
-@pytest.mark.parametrize(("roles", "found"), [
-    ({"01-ok": "brief"}, "'brief'"),
-    ({"01-ok": "memo", "02-ok": "memo"}, "one memo per edition (01-ok.ipynb is the memo)")])
-def test_a_wrong_role_is_one_line_naming_the_notebook(tmp_path, roles, found):
-    root = make_project(tmp_path, {"01-ok.ipynb": "ok", "02-ok.ipynb": "ok"})
-    for name, role in roles.items():
-        with_metadata(root / "notebooks" / f"{name}.ipynb", role=role)
-    message = refused_in_one_line(root, "metadata.evaluation.role")
-    assert found in message and ".ipynb" in message
-
-
 def cell_times(path, which):
     """When a published notebook's first cell started or its last cell replied."""
     cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
@@ -174,8 +163,6 @@ def test_a_notebook_starts_after_the_notebooks_it_needs(tmp_path):
 def test_a_notebook_whose_need_fails_still_runs_and_only_the_failure_is_reported(tmp_path):
     import threading
 
-    from test_runner import NOTEBOOKS
-
     from evaluation.errors import RunError
 
     root = make_project(tmp_path, {"01-ok.ipynb": "ok"})
@@ -198,14 +185,16 @@ def test_a_notebook_whose_need_fails_still_runs_and_only_the_failure_is_reported
     assert failure["notebooks"] == ["02-broken.ipynb"]
 
 
-@pytest.mark.parametrize(("needs", "found"), [
-    ({"01-ok": ["03-absent"]}, "'03-absent'"),
-    ({"01-ok": ["01-ok"]}, "'01-ok'"),
-    ({"01-ok": "02-ok"}, "'02-ok'; expected a list of notebook names"),
-    ({"01-ok": ["02-ok"], "02-ok": ["01-ok"]}, "01-ok -> 02-ok -> 01-ok")])
-def test_wrong_needs_are_one_line_naming_the_notebook(tmp_path, needs, found):
+@pytest.mark.parametrize(("key", "metadata", "found"), [
+    ("role", {"01-ok": "brief"}, "'brief'"),
+    ("role", {"01-ok": "memo", "02-ok": "memo"}, "one memo per edition (01-ok.ipynb is the memo)"),
+    ("needs", {"01-ok": ["03-absent"]}, "'03-absent'"),
+    ("needs", {"01-ok": ["01-ok"]}, "'01-ok'"),
+    ("needs", {"01-ok": "02-ok"}, "'02-ok'; expected a list of notebook names"),
+    ("needs", {"01-ok": ["02-ok"], "02-ok": ["01-ok"]}, "01-ok -> 02-ok -> 01-ok")])
+def test_wrong_metadata_is_one_line_naming_the_notebook(tmp_path, key, metadata, found):
     root = make_project(tmp_path, {"01-ok.ipynb": "ok", "02-ok.ipynb": "ok"})
-    for name, wanted in needs.items():
-        with_metadata(root / "notebooks" / f"{name}.ipynb", needs=wanted)
-    message = refused_in_one_line(root, "metadata.evaluation.needs")
+    for name, value in metadata.items():
+        with_metadata(root / "notebooks" / f"{name}.ipynb", **{key: value})
+    message = refused_in_one_line(root, f"metadata.evaluation.{key}")
     assert found in message and "01-ok.ipynb" in message
