@@ -94,7 +94,7 @@ def test_every_number_in_the_rendered_memo_has_provenance(executed):
     assert check_provenance(executed.zh) == []
     typed = executed.html.replace('<ol class="memo-messages">',
                                   '<ol class="memo-messages"><li>typed 123.4 </li>')
-    assert check_provenance(typed) == ["'123.4' in “…typed 123.4 What 2012 achiev…”"]
+    assert check_provenance(typed) == ["'123.4' in “…typed 123.4…”"]
 
 
 def test_sections_are_present_in_order_in_both_languages(executed):
@@ -129,7 +129,7 @@ def test_memo_pdfs_in_both_languages(executed):
         assert 3 <= len(reader.pages) <= 10
         first = reader.pages[0].extract_text()
         assert lang_text in first and page_word in first
-        assert "2013 edition" in first or "2013年度" in first
+        assert re.search(r"2013\s*edition|2013\s*年度", first)
         text = "".join(p.extract_text() for p in reader.pages[:2])
         assert "point at a number" not in text.lower() and "鼠标" not in text
         assert reader.metadata.title in ("Policy brief", "决策参考")
@@ -154,7 +154,7 @@ def test_memo_pdf_text_keeps_every_figure_of_page_one_intact(executed):
         assert len(figures) >= 8
         for figure in figures:
             number = re.sub(r"\s+", "", figure)
-            assert re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d])", flat), (name, figure)
+            assert re.search(rf"(?<!\d)(?<!\d[.,]){re.escape(number)}(?!\d)", flat), (name, figure)
         assert re.findall(r"\[\d+\]", text)
         assert not [line for line in text.splitlines() if re.match(r"\s*\[\d+\]", line)]
 
