@@ -184,7 +184,8 @@ def typst_source(html: str, meta: PaperMeta) -> str:
         "\x00T", "#counter(page).final().first()")
     region = ', region: "cn"' if meta.lang == "zh" else ""
     title, issuer = _string(meta.title), _string(meta.issuer)
-    fonts = "(" + ", ".join(_string(f) for f in (LATIN_FONT.get(meta.lang), FONT_FAMILY) if f) + ",)"
+    faces = (LATIN_FONT.get(meta.lang), FONT_FAMILY)
+    fonts = "(" + ", ".join(_string(f) for f in faces if f) + ",)"
     preamble = f"""#set document(title: {title}, author: {issuer}, date: none)
 #set page(paper: "a4", margin: (x: 18mm, top: 22mm, bottom: 20mm),
   header: context [#set text(size: 8pt, fill: luma(90)); {header} #h(1fr)
