@@ -328,7 +328,7 @@ def test_report_01_findings_are_worded_in_each_language_without_english_on_the_c
         assert "本节说明暂仅有英文版本" not in zh
     growth = visible_text(builders["targets/growth.html.j2"]("zh"))
     # 2013 investment target: 472.8 / 465 − 1 = +1.7 %, worded in Chinese
-    assert re.search(r"双百项目年度投资\s*：2012年实际\s*465亿元.*?总变化\s*"
+    assert re.search(r"双百项目年度投资\s*：2012年实际\s*465亿元.*?比2012年增长\s*"
                      + re.escape(f"{100 * (472.8 / 465 - 1):.1f}%"), growth)  # no + in Chinese
     financing = visible_text(builders["targets/financing.html.j2"]("zh"))
     assert f"{273.45 - 223.45:.2f}亿元" in financing and "未列明" in financing
