@@ -17,10 +17,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaluation import project
 from evaluation.errors import DataError, EvaluationError, Problem
+
+if TYPE_CHECKING:
+    from evaluation.data.check import DataSummary
+    from evaluation.data.edition import EditionContext
+    from evaluation.project import Project
 
 
 @dataclass
@@ -37,6 +42,16 @@ def _stage(run: Callable[[], Any], problems: list[Problem]) -> tuple[bool, Any]:
     except EvaluationError as exc:
         problems += exc.problems or [Problem("", "", str(exc), "no error")]
         return False, None
+
+
+def audit_context(here: Project, data: DataSummary) -> EditionContext:
+    """The context the checks file is validated in: the project's facts, no pins, the latest
+    outcome year as base year (the checks name figures, not an edition's years)."""
+    from evaluation.data.edition import EditionContext
+
+    return EditionContext(project=here, facts=data.facts, indicators=data.indicators,
+                          sources=data.sources, base_year=int(data.facts["year"].max()),
+                          target_years=())
 
 
 def check_inputs() -> InputsSummary:
@@ -62,7 +77,7 @@ def check_inputs() -> InputsSummary:
     if ok:
         summary.data = data
         summary.lines += data.lines()
-        ok, checks = _stage(lambda: load_checks(facts=data.facts), problems)
+        ok, checks = _stage(lambda: load_checks(audit_context(here, data)), problems)
         if ok:
             summary.lines.append(f"audit checks: {len(checks)} valid")
     data_ok = summary.data is not None

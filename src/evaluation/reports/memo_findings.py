@@ -13,9 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from evaluation import project
 from evaluation.analysis.audit import CONSISTENT, INCONSISTENT, QUALIFIER_ONLY
-from evaluation.data.resolve import resolve_or_none
 from evaluation.model.scenarios import default_scenarios
 from evaluation.reports import memo as m
 from evaluation.reports.labels import Labels
@@ -106,7 +104,7 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                             & (data.comparisons["target_year"] == first)]
     stated = {}
     for key, indicator in LEDE_OUTCOMES.items():
-        found = resolve_or_none(f, indicator=indicator, year=y, kind="actual", scope="")
+        found = data.context.resolve_or_none(indicator=indicator, year=y, kind="actual", scope="")
         if found is not None:
             stated[key] = {"name": label(labels.get("indicators", indicator, lang)),
                            "value": cite.fact(str(found["fact_id"]))}
@@ -159,8 +157,8 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
     ctx["same_lists"] = bool(data.attainment.empty
                              or not data.comparisons["like_for_like"].all())
     ctx["plan_years"] = ", ".join(map(str, plans))
-    facts_file = project.display_path(project.current().facts_file)
-    params_file = project.display_path(data.inputs.path)
+    facts_file = data.context.project.display_path(data.context.project.facts_file)
+    params_file = data.context.project.display_path(data.inputs.path)
     judged = [n for n, p in data.inputs.parameters.items() if p.judgement]
     ctx["n_facts"] = cite.derived(len(f), formula=word("facts", cite), inputs=[facts_file],
                                   fmt="{:d}")
