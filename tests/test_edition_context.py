@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import hashlib
 import io
+import re
 from html import unescape
 
 import openpyxl
@@ -184,3 +185,66 @@ def test_a_pin_reaches_a_check_that_names_figures_by_meaning(unpinned, pinned, t
     assert load_checks(pinned, path)[0].fact_ids == (PINNED,)
     assert run_audit(pinned, load_checks(pinned, path)).iloc[0]["status"] == "consistent"
     assert run_audit(unpinned, load_checks(unpinned, path)).iloc[0]["status"] == "inconsistent"
+
+
+# --------------------------------------------------------------------------- next year's shape
+def _moved(facts: pd.DataFrame, ids: list[str], year: int, source: str = "news2013"
+           ) -> pd.DataFrame:
+    """Copies of the facts ``ids`` restated for ``year`` in document ``source`` (new ids)."""
+    rows = facts.loc[ids].copy()
+    rows["fact_id"] = [f"{source}.{year}.{i.split('.')[-1]}" for i in ids]
+    rows.index = rows["fact_id"]
+    rows[["year", "source_id"]] = [year, source]
+    return rows
+
+
+def test_the_memos_financing_gap_reads_the_base_years_own_audit_rows(facts):
+    from evaluation.reports.memo_findings import financing_gap_failed
+
+    shipped = make_edition()
+    assert financing_gap_failed(targets.financing_mix(shipped), run_audit(shipped))
+    # 2013 outcomes with the same financing figures: the shipped check is on 2012's figures,
+    # so it says nothing about 2013's mix
+    parts = [i for i in facts["fact_id"] if i.startswith("plan2013.2012.direct_financing")]
+    later = make_edition(pd.concat([facts, _moved(facts, parts, 2013)]), base_year=2013,
+                         target_years=[2015])
+    mix = targets.financing_mix(later)
+    assert not mix.empty and mix["fact_id"].str.contains("news2013.2013").all()
+    assert not financing_gap_failed(mix, run_audit(later))
+    assert not financing_gap_failed(targets.financing_mix(make_edition(base_year=2011)),
+                                    run_audit(shipped))
+
+
+def test_derived_values_are_found_by_structure_and_named_in_chinese(facts, unpinned):
+    from evaluation.analysis.derivations import find, implied_values
+    from evaluation.reports.narrative import targets as findings
+    from evaluation.reports.provenance import Citations
+
+    # 2013 stated as an outcome too: one year, two kinds of investment per project
+    both = pd.concat([facts, _moved(facts, ["plan2013.2012.projects", STATED], 2013)])
+    later = make_edition(both, base_year=2013, target_years=[2015])
+    implied = implied_values(later)
+    per = find(implied, "investment_per_project", year=2013)
+    assert sorted(per["kind"]) == ["actual", "target"]
+    assert per.set_index("kind").loc["actual", "value"] == pytest.approx(465 / 101)
+    assert per.set_index("kind").loc["target", "value"] == pytest.approx(472.8 / 104)
+    zh = findings.implied_context(implied, Citations(facts=both, sources=unpinned.sources, lang="zh"))
+    names = [re.sub(r"<[^>]+>", "", item["label"]) for item in zh["items"]]
+    assert len(names) == len(implied)
+    assert not [n for n in names if n in set(implied["label"])]  # no English fallback
+    assert {"2013年每个项目完成投资", "2013年每个项目目标投资"} <= set(names)
+
+
+def test_a_derivation_the_registry_cannot_name_is_a_problem_for_check():
+    from evaluation.analysis.derivations import Derivation, default_derivations
+    from evaluation.reports.labels import default_labels
+    from evaluation.reports.narrative.targets import derivation_label_problems
+
+    labels = default_labels()
+    assert derivation_label_problems(default_derivations(), labels) == []
+    unnamed = Derivation(id="unnamed", label="x", formula="x", unit="yi_yuan", expression="a",
+                         inputs={})
+    found = derivation_label_problems([unnamed], labels)
+    assert [p.location for p in found] == ["section 'derivations', id 'unnamed'"] * 2
+    assert {p.found for p in found} == {"no 'zh' label (kinds actual)",
+                                       "no 'en' label (kinds actual)"}

@@ -31,8 +31,11 @@ REQUIRED = ("id", "label", "formula", "unit", "expression", "inputs")
 INPUT_KEYS = {"indicator", "kind", "period"}
 RESULT_KEYS = {"indicator", "kind", "period"}
 PERIOD_CHOICES = ("year", "lifetime", "any")
-COLUMNS = ("derived_id", "label", "year", "unit", "value", "low", "high", "formula", "fact_ids",
-           "quotes", "derived", "kind", "period", "indicator")
+COLUMNS = ("derived_id", "derivation", "label", "year", "unit", "value", "low", "high", "formula",
+           "fact_ids", "quotes", "derived", "kind", "period", "indicator")
+KEY = ("derivation", "year", "kind", "period")
+"""What identifies an implied value: consumers look values up by these columns (:func:`find`),
+never by parsing ``derived_id``."""
 _OPERATORS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
     ast.Div: operator.truediv}
@@ -205,9 +208,11 @@ def implied_values(edition: EditionContext, *,
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`COLUMNS`: one row per derivation, year, kind and period: ``derived_id``
-        (``<id>_<year>``), ``label``, ``year``, ``unit``, ``value`` (on the written values),
-        ``low``/``high`` (on the inputs' intervals), ``formula`` (with the written inputs),
+        Columns :data:`COLUMNS`: one row per derivation, year, kind and period (:data:`KEY`):
+        ``derived_id`` (a unique id for citing the value, ``<id>_<year>`` with the kind and
+        period appended where one year has several; never parsed back), ``derivation`` (the id
+        in ``data/derivations.yaml``), ``label``, ``year``, ``unit``, ``value`` (on the written
+        values), ``low``/``high`` (on the inputs' intervals), ``formula`` (with the written inputs),
         ``fact_ids``, ``quotes``, ``derived`` (True), and what it stands for: ``kind``,
         ``period`` and ``indicator`` (empty unless the derivation declares a ``result``).
 
@@ -227,6 +232,18 @@ def implied_values(edition: EditionContext, *,
         twice = table["derived_id"].duplicated(keep=False)
         table.loc[twice, "derived_id"] += "_" + table.loc[twice, column].str.replace(":", "_")
     return table
+
+
+def find(implied: pd.DataFrame, derivation: str, *, year: int, kind: str | None = None,
+         period: str | None = None) -> pd.DataFrame:
+    """The rows of ``implied`` (:func:`implied_values`) for one derivation and year, of ``kind``
+    and ``period`` where given (``None``: any)."""
+    mask = (implied["derivation"] == derivation) & (implied["year"] == int(year))
+    if kind is not None:
+        mask &= implied["kind"] == kind
+    if period is not None:
+        mask &= implied["period"] == period
+    return implied[mask]
 
 
 def _occurrences(d: Derivation, edition: EditionContext) -> list[dict[str, pd.Series]]:
@@ -282,7 +299,8 @@ def _row(d: Derivation, found: dict[str, pd.Series]) -> dict[str, object]:
     written = " ; ".join(f"{r['fact_id']} = {r['value_text']}" for r in found.values())
     result = d.result or {}
     return {
-        "derived_id": f"{d.id}_{year}", "label": _text(d.label, kind, **fields), "year": year,
+        "derived_id": f"{d.id}_{year}", "derivation": d.id,
+        "label": _text(d.label, kind, **fields), "year": year,
         "unit": d.unit, "value": point, "low": iv.low, "high": iv.high,
         "formula": f"{_text(d.formula, kind, **fields)}  [{written}]",
         "fact_ids": ";".join(str(r["fact_id"]) for r in found.values()),

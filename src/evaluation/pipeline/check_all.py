@@ -5,7 +5,8 @@ skipped when that one failed, and says so):
 
 1. the data (:func:`evaluation.data.check.check_data`): sources and checksums, indicators,
    facts, completeness of the documents' numbers;
-2. the audit's checks (``data/checks.yaml``), against the facts;
+2. the audit's checks (``data/checks.yaml``), against the facts; the derivations
+   (``data/derivations.yaml``), each named by the labels registry in every language;
 3. the effects model's parameters and scenarios (``data/model/``);
 4. the committed SYNTHETIC firm panel (``data/panel/``);
 5. every edition (``data/editions/*.yaml``): its name, shape, the notebooks' parameter names and
@@ -54,6 +55,19 @@ def audit_context(here: Project, data: DataSummary) -> EditionContext:
                           target_years=())
 
 
+def _derivations_named() -> list[Any]:
+    """The project's derivations, each named by the labels registry in every language."""
+    from evaluation.analysis.derivations import default_derivations
+    from evaluation.reports.labels import default_labels
+    from evaluation.reports.narrative.targets import derivation_label_problems
+
+    derivations = default_derivations()
+    found = derivation_label_problems(derivations, default_labels())
+    if found:
+        raise DataError(problems=found)
+    return derivations
+
+
 def check_inputs() -> InputsSummary:
     """Validate every input file the reports read (see the module docstring).
 
@@ -80,6 +94,10 @@ def check_inputs() -> InputsSummary:
         ok, checks = _stage(lambda: load_checks(audit_context(here, data)), problems)
         if ok:
             summary.lines.append(f"audit checks: {len(checks)} valid")
+        ok, derivations = _stage(_derivations_named, problems)
+        if ok:
+            summary.lines.append(f"derivations: {len(derivations)} valid, named in every "
+                                 "language")
     data_ok = summary.data is not None
     ok, inputs = _stage(load_parameters, problems)
     if ok and data_ok:  # scenarios may take figures from the facts

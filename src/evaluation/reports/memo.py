@@ -43,7 +43,6 @@ HEADLINE_INDICATORS = ("project_investment", "firms_sales_over_100")
 INVESTMENT_TARGET = "project_investment"
 TOP_TIER = "firms_sales_over_100"
 BASELINE = "baseline"
-FINANCING_CHECK = "direct_financing_instruments"
 PERCENT = "{:.0%}"
 
 

@@ -74,6 +74,18 @@ def _count(audit: pd.DataFrame, cite: Citations, labels: Labels,
     return cite.derived(n, formula=formula, inputs=[word("audit_input", cite)], fmt="{:d}")
 
 
+def financing_gap_failed(mix: pd.DataFrame, audit: pd.DataFrame) -> bool:
+    """Whether the audit finds the base year's direct-financing instruments inconsistent with its
+    stated total: a ``parts_sum`` check over the very total of ``mix`` (the base year's financing
+    mix) fails. A check on another year's figures says nothing about this one."""
+    if mix.empty:
+        return False
+    total = str(mix.loc[mix["derived"].astype(bool), "fact_id"].iloc[0]).split(";")[0]
+    rows = audit[(audit["type"] == "parts_sum")
+                 & audit["fact_ids"].str.split(";").map(lambda ids: total in ids)]
+    return bool((rows["status"] == INCONSISTENT).any())
+
+
 def interval_level(cite: Citations) -> str:
     """The intervals' coverage (90%) as a derived span."""
     from evaluation.model.simulate import INTERVAL_LEVEL
@@ -124,8 +136,7 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                                        or r["description"])
                                  for _, r in audit[audit["status"] != CONSISTENT].iterrows()],
                     "gap": None}
-    if not data.mix.empty and (
-            audit.loc[audit["check_id"] == m.FINANCING_CHECK, "status"] == INCONSISTENT).any():
+    if financing_gap_failed(data.mix, audit):
         ctx["audit"]["gap"] = findings.financing_gap_spans(data.mix, cite)
     ctx["targets"] = []
     rows = data.comparisons[data.comparisons["indicator"].isin(m.HEADLINE_INDICATORS)]
