@@ -14,7 +14,6 @@ from typing import Any
 import pandas as pd
 
 from evaluation.analysis.audit import CONSISTENT, INCONSISTENT, QUALIFIER_ONLY
-from evaluation.data.resolve import resolve_or_none
 from evaluation.model.scenarios import default_scenarios
 from evaluation.reports import memo as m
 from evaluation.reports.labels import Labels
@@ -127,6 +126,18 @@ def written_date(date: str, lang: str) -> str:
     return f"{day.day} {day:%B} {day.year}"
 
 
+def financing_gap_failed(mix: pd.DataFrame, audit: pd.DataFrame) -> bool:
+    """Whether the audit finds the base year's direct-financing instruments inconsistent with its
+    stated total: a ``parts_sum`` check over the very total of ``mix`` (the base year's financing
+    mix) fails. A check on another year's figures says nothing about this one."""
+    if mix.empty:
+        return False
+    total = str(mix.loc[mix["derived"].astype(bool), "fact_id"].iloc[0]).split(";")[0]
+    rows = audit[(audit["type"] == "parts_sum")
+                 & audit["fact_ids"].str.split(";").map(lambda ids: total in ids)]
+    return bool((rows["status"] == INCONSISTENT).any())
+
+
 def interval_level(cite: Citations) -> str:
     """The intervals' coverage (90%) as a derived span."""
     from evaluation.model.simulate import INTERVAL_LEVEL
@@ -158,7 +169,7 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                             & (data.comparisons["target_year"] == first)]
     stated = {}
     for key, indicator in LEDE_OUTCOMES.items():
-        found = resolve_or_none(f, indicator=indicator, year=y, kind="actual", scope="")
+        found = data.context.resolve_or_none(indicator=indicator, year=y, kind="actual", scope="")
         if found is not None:
             stated[key] = {"name": label(labels.get("indicators", indicator, lang)),
                            "value": cite.fact(str(found["fact_id"]))}
@@ -166,7 +177,7 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
     ctx["outcome"] = ({k: v["value"] for k, v in stated.items()}
                       if len(stated) == len(LEDE_OUTCOMES) and not rows.empty else None)
     for key, indicator in LEDE_EXTRAS.items():
-        found = resolve_or_none(f, indicator=indicator, year=y, kind="actual", scope="")
+        found = data.context.resolve_or_none(indicator=indicator, year=y, kind="actual", scope="")
         if ctx["outcome"] is not None and found is not None:
             ctx["outcome"][key] = cite.fact(str(found["fact_id"]))
     ctx["base_targets"] = bool(((f["year"] == y) & f["kind"].isin(TARGET_KINDS)).any())
@@ -186,8 +197,7 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                                        or r["description"])
                                  for _, r in audit[audit["status"] != CONSISTENT].iterrows()],
                     "gap": None}
-    if not data.mix.empty and (
-            audit.loc[audit["check_id"] == m.FINANCING_CHECK, "status"] == INCONSISTENT).any():
+    if financing_gap_failed(data.mix, audit):
         ctx["audit"]["gap"] = findings.financing_gap_spans(data.mix, cite)
     ctx["targets"] = []
     rows = data.comparisons[data.comparisons["indicator"].isin(m.HEADLINE_INDICATORS)]
