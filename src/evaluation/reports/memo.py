@@ -20,6 +20,7 @@ from evaluation import project
 from evaluation.analysis import comparisons as targets
 from evaluation.analysis.audit import run_audit
 from evaluation.analysis.checks import load_checks
+from evaluation.data.vintage_report import conflicts
 from evaluation.data.availability import Availability
 from evaluation.data.facts import default_facts, default_indicators
 from evaluation.data.resolve import resolve_or_none
@@ -77,6 +78,8 @@ class MemoData:
     sources: dict[str, Source]
     availability: Availability | None = None
     scenario_names: tuple[str, ...] = ()
+    revisions: pd.DataFrame | None = None
+    """Figures stated by more than one document (:func:`evaluation.data.vintage_report.conflicts`)."""
 
     @property
     def effects(self) -> EffectsResults:
@@ -136,7 +139,8 @@ def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int, bas
         findings=None if results is None else ModelFindings(
             results, *shared_sensitivity(results, seed=seed, n=sobol_n), inputs),
         sources=default_sources(), availability=run.availability,
-        scenario_names=tuple(scenarios))
+        scenario_names=tuple(scenarios),
+        revisions=conflicts(facts, sources=default_sources(), pins=pins))
 
 
 def find_fact(facts: pd.DataFrame, indicator: str, year: int, *,
@@ -244,8 +248,18 @@ def memo_page(data: MemoData, *, draws: int, seed: int, lang: str, date: str,
                            title=labels.report_title(notebook, lang))
     body = render("memo/memo.html.j2", lang, **context)
     notes = cite.footnotes_html(heading=labels.text("notes", lang), documents=False)
-    html = body.replace("<!-- notes -->", notes)
+    html = body.replace("<!-- notes -->", _revisions_block(data, lang) + notes)
     return renumber_notes(f'{page_style()}<div class="memo" lang="{lang}">\n{html}\n</div>')
+
+
+def _revisions_block(data: MemoData, lang: str) -> str:
+    """The appendix's table of revisions and conflicts (figures several documents state)."""
+    from evaluation.reports.vintages import conflicts_html
+
+    if data.revisions is None:
+        return ""
+    return ('<div class="memo-revisions" data-prov-ignore="revisions">'
+            + conflicts_html(data.revisions, data.sources, lang, heading="h3") + "</div>")
 
 
 def page_style() -> str:
