@@ -20,11 +20,11 @@ from evaluation import project
 from evaluation.analysis import comparisons as targets
 from evaluation.analysis.audit import run_audit
 from evaluation.analysis.checks import load_checks
-from evaluation.data.vintage_report import conflicts
 from evaluation.data.availability import Availability
 from evaluation.data.facts import default_facts, default_indicators
 from evaluation.data.resolve import resolve_or_none
 from evaluation.data.sources import Source, default_sources
+from evaluation.data.vintage_report import conflicts
 from evaluation.errors import DataError, ParameterError, problem
 from evaluation.model.parameters import ModelInputs, default_inputs
 from evaluation.model.sensitivity import SOBOL_N
