@@ -79,7 +79,8 @@ class MemoData:
     availability: Availability | None = None
     scenario_names: tuple[str, ...] = ()
     revisions: pd.DataFrame | None = None
-    """Figures stated by more than one document (:func:`evaluation.data.vintage_report.conflicts`)."""
+    """Figures stated by more than one document
+    (:func:`evaluation.data.vintage_report.conflicts`)."""
 
     @property
     def effects(self) -> EffectsResults:
