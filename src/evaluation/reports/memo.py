@@ -20,8 +20,8 @@ from evaluation.analysis import comparisons as targets
 from evaluation.analysis.audit import run_audit
 from evaluation.data.availability import Availability
 from evaluation.data.edition import EditionContext
-from evaluation.data.vintage_report import conflicts
 from evaluation.data.sources import Source
+from evaluation.data.vintage_report import conflicts
 from evaluation.errors import DataError, ParameterError, problem
 from evaluation.model.parameters import ModelInputs, default_inputs
 from evaluation.model.sensitivity import SOBOL_N
