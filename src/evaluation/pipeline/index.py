@@ -78,6 +78,8 @@ def _for_reader(edition: dict[str, Any], lang: str, labels: Labels,
         figures = [o for o in nb.get("outputs", []) if o.endswith(".png")]
         own = ([f for f in figures if f.endswith(f".{lang}.png")] if lang != LANGUAGES[0] else
                [f for f in figures if not re.search(r"\.[a-z]{2}\.png$", f)]) or figures
+        main = labels.entry("reports", nb["name"]).get("figure")  # the report's own chart
+        own = sorted(own, key=lambda f: not (main and Path(f).name.startswith(f"{main}.")))
         notebooks.append({
             "name": nb["name"], "status": nb["status"], "executed_at": nb.get("executed_at"),
             "page": page, "title": labels.report_title(nb["name"], lang),

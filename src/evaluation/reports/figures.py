@@ -276,7 +276,7 @@ def audit_figure(results: pd.DataFrame, *, lang: str = "en") -> Figure:
     ax.margins(x=0.25)
     ax.tick_params(axis="y", labelsize=8)
     ax.set_xlabel(worded("Gap at the written figures, % of the stated figure (0 = holds)",
-                         "按书写数值计算的差额，占所述数值的百分比（0 = 一致）", lang))
+                         "按原文数值计算的差额，占所述数值的百分比（0 = 一致）", lang))
     ax.set_ylabel("")
     ax.set_title(worded("Audit of the documents' arithmetic", "文件数据自洽性核查", lang))
     ax.legend(title=worded("Result", "结论", lang), fontsize=8, title_fontsize=8, loc="lower left")

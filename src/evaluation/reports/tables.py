@@ -9,6 +9,7 @@ registry section turns its ids into words (checks, scenarios, instruments ...).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -18,8 +19,8 @@ import pandas as pd
 
 from evaluation.reports.labels import HTML_LANG, LANGUAGES, Labels, default_labels
 
-KINDS = ("text", "label", "yi_yuan", "percent", "share", "count", "year", "number", "bool",
-         "indicator")
+KINDS = ("text", "caveats", "label", "yi_yuan", "percent", "share", "count", "year", "number",
+         "bool", "indicator")
 DECIMALS = {"yi_yuan": 2, "percent": 1, "share": 1, "count": 0, "year": 0, "number": 2}
 TABLE_CSS = ("border-collapse:collapse;font-size:0.9rem;"
              "font-variant-numeric:tabular-nums;"
@@ -63,13 +64,51 @@ def _cell(value: Any, col: Column, lang: str, labels: Labels) -> str:
         return labels.find("indicators", str(value), lang) or str(value)
     if col.kind == "bool":
         return labels.text("answer_yes" if bool(value) else "answer_no", lang)
+    if col.kind == "caveats":
+        return caveats_in(str(value), lang)
     if col.kind in ("text",):
         return str(value)
     decimals = col.decimals if col.decimals is not None else DECIMALS.get(col.kind, 2)
     number = float(value) * (100 if col.kind == "share" else 1)
     if col.kind == "year":
         return f"{int(number)}"
-    return f"{number:,.{decimals}f}"
+    if col.kind == "number" and col.decimals is None and number.is_integer():
+        decimals = 0  # a count among amounts (101, not 101.00)
+    text = f"{number:,.{decimals}f}"
+    return text.replace(",", "") if lang == "zh" else text  # 1571.60亿元: no separator
+
+
+# The comparisons' caveats (evaluation.analysis.comparisons) in Chinese, clause by clause.
+_CAVEATS_ZH = (
+    (re.compile(r"^(\d{4}) figure is an? (\w+) figure \((\w+)\)$"),
+     lambda m: f"{m[1]}年数据为{ {'estimate': '估计', 'preliminary': '初步'}.get(m[2], m[2])}数"),
+    (re.compile(r"^(\d{4}) outcome is implied by later figures, not stated$"),
+     lambda m: f"{m[1]}年实际数由以后的数据推算，文件未直接载明"),
+    (re.compile(r"^(\d{4}) figure is a plan \(planned amount\), not an outcome target$"),
+     lambda m: f"{m[1]}年数据为计划投资额，不是完成目标"),
+    (re.compile(r"^(projects|firms) not stated for ([\d, ]+)$"),
+     lambda m: f"{'、'.join(y.strip() + '年' for y in m[2].split(','))}未载明"
+               f"{'项目' if m[1] == 'projects' else '企业'}数"),
+    (re.compile(r"^different lists: (\d+) (projects|firms) \((\d{4})\) vs (\d+) \((\d{4})\)$"),
+     lambda m: f"名单不同：{m[3]}年{m[1]}个，{m[5]}年{m[4]}个"),
+)
+
+
+def caveats_in(caveats: str, lang: str) -> str:
+    """The caveats of a comparison in ``lang``: English as written; Chinese clause by clause
+    (a clause no pattern knows stays as it is, so a new kind of caveat shows, untranslated)."""
+    if lang != "zh" or not caveats:
+        return caveats
+    out = []
+    for clause in caveats.split("; "):
+        for pattern, words in _CAVEATS_ZH:
+            found = pattern.match(clause)
+            if found:
+                out.append(words(found))
+                break
+        else:
+            out.append(clause)
+    return "；".join(out)
 
 
 def header(col: Column, lang: str, labels: Labels) -> str:

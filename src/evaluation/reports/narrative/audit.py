@@ -14,7 +14,7 @@ from evaluation.reports.provenance import Citations
 
 GAP_WORDS = {"en": ("at the written figures", "at the written precision", "within the qualifiers",
                     "left side − right side"),
-             "zh": ("按书写数值", "按书写精度", "计入限定词", "左边 − 右边")}
+             "zh": ("按原文数值", "按原文精度", "计入限定词", "左边 − 右边")}
 GAP_UNITS = {"percentage_points": "percentage_points", "yi_yuan": "yi_yuan", "count": "",
              "percent": "percent"}
 
@@ -69,7 +69,7 @@ def audit_figure_alt(results: pd.DataFrame, lang: str) -> str:
     n, bad = len(results), int(counts.get(INCONSISTENT, 0))
     qualified = int(counts.get(QUALIFIER_ONLY, 0))
     if lang == "zh":
-        return (f"点图：{n}项核对各自按书写数值计算的差额（占所述数值的百分比）；"
+        return (f"点图：{n}项核对各自按原文数值计算的差额（占所述数值的百分比）；"
                 f"{n - bad - qualified}项一致，{qualified}项仅在限定词范围内一致，{bad}项不一致。")
     return (f"Dot chart of the {n} checks, each at its gap at the written figures (% of the "
             f"stated figure): {n - bad - qualified} consistent, {qualified} consistent only within "
