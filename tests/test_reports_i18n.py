@@ -302,7 +302,7 @@ def test_reader_tables_word_headers_format_by_meaning_and_mark_missing():
             Column("change_pct", "percent"), Column("cost_p50", "yi_yuan")]
     zh = reader_frame(df, cols, lang="zh")
     assert list(zh.columns) == ["核对项", "变化（%）", "财政成本（中位数）（亿元）"]
-    assert zh.iloc[0].tolist() == ["占全省工业贷款比重是一个百分比", "1.1", "1,571.60"]
+    assert zh.iloc[0].tolist() == ["占全省工业贷款比重是一个百分比", "1.1", "1571.60"]  # no separator in Chinese
     assert zh.iloc[1, 1] == "未报告"
     en = reader_table_html(df, cols, lang="en")
     assert "—" in en and "<th" in en and "loan_share_range" not in en
