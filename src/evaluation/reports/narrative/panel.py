@@ -62,11 +62,21 @@ FORMULAS: dict[str, Mapping[str, str]] = {
                  "zh": "所有列入前效应均为零的联合Wald检验（统计量）"},
     "pre_p": {"en": "joint Wald test that every pre-entry effect is zero (p-value)",
               "zh": "所有列入前效应均为零的联合Wald检验（p值）"},
-    "breakdown": {"en": "largest multiple M of the largest pre-entry change at which the "
-                        "robust interval of the average effect still excludes zero (Rambachan "
-                        "and Roth 2023, relative magnitudes)",
-                  "zh": "平均效应的稳健区间仍不含零时，允许的偏离相对事前最大变化的最大倍数M"
-                        "（Rambachan 和 Roth 2023，相对幅度法）"},
+    "breakdown_rm": {"en": "breakdown value: largest M̄ at which the 95% confidence set of the "
+                           "average post-entry effect still excludes zero when no post-entry "
+                           "year-on-year departure from parallel trends exceeds M̄ times the "
+                           "largest pre-entry one (Rambachan and Roth 2023, relative "
+                           "magnitudes; ARP hybrid confidence sets)",
+                     "zh": "临界值：当列入后各年对平行趋势的逐年偏离不超过列入前最大逐年变化的 M̄ "
+                           "倍时，列入后平均效应的95%置信集仍不含零的最大 M̄（Rambachan 和 Roth "
+                           "2023，相对幅度法；ARP 混合检验置信集）"},
+    "breakdown_sd": {"en": "breakdown value: largest M at which the 95% confidence set of the "
+                           "average post-entry effect still excludes zero when the slope of the "
+                           "trend difference changes by at most M a year (Rambachan and Roth "
+                           "2023, smoothness; optimal fixed-length confidence intervals)",
+                     "zh": "临界值：当趋势差的斜率每年变化不超过 M 时，列入后平均效应的95%置信集仍"
+                           "不含零的最大 M（Rambachan 和 Roth 2023，平滑性限制；"
+                           "最优定长置信区间）"},
     "panels": {"en": "SYNTHETIC panels simulated per design", "zh": "每种设计模拟的面板数"},
     "mc_error": {"en": "Monte Carlo error of a coverage rate: √(0.95 × 0.05 ÷ panels)",
                  "zh": "覆盖率的蒙特卡洛误差：√(0.95 × 0.05 ÷ 面板数)"},
@@ -197,19 +207,28 @@ def pretrend_context(comparison: PanelComparison, *, source: str, cite: Citation
     return {"tests": tests, "level": label(f"{SIGNIFICANCE:.0%}")}
 
 
-def sensitivity_context(bounds: pd.DataFrame, *, estimator: str, source: str, cite: Citations,
+def sensitivity_context(bounds: pd.DataFrame, *, source: str, cite: Citations,
                         labels: Labels | None = None) -> dict[str, Any]:
-    """The Rambachan-Roth breakdown value of the average effect: ``case`` is ``zero`` (the
-    interval includes zero even at M = 0), ``flat`` (no pre-entry change to scale by) or
-    ``value``."""
+    """The Rambachan-Roth breakdown values of the average post-entry effect
+    (:func:`~evaluation.panel.honest.sensitivity_table`), each with its ``case``: ``zero``
+    (the set includes zero even with no departure), ``never`` (it excludes zero over the whole
+    range searched) or ``value``."""
     labels = labels or default_labels()
-    breakdown = float(bounds.attrs.get("breakdown", math.nan))
-    case = ("zero" if math.isnan(breakdown) or breakdown == 0.0 else
-            "flat" if math.isinf(breakdown) else "value")
-    return {"estimator": _name(labels, "estimators", estimator, cite.lang), "case": case,
-            "breakdown": (cite.derived(breakdown, formula=FORMULAS["breakdown"],
-                                       inputs=[_source(panel_path(source))], fmt="{:.2f}")
-                          if case == "value" else "")}
+    inputs = [_source(panel_path(source))]
+
+    def breakdown(key: str, fmt: str) -> dict[str, str]:
+        value = float(bounds.attrs[key])
+        case = "zero" if value == 0.0 else "never" if math.isinf(value) else "value"
+        return {"case": case, "value": (cite.derived(value, formula=FORMULAS[key],
+                                                     inputs=inputs, fmt=fmt)
+                                        if case == "value" else "")}
+
+    return {"estimator": _name(labels, "estimators", str(bounds.attrs["estimator"]), cite.lang),
+            "last": int(max(bounds.attrs["post"])), "n_pre": len(bounds.attrs["pre"]),
+            "rm": breakdown("breakdown_rm", "{:.2f}"),
+            "sd": breakdown("breakdown_sd", "{:.3f}"),
+            "outcome": _name(labels, "quantities", str(bounds.attrs.get("outcome", "")),
+                             cite.lang)}
 
 
 def recovery_context(summary: pd.DataFrame, *, cite: Citations, labels: Labels | None = None
@@ -304,13 +323,12 @@ def estimate_columns(outcome: str, labels: Labels | None = None) -> list[Column]
 
 
 def sensitivity_columns(outcome: str, labels: Labels | None = None) -> list[Column]:
-    """How the sensitivity table reads (:func:`~evaluation.panel.sensitivity.
-    relative_magnitude_bounds`)."""
+    """How the sensitivity table reads (:func:`~evaluation.panel.honest.sensitivity_table`)."""
     unit = _unit(outcome, labels or default_labels())
-    return [Column("m_bar", "number", decimals=1),
+    return [Column("restriction", "label", section="restrictions"),
+            Column("m", "number", decimals=3),
             *(Column(c, "number", decimals=3, unit=unit)
-              for c in ("max_pre_change", "bias_bound", "estimate", "robust_low",
-                        "robust_high")),
+              for c in ("estimate", "std_error", "robust_low", "robust_high")),
             Column("excludes_zero", "bool")]
 
 
