@@ -22,7 +22,12 @@ from evaluation.panel.refusals import Refusal
 from evaluation.panel.results import CI_LEVEL, SIGNIFICANCE
 from evaluation.panel.schema import synthetic_panel_file
 from evaluation.panel.staggered import StaggeredResults
-from evaluation.panel.study import COVERAGE_RANGE, FULL_STUDY_PANELS, MAX_RELATIVE_BIAS
+from evaluation.panel.study import (
+    FULL_STUDY_PANELS,
+    MAX_RELATIVE_BIAS,
+    coverage_error,
+    coverage_floor,
+)
 from evaluation.panel.synthetic import PLANTED_EFFECT, SEED
 from evaluation.project import display_path
 from evaluation.reports.labels import Labels, default_labels
@@ -78,6 +83,10 @@ FORMULAS: dict[str, Mapping[str, str]] = {
                            "不含零的最大 M（Rambachan 和 Roth 2023，平滑性限制；"
                            "最优定长置信区间）"},
     "panels": {"en": "SYNTHETIC panels simulated per design", "zh": "每种设计模拟的面板数"},
+    "coverage_floor": {"en": "lowest coverage consistent with 95% intervals at this study's "
+                             "size: 0.95 − 1.96 × √(0.95 × 0.05 ÷ panels)",
+                       "zh": "在本研究规模下与95%区间相符的最低覆盖率：0.95 − 1.96 × "
+                             "√(0.95 × 0.05 ÷ 面板数)"},
     "mc_error": {"en": "Monte Carlo error of a coverage rate: √(0.95 × 0.05 ÷ panels)",
                  "zh": "覆盖率的蒙特卡洛误差：√(0.95 × 0.05 ÷ 面板数)"},
     "recovered": {"en": "robust estimators judged to recover the effect in the design",
@@ -237,7 +246,6 @@ def recovery_context(summary: pd.DataFrame, *, cite: Citations, labels: Labels |
     the bias of two-way fixed effects, and, where parallel trends fail, every estimator's."""
     labels = labels or default_labels()
     lang = cite.lang
-    low, high = COVERAGE_RANGE
     panels = int(summary["panels"].min())
 
     def value(x: float, key: str, fmt: str, unit: str = "") -> str:
@@ -245,8 +253,8 @@ def recovery_context(summary: pd.DataFrame, *, cite: Citations, labels: Labels |
 
     # cited in reading order: the criteria paragraph comes before the designs
     shown_panels = value(panels, "panels", "{:,d}")
-    mc_error = (value(math.sqrt(0.95 * 0.05 / panels), "mc_error", "{:.2f}")
-                if panels < FULL_STUDY_PANELS else "")
+    floor = value(coverage_floor(panels), "coverage_floor", "{:.2f}")
+    mc_error = value(coverage_error(panels), "mc_error", "{:.3f}")
     designs = []
     for design, rows in summary.groupby("design", sort=False):
         rows = rows.set_index("estimator")
@@ -271,9 +279,8 @@ def recovery_context(summary: pd.DataFrame, *, cite: Citations, labels: Labels |
     return {
         "panels": shown_panels,
         "max_bias": label(f"{MAX_RELATIVE_BIAS:.0%}"),
-        "coverage_low": label(f"{low:.2f}"), "coverage_high": label(f"{high:.2f}"),
-        "mc_error": mc_error,
-        "full_panels": label(f"{FULL_STUDY_PANELS:,d}"),
+        "coverage_floor": floor, "mc_error": mc_error,
+        "few": panels < FULL_STUDY_PANELS, "full_panels": label(f"{FULL_STUDY_PANELS:,d}"),
         "designs": designs, "ci": label(f"{CI_LEVEL:.0%}"),
     }
 
