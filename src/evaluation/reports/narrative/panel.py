@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from evaluation.panel.compare import NAIVE, TWFE, PanelComparison
+from evaluation.panel.compare import IMPUTATION, NAIVE, TWFE, PanelComparison
 from evaluation.panel.designs import DESIGNS
 from evaluation.panel.refusals import Refusal
 from evaluation.panel.results import CI_LEVEL, SIGNIFICANCE
@@ -193,7 +193,8 @@ def _bootstrap(boot: Any, value: Any) -> dict[str, str]:
 
 def pretrend_context(comparison: PanelComparison, *, source: str, cite: Citations,
                      labels: Labels | None = None) -> dict[str, Any]:
-    """Each estimator's joint pre-trend test: statistic, p-value, rejected or not."""
+    """Each estimator's joint pre-trend test: statistic, p-value, rejected or not; the name of
+    the imputation estimator when it fitted (its pre-entry terms and errors are explained)."""
     labels = labels or default_labels()
     inputs = [_source(panel_path(source))]
     tests = []
@@ -213,7 +214,9 @@ def pretrend_context(comparison: PanelComparison, *, source: str, cite: Citation
                               fmt="{:.3f}"),
             "rejects": test.p_value < SIGNIFICANCE,
         })
-    return {"tests": tests, "level": label(f"{SIGNIFICANCE:.0%}")}
+    imputation = (_name(labels, "estimators", IMPUTATION, cite.lang)
+                  if IMPUTATION in comparison.paths() else "")
+    return {"tests": tests, "level": label(f"{SIGNIFICANCE:.0%}"), "imputation": imputation}
 
 
 def sensitivity_context(bounds: pd.DataFrame, *, source: str, cite: Citations,
