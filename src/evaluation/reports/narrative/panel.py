@@ -256,7 +256,7 @@ def recovery_context(summary: pd.DataFrame, *, cite: Citations, labels: Labels |
 
     # cited in reading order: the criteria paragraph comes before the designs
     shown_panels = value(panels, "panels", "{:,d}")
-    floor = value(coverage_floor(panels), "coverage_floor", "{:.2f}")
+    floor = value(coverage_floor(panels), "coverage_floor", "{:.3f}")
     mc_error = value(coverage_error(panels), "mc_error", "{:.3f}")
     designs = []
     for design, rows in summary.groupby("design", sort=False):
