@@ -15,6 +15,7 @@ from html import escape
 from typing import Any
 
 import pandas as pd
+from scipy import stats
 
 from evaluation.panel.compare import IMPUTATION, NAIVE, TWFE, PanelComparison
 from evaluation.panel.designs import DESIGNS
@@ -25,6 +26,7 @@ from evaluation.panel.staggered import StaggeredResults
 from evaluation.panel.study import (
     FULL_STUDY_PANELS,
     MAX_RELATIVE_BIAS,
+    MC_LEVEL,
     coverage_error,
     coverage_floor,
 )
@@ -236,7 +238,8 @@ def sensitivity_context(bounds: pd.DataFrame, *, source: str, cite: Citations,
                                         if case == "value" else "")}
 
     return {"estimator": _name(labels, "estimators", str(bounds.attrs["estimator"]), cite.lang),
-            "last": int(max(bounds.attrs["post"])), "n_pre": len(bounds.attrs["pre"]),
+            "window": label(f"0–{max(bounds.attrs['post'])}"),
+            "n_pre": label(str(len(bounds.attrs["pre"]))), "ci": label(f"{CI_LEVEL:.0%}"),
             "rm": breakdown("breakdown_rm", "{:.2f}"),
             "sd": breakdown("breakdown_sd", "{:.3f}"),
             "outcome": _name(labels, "quantities", str(bounds.attrs.get("outcome", "")),
@@ -283,6 +286,7 @@ def recovery_context(summary: pd.DataFrame, *, cite: Citations, labels: Labels |
         "panels": shown_panels,
         "max_bias": label(f"{MAX_RELATIVE_BIAS:.0%}"),
         "coverage_floor": floor, "mc_error": mc_error,
+        "z": label(f"{stats.norm.ppf(0.5 + MC_LEVEL / 2):.2f}"),
         "few": panels < FULL_STUDY_PANELS, "full_panels": label(f"{FULL_STUDY_PANELS:,d}"),
         "designs": designs, "ci": label(f"{CI_LEVEL:.0%}"),
     }
