@@ -11,7 +11,7 @@ import pandas as pd
 from evaluation import project
 from evaluation.data.completeness import Coverage, completeness_problems, coverage, load_ignored
 from evaluation.data.facts import load_facts, load_indicators
-from evaluation.data.sanity import plausibility_warnings, quote_warnings, status_warnings
+from evaluation.data.sanity import quote_warnings, status_warnings
 from evaluation.data.sources import Source, load_sources
 from evaluation.errors import DataError, problem
 
@@ -80,26 +80,9 @@ def check_data(*, sources_file: str | Path | None = None, indicators_file: str |
 
 def data_warnings(facts: pd.DataFrame, indicators: pd.DataFrame, sources: dict[str, Source]
                   ) -> list[str]:
-    """Every warning of :mod:`evaluation.data.sanity`: statuses, quotes, plausibility.
-
-    Attainment is computed by the resolution rule alone (no edition's pins); when the
-    derivations cannot be read, the checks of attainment are left out (``check`` reports the
-    derivations' own problems).
-    """
-    from evaluation.analysis.attainment import attainment
-    from evaluation.data.edition import EditionContext
-    from evaluation.errors import EvaluationError
-
-    years = sorted(int(y) for y in facts["year"].unique())
-    try:
-        context = EditionContext(project=project.current(), facts=facts, indicators=indicators,
-                                 sources=sources, base_year=years[0],
-                                 target_years=tuple(years[-1:]))
-        attained = attainment(context)
-    except EvaluationError:
-        attained = pd.DataFrame(columns=["attainment_pct"])
-    return (status_warnings(facts, sources) + quote_warnings(facts, indicators)
-            + plausibility_warnings(facts, indicators, attained))
+    """The warnings of :mod:`evaluation.data.sanity` the data alone give: statuses and quotes
+    (the plausibility of figures needs the analysis: ``evaluation check`` adds it)."""
+    return status_warnings(facts, sources) + quote_warnings(facts, indicators)
 
 
 def select_facts(facts: pd.DataFrame, *, indicators: pd.DataFrame, year: int | None = None,

@@ -68,6 +68,15 @@ def _derivations_named() -> list[Any]:
     return derivations
 
 
+def _plausibility(context: Any) -> list[str]:
+    """:func:`evaluation.data.sanity.plausibility_warnings` of the facts, attainment by the rule
+    alone (no edition's pins)."""
+    from evaluation.analysis.attainment import attainment
+    from evaluation.data.sanity import plausibility_warnings
+
+    return plausibility_warnings(context.facts, context.indicators, attainment(context))
+
+
 def _checks_named(checks: list[Any]) -> list[Any]:
     """The audit's checks, each named by the labels registry in every language (section
     ``checks``), so that no page shows a check by its id or its English description."""
@@ -112,6 +121,10 @@ def check_inputs() -> InputsSummary:
                             problems)
         if ok:
             summary.lines.append(f"audit checks: {len(checks)} valid, named in every language")
+        ok, warned = _stage(lambda: _plausibility(audit_context(here, data)), problems)
+        if ok:
+            summary.lines.append(f"plausibility: {len(warned)} warnings")
+            summary.lines += [f"  warning: {line}" for line in warned]
         ok, derivations = _stage(_derivations_named, problems)
         if ok:
             summary.lines.append(f"derivations: {len(derivations)} valid, named in every "
