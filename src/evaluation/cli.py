@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from evaluation.errors import EvaluationError, display_path
+from evaluation.errors import EvaluationError
+from evaluation.paths import display_path
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -180,11 +181,10 @@ def extract(document: str, source_id: str | None, output: str | None) -> None:
               help="Existing edition to copy, e.g. 2013.")
 def new_edition(name: str, source: str) -> None:
     """Scaffold data/editions/NAME.yaml from an existing edition (never overwrites)."""
-    from evaluation import project
     from evaluation.workflow.scaffold import new_edition as scaffold
 
     path = scaffold(name, source=source)
-    click.echo(f"wrote {project.display_path(path)} (from edition {source}); review its values, "
+    click.echo(f"wrote {display_path(path)} (from edition {source}); review its values, "
                f"then `evaluation run --edition {name}`")
 
 

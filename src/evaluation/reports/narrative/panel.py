@@ -24,7 +24,7 @@ from evaluation.panel.schema import synthetic_panel_file
 from evaluation.panel.staggered import StaggeredResults
 from evaluation.panel.study import COVERAGE_RANGE, FULL_STUDY_PANELS, MAX_RELATIVE_BIAS
 from evaluation.panel.synthetic import PLANTED_EFFECT, SEED
-from evaluation.project import display_path
+from evaluation.paths import display_path
 from evaluation.reports.labels import Labels, default_labels
 from evaluation.reports.prose import label
 from evaluation.reports.provenance import Citations, Text
