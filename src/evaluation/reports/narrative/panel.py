@@ -31,7 +31,7 @@ from evaluation.panel.study import (
     coverage_floor,
 )
 from evaluation.panel.synthetic import PLANTED_EFFECT, SEED
-from evaluation.project import display_path
+from evaluation.paths import display_path
 from evaluation.reports.labels import Labels, default_labels
 from evaluation.reports.prose import label
 from evaluation.reports.provenance import Citations, Text
