@@ -20,7 +20,7 @@ from evaluation.errors import DataError, Problem, problem
 from evaluation.io import describe as describe_value
 from evaluation.io import read_yaml_list
 
-COMMON_KEYS = {"id", "type", "description", "note", "assumption"}
+COMMON_KEYS = {"id", "type", "description", "description_zh", "note", "assumption"}
 # type -> (required keys, optional keys); every key except bounds/mode holds an expression.
 CHECK_TYPES: dict[str, tuple[set[str], set[str]]] = {
     "parts_sum": ({"parts", "total"}, set()),
@@ -131,7 +131,7 @@ def _parse_check(entry: Any, n: int, path: Path, facts: pd.DataFrame,
         problems.append(problem(path, f"{where}, keys 'base'/'bounds'",
                                 "both" if "base" in entry else "neither",
                                 "exactly one: the stated base, or bounds when it is not stated"))
-    for key in ("description", "note", "assumption"):
+    for key in ("description", "description_zh", "note", "assumption"):
         if key in entry and not isinstance(entry[key], str):
             problems.append(problem(path, f"{where}, key {key!r}", describe_value(entry[key]),
                                     "text"))
