@@ -196,6 +196,56 @@ def _targets_builders() -> dict:
         for name, build in contexts.items()}
 
 
+# evidence from official statistics (report 05): a small donor pool keeps it quick
+EVIDENCE_PROVINCES = ["qinghai", "gansu", "ningxia", "xinjiang", "guizhou", "yunnan", "shaanxi",
+                      "sichuan"]
+
+
+@pytest.fixture(scope="module")
+def evidence_results():
+    from dataclasses import replace
+
+    from evaluation.data.facts import default_facts
+    from evaluation.data.sources import default_sources
+    from evaluation.evidence.context import action_against_gfcf, peer_paths
+    from evaluation.evidence.series import find_table, load_series
+    from evaluation.evidence.study import evidence_study, first_action_year
+
+    facts = default_facts()
+    full = load_series(find_table(default_sources()))
+    series = replace(full, current=full.current[EVIDENCE_PROVINCES],
+                     price_index=full.price_index[EVIDENCE_PROVINCES])
+    start = first_action_year(facts)
+    results = evidence_study(series, province="qinghai", start=start, first=2000,
+                             last_published=2017, starts=[start + 1])
+    rows = action_against_gfcf(facts, series, province="qinghai", last_published=2017)
+    peers = peer_paths(series, provinces=EVIDENCE_PROVINCES[:4], base=start - 1, first=2000,
+                       last=2022)
+    return facts, results, rows, peers
+
+
+def _evidence_builders(evidence_results) -> dict:
+    from evaluation.data.resolve import resolve_or_none
+    from evaluation.evidence.study import ACTION_INDICATOR
+    from evaluation.reports.narrative import evidence
+
+    facts, results, rows, peers = evidence_results
+    first = resolve_or_none(facts, indicator=ACTION_INDICATOR, year=results.start)
+    contexts = {
+        "context": lambda c: evidence.context_context(rows, peers, results, cite=c),
+        "fit": lambda c: evidence.fit_context(results, cite=c),
+        "placebos": lambda c: evidence.placebo_context(results, first_action=first, cite=c),
+        "reading": lambda c: evidence.reading_context(results, cite=c),
+    }
+    assert set(contexts) == set(evidence.SECTIONS)
+    builders = {f"evidence/{name}.html.j2": (lambda lang, name=name, build=build: prose.render(
+        f"evidence/{name}.html.j2", lang, **build(Citations(facts=facts, lang=lang))))
+        for name, build in contexts.items()}
+    builders["evidence/missing.html.j2"] = lambda lang: prose.render(
+        "evidence/missing.html.j2", lang, table=False, start=False)
+    return builders
+
+
 def _model_report(memo_data, lang: str) -> str:
     """Every part of report 02's template in ``lang``, as the notebook renders it."""
     from evaluation.model.scenarios import default_scenarios
@@ -211,7 +261,7 @@ def _model_report(memo_data, lang: str) -> str:
     return parts + cite.footnotes_html()
 
 
-def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
+def _render_all(memo_data, panel_results, evidence_results) -> dict[tuple[str, str], str]:
     from evaluation.analysis.audit import run_audit
     from evaluation.analysis.checks import load_checks
     from evaluation.data.facts import default_facts
@@ -230,6 +280,7 @@ def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
         **_panel_builders(panel_results),
         **_targets_builders(),
         "model/report.html.j2": lambda lang: _model_report(memo_data, lang),
+        **_evidence_builders(evidence_results),
     }
     from evaluation.model.availability import model_availability
     from evaluation.panel.calibration import calibration_availability
@@ -248,12 +299,13 @@ def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
     return {(t, lang): build(lang) for t, build in builders.items() for lang in LANGUAGES}
 
 
-WITHOUT_FIGURES = ("panel/identification.html.j2", "targets/base_year.html.j2")
+WITHOUT_FIGURES = ("panel/identification.html.j2", "targets/base_year.html.j2",
+                   "evidence/reading.html.j2", "evidence/missing.html.j2")
 
 
 def test_every_template_renders_in_both_languages_with_provenance_on_every_number(
-        memo_data, panel_results):
-    rendered = _render_all(memo_data, panel_results)
+        memo_data, panel_results, evidence_results):
+    rendered = _render_all(memo_data, panel_results, evidence_results)
     for (template, lang), html in rendered.items():
         assert check_provenance(html) == [], (template, lang)
         assert visible_identifiers(visible_text(html)) == [], (template, lang)
