@@ -4,8 +4,13 @@ edition that every test reading published reports shares (it is run once per ses
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# --- #21: the cache's secret (evaluation.cache.SECRET_ENV) in the machine's temporary folder,
+# one per user and shared by the workers, never in the user's home.
+os.environ.setdefault("EVALUATION_CACHE_SECRET", os.path.join(
+    tempfile.gettempdir(), f"evaluation-tests-{os.getuid()}", "secret"))
 
 import fcntl  # noqa: E402
 import json  # noqa: E402

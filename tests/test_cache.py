@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation import project
+from evaluation import cache, project
 from evaluation.cache import cache_key, computed_once
 from evaluation.data.facts import default_facts
 
@@ -106,8 +106,9 @@ def test_half_written_store_is_computed_again(tmp_path, damage):
         buffers.unlink()
     elif damage == "no_pickle":
         stored.unlink()
-    elif damage == "other_write":  # another write's buffers beside this pickle
-        computed_once("other", _stored_result, key="a" * 64, folder=tmp_path)
+    elif damage == "other_write":  # another write's buffers (same layout) beside this pickle
+        computed_once("other", lambda: {**_stored_result(), "draws": np.arange(1_000.0)},
+                      key="a" * 64, folder=tmp_path)
         (tmp_path / f"other-{'a' * 32}.buffers").replace(buffers)
     elif damage == "cut_short":
         buffers.write_bytes(buffers.read_bytes()[:-8])
@@ -165,3 +166,148 @@ def test_package_versions_are_what_importlib_metadata_reports():
     found = dict(package_versions())
     assert found.pop("python") == platform.python_version()
     assert found == expected and "pandas" in found
+
+
+# === trust: a store is used only with this user's MAC ============================================
+
+@pytest.fixture
+def secret(tmp_path, monkeypatch) -> Path:
+    """The cache's secret in a temporary folder (created on first use)."""
+    path = tmp_path / "home" / "evaluation" / "secret"
+    monkeypatch.setenv(cache.SECRET_ENV, str(path))
+    return path
+
+
+def _store(folder: Path, name: str, key: str) -> Path:
+    return folder / f"{name}-{key[:32]}.pickle"
+
+
+def test_the_secret_is_created_once_private_and_outside_reports(tmp_path, secret):
+    computed_once("arrays", _stored_result, key="a" * 64, folder=tmp_path / "reports")
+    assert secret.is_file() and secret.stat().st_mode & 0o777 == 0o600
+    assert secret.parent.stat().st_mode & 0o777 == 0o700
+    assert len(secret.read_bytes()) == cache.SECRET_BYTES
+    made = secret.read_bytes()
+    computed_once("arrays", lambda: pytest.fail("computed twice"), key="a" * 64,
+                  folder=tmp_path / "reports")
+    assert secret.read_bytes() == made
+    assert made not in b"".join(p.read_bytes() for p in (tmp_path / "reports").iterdir())
+
+
+def test_the_default_secret_is_in_the_users_cache_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv(cache.SECRET_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache.secret_path() == tmp_path / "xdg" / "evaluation" / "secret"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache.secret_path() == tmp_path / "home" / ".cache" / "evaluation" / "secret"
+
+
+def test_a_secret_others_can_read_is_not_used_and_nothing_is_stored(tmp_path, secret):
+    secret.parent.mkdir(parents=True)
+    secret.write_bytes(b"k" * cache.SECRET_BYTES)
+    secret.chmod(0o644)
+    counter = tmp_path / "count"
+    for _ in range(2):
+        computed_once("test", lambda: _count_and_return(counter, 1), key="a" * 64,
+                      folder=tmp_path / "store")
+    assert counter.read_text(encoding="utf-8") == "xx"
+    assert not list((tmp_path / "store").glob("test-*"))
+
+
+def _planted(marker: Path) -> object:
+    """A result whose unpickling creates ``marker``, returned as a plausible dict."""
+    return {"draws": np.zeros(2), "planted": _Touch(marker)}
+
+
+@pytest.mark.parametrize("attack", ["forged", "other_secret", "copied_from_other_key",
+                                    "doctored_arrays", "doctored_pickle", "buffers_swapped"])
+def test_a_planted_copied_or_doctored_store_never_runs_and_is_never_used(tmp_path, secret,
+                                                                         attack):
+    folder, marker = tmp_path / "store", tmp_path / "ran"
+    key, other = "a" * 64, "b" * 64
+    stored = _store(folder, "arrays", key)
+    computed_once("arrays", _stored_result, key=key, folder=folder)
+    if attack == "forged":  # the format without the secret: a made-up MAC before the object
+        header = b'{"size": 0, "spans": []}'
+        stored.write_bytes(b"\0" * cache.MAC_BYTES + header + b"\n"
+                           + pickle.dumps(_Touch(marker), protocol=5))
+        stored.with_suffix(".buffers").write_bytes(b"")
+    elif attack == "other_secret":  # written by this module under someone else's secret
+        cache._write(_planted(marker), stored, cache._context("arrays", key), b"s" * 32)
+    elif attack == "copied_from_other_key":  # a true store of another key, renamed
+        computed_once("arrays", lambda: {"draws": np.full(2, 7.0)}, key=other, folder=folder)
+        for suffix in (".pickle", ".buffers"):
+            _store(folder, "arrays", other).with_suffix(suffix).replace(stored.with_suffix(suffix))
+    elif attack == "doctored_arrays":  # one figure changed in the arrays' bytes
+        buffers = stored.with_suffix(".buffers")
+        data = bytearray(buffers.read_bytes())
+        data[-1] ^= 0x40
+        buffers.write_bytes(bytes(data))
+    elif attack == "doctored_pickle":  # the true MAC and header, a planted pickle after them
+        head = stored.read_bytes()
+        at = head.index(b"\n") + 1
+        stored.write_bytes(head[:at] + pickle.dumps(_planted(marker), protocol=5))
+    else:  # the buffers of another true write of the same key
+        other_folder = tmp_path / "other"
+        computed_once("arrays", lambda: {"draws": np.full(1_000, 7.0)}, key=key,
+                      folder=other_folder)
+        _store(other_folder, "arrays", key).with_suffix(".buffers").replace(
+            stored.with_suffix(".buffers"))
+    recomputed = computed_once("arrays", lambda: {"draws": np.full(2, -1.0)}, key=key,
+                               folder=folder)
+    assert not marker.exists()
+    np.testing.assert_array_equal(recomputed["draws"], [-1.0, -1.0])  # not the planted one
+    read = computed_once("arrays", lambda: pytest.fail("computed twice"), key=key, folder=folder)
+    np.testing.assert_array_equal(read["draws"], [-1.0, -1.0])  # the recomputed one is kept
+
+
+def test_a_store_that_is_a_fifo_or_a_link_is_computed_again(tmp_path, secret):
+    folder = tmp_path / "store"
+    computed_once("arrays", _stored_result, key="a" * 64, folder=folder)
+    stored = _store(folder, "arrays", "a" * 64)
+    elsewhere = tmp_path / "elsewhere.pickle"
+    stored.replace(elsewhere)
+    stored.symlink_to(elsewhere)
+    os.mkfifo(stored.with_suffix(".buffers.fifo"))
+    stored.with_suffix(".buffers").unlink()
+    stored.with_suffix(".buffers.fifo").replace(stored.with_suffix(".buffers"))
+    recomputed = computed_once("arrays", lambda: {"draws": np.ones(1)}, key="a" * 64,
+                               folder=folder)
+    np.testing.assert_array_equal(recomputed["draws"], [1.0])
+
+
+def test_sealed_data_opens_only_in_its_context_and_unchanged(secret):
+    sealed = cache.seal(b"compiled", "a.cache")
+    assert sealed is not None and cache.unseal(sealed, "a.cache") == b"compiled"
+    assert cache.unseal(sealed, "b.cache") is None
+    assert cache.unseal(sealed[:-1] + b"X", "a.cache") is None
+    assert cache.unseal(b"\0" * cache.MAC_BYTES + b"compiled", "a.cache") is None
+
+
+def test_a_planted_compiled_template_is_never_loaded(tmp_path, secret, monkeypatch):
+    """Jinja2 unpickles a compiled template's checksum and runs its code: a file planted in
+    ``reports/.cache/templates/`` must not be read."""
+    from evaluation.reports import prose
+
+    root = tmp_path / "project"
+    (root / "data").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv(project.ROOT_ENV, str(root))
+    marker = tmp_path / "ran"
+    prose.environment.cache_clear()
+    try:
+        prose.environment().get_template("reports_index.html.j2")
+        compiled = sorted((root / "reports" / ".cache" / "templates").iterdir())
+        assert compiled, "the compiled template was kept"
+        import jinja2.bccache
+
+        for path in compiled:
+            path.write_bytes(jinja2.bccache.bc_magic + pickle.dumps(_Touch(marker)))
+        prose.environment.cache_clear()
+        prose.environment().get_template("reports_index.html.j2")
+        assert not marker.exists()
+        for path in compiled:  # compiled again and kept, sealed
+            assert cache.unseal(path.read_bytes(), path.name) is not None
+    finally:
+        prose.environment.cache_clear()

@@ -25,6 +25,7 @@ PUBLISHED_ATT_GT = {
 }
 PUBLISHED_PRETEST_P = 0.16812
 PUBLISHED_SIMPLE, PUBLISHED_DYNAMIC, PUBLISHED_GROUP = -0.0400, -0.0772, -0.0310
+PUBLISHED_STACKED_11 = -0.03155  # stacked DiD, window (1, 1), the reference weights
 HALF_LAST_DIGIT = 0.00005 + 1e-12  # a value printed to 4 decimals is within this
 KW = {"outcome": "lemp", "treatment": "D", "entity": "countyreal"}
 
@@ -115,6 +116,50 @@ def test_stacked_weights_make_each_stack_controls_count_as_its_treated(mpdta):
     assert weights["weight"].sum() == pytest.approx(1.0)
     assert set(weights["cohort"]) == {2004, 2006}
     assert any("2007" in c for c in res.cautions)
+
+
+def test_stacked_estimate_reproduces_the_reference_weights_value(mpdta):
+    """Wing, Freedman & Hollingsworth's reference weights on mpdta, window (1, 1): the trimmed
+    aggregate ATT is -0.03155 (issue #26; diff-diff's StackedDiD gives the same). The inverted
+    weights (control share / treated share) gave -0.0326."""
+    res = fit_stacked(mpdta, window=(1, 1), **KW)
+    assert abs(res.att - PUBLISHED_STACKED_11) <= 0.000005 + 1e-12
+
+
+def test_stacked_matches_weighted_least_squares_with_explicit_dummies(mpdta):
+    """Second implementation of the same regression: statsmodels WLS with one dummy per
+    stack x county and stack x year, the reference code's weights, firm-clustered errors (its
+    small-sample factor counts the dummies, ours only the event-time terms, as fixest does
+    for effects nested in the clusters: rescaled before comparing)."""
+    res = fit_stacked(mpdta, window=(1, 1), **KW)
+    stacks = []
+    for a in (2004, 2006):
+        sub = mpdta[mpdta["year"].between(a - 1, a + 1)]
+        sub = sub[(sub["first_treat"] == a) | (sub["first_treat"] == 0)
+                  | (sub["first_treat"] > a + 1)]
+        stacks.append(sub.assign(stack=a, treated=sub["first_treat"] == a))
+    s = pd.concat(stacks, ignore_index=True)
+    n_d = s[s["treated"]].groupby("stack")["countyreal"].nunique()
+    n_c = s[~s["treated"]].groupby("stack")["countyreal"].nunique()
+    q = (n_d / n_d.sum()) / (n_c / n_c.sum())
+    w = np.where(s["treated"], 1.0, s["stack"].map(q).to_numpy())
+    event = s["year"] - s["stack"]
+    x = pd.DataFrame({f"e={e}": (s["treated"] & (event == e)).astype(float) for e in (0, 1)})
+    firm = pd.get_dummies(s["stack"].astype(str) + s["countyreal"].astype(str), dtype=float)
+    first_year = s["year"] == s["stack"] - 1  # one year per stack omitted: full rank
+    year = pd.get_dummies(s["stack"].astype(str) + s["year"].astype(str), dtype=float)
+    year = year.loc[:, ~year.columns.isin(set(s.loc[first_year, "stack"].astype(str)
+                                            + s.loc[first_year, "year"].astype(str)))]
+    z = pd.concat([x, firm, year], axis=1).to_numpy()
+    fit = sm.WLS(s["lemp"].to_numpy(), z, weights=w).fit(
+        cov_type="cluster", cov_kwds={"groups": s["countyreal"].to_numpy()})
+    n, k = z.shape
+    assert np.linalg.matrix_rank(z) == k
+    rescale = np.sqrt((n - k) / (n - 2))  # statsmodels' (n-1)/(n-k) to ours (n-1)/(n-2)
+    for j, term in enumerate(("e=0", "e=1")):
+        assert res.estimates[term] == pytest.approx(fit.params[j], abs=1e-10)
+        assert res.std_errors[term] == pytest.approx(fit.bse[j] * rescale, rel=1e-8)
+    assert res.att == pytest.approx(fit.params[:2].mean(), abs=1e-10)
 
 
 def test_uniform_band_is_wider_than_pointwise(cs):

@@ -9,13 +9,21 @@ live in ``reports/.cache/`` (never published, removed by ``make clean``).
 A result is stored as two files: ``<name>-<key>.pickle``, the object pickled with protocol 5,
 and ``<name>-<key>.buffers``, the bytes of its arrays (numpy arrays and the blocks of pandas
 frames), kept out of the pickle (PEP 574 out-of-band buffers). Reading maps the buffers file
-copy-on-write and hands the arrays views of it, so an array is read from disk only when it is
-touched, stays writable, and writing to it never changes the file. The pickle file begins with
-a line of JSON naming the buffers file it was written with (a random tag at the start of both,
-and its size), checked before anything is unpickled: a store with one file missing, cut short,
-from another write or unreadable is computed again, never read. The key covers the installed
-packages' versions too (:func:`package_versions`): results computed with other versions of
-numpy, SciPy or SALib are not reused.
+copy-on-write and hands the arrays views of it, so an array stays writable and writing to it
+never changes the file. The key covers the installed packages' versions too
+(:func:`package_versions`): results computed with other versions of numpy, SciPy or SALib are
+not reused.
+
+Nothing in ``reports/`` is trusted (it may be a shared folder, a synced drive or an unpacked
+archive of someone else's reports): the pickle file begins with a keyed MAC (HMAC-SHA256) of
+the result's name and full key, the header line, the pickle and every byte of the buffers file,
+under a secret kept outside ``reports/`` (:func:`secret_path`: ``$EVALUATION_CACHE_SECRET``, or
+``evaluation/secret`` in ``$XDG_CACHE_HOME`` or ``~/.cache``, created on first use with mode
+0600, never printed). The MAC is checked before anything is unpickled: a store that was forged,
+copied from another key, doctored, cut short or written by another write is computed again,
+never read. Without a usable secret (one readable by others, not the user's, unreadable)
+nothing is stored or read and results are computed each time. :func:`seal` and :func:`unseal`
+do the same for other files kept in ``reports/.cache/`` (compiled templates).
 """
 
 from __future__ import annotations
@@ -23,15 +31,17 @@ from __future__ import annotations
 import fcntl
 import functools
 import hashlib
+import hmac
 import json
 import mmap
 import os
 import pickle
 import secrets
+import stat
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from evaluation import project
 
@@ -43,8 +53,11 @@ PICKLE_SUFFIX = ".pickle"
 BUFFERS_SUFFIX = ".buffers"
 ALIGNMENT = 64
 """Byte boundary each array starts on in the buffers file (whole cache lines, any dtype)."""
-TAG_BYTES = 16
 TEMPORARY_SUFFIX = ".tmp"
+SECRET_ENV = "EVALUATION_CACHE_SECRET"  # noqa: S105 - a variable name, not a secret
+"""Environment variable naming the secret's file (tests point it at a temporary folder)."""
+SECRET_BYTES = 32
+MAC_BYTES = hashlib.sha256().digest_size
 
 
 def cache_key(*, inputs: Mapping[str, object], paths: Iterable[Path]) -> str:
@@ -118,14 +131,17 @@ def computed_once(name: str, compute: Callable[[], T], *, key: str,
     stored = folder / f"{name}-{key[:32]}{PICKLE_SUFFIX}"
     with open(folder / f"{name}.lock", "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        found = _read(stored)
+        secret = _secret(secret_path())
+        found: Any = _MISSING if secret is None else _read(stored, _context(name, key), secret)
         if found is not _MISSING:
             return found
         for stale in folder.glob(f"{name}-*{TEMPORARY_SUFFIX}"):  # a writer that was stopped
             stale.unlink(missing_ok=True)
         result = compute()
+        if secret is None:  # nothing stored that could not be checked when read
+            return result
         try:
-            _write(result, stored)
+            _write(result, stored, _context(name, key), secret)
         except OSError:  # disk full, folder removed: the result stands, computed again next time
             return result
         kept = sorted(folder.glob(f"{name}-*{PICKLE_SUFFIX}"), key=lambda p: p.stat().st_mtime,
@@ -140,35 +156,112 @@ def computed_once(name: str, compute: Callable[[], T], *, key: str,
 _MISSING = object()
 
 
-def _write(result: object, stored: Path) -> None:
+def secret_path() -> Path:
+    """Where the cache's secret is kept: ``$EVALUATION_CACHE_SECRET``, else
+    ``evaluation/secret`` under ``$XDG_CACHE_HOME`` (default ``~/.cache``); never under
+    ``reports/``, which is not trusted."""
+    named = os.environ.get(SECRET_ENV)
+    if named:
+        return Path(named)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "evaluation" / "secret"
+
+
+@functools.cache
+def _secret(path: Path) -> bytes | None:
+    """The secret's bytes, created on first use (random, mode 0600, its folder 0700), or
+    ``None`` when it cannot be created or read, is not a regular file of this user's, can be
+    read or written by others, or is not :data:`SECRET_BYTES` long."""
+    try:
+        if not path.exists() and not path.is_symlink():
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            partial = path.with_name(f".{path.name}.{os.getpid()}{TEMPORARY_SUFFIX}")
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(secrets.token_bytes(SECRET_BYTES))
+                os.link(partial, path)  # fails if another process made it first: that one wins
+            except FileExistsError:
+                pass
+            finally:
+                partial.unlink(missing_ok=True)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as f:
+            status = os.fstat(f.fileno())
+            value = f.read(SECRET_BYTES + 1)
+    except OSError:
+        return None
+    private = (stat.S_ISREG(status.st_mode) and status.st_uid == os.getuid()
+               and not status.st_mode & 0o077)
+    return value if private and len(value) == SECRET_BYTES else None
+
+
+def _context(name: str, key: str) -> bytes:
+    """What a store is bound to: its name and full key (a store copied under another key fails)."""
+    return f"{name}\0{key}".encode()
+
+
+def _mac(secret: bytes, *parts: bytes | memoryview | mmap.mmap) -> bytes:
+    """HMAC-SHA256 of ``parts``, each preceded by its length (no two splits give one MAC)."""
+    mac = hmac.new(secret, digestmod=hashlib.sha256)
+    for part in parts:
+        mac.update(len(part).to_bytes(8, "big"))
+        mac.update(part)
+    return mac.digest()
+
+
+def seal(data: bytes, context: str) -> bytes | None:
+    """``data`` preceded by its MAC under the cache's secret and ``context`` (what it is, e.g.
+    its file name), or ``None`` without a usable secret (then nothing is to be stored)."""
+    secret = _secret(secret_path())
+    if secret is None:
+        return None
+    return _mac(secret, context.encode(), data) + data
+
+
+def unseal(sealed: bytes, context: str) -> bytes | None:
+    """The data :func:`seal` sealed for ``context``, or ``None`` when its MAC does not match
+    (forged, doctored, copied from another context) or there is no usable secret."""
+    secret = _secret(secret_path())
+    if secret is None or len(sealed) < MAC_BYTES:
+        return None
+    data = sealed[MAC_BYTES:]
+    return data if hmac.compare_digest(sealed[:MAC_BYTES], _mac(secret, context.encode(), data)) \
+        else None
+
+
+def _write(result: object, stored: Path, context: bytes, secret: bytes) -> None:
     """Store ``result`` as ``stored`` and its ``.buffers`` sibling (the arrays' bytes, each at a
     multiple of :data:`ALIGNMENT`), each written to a temporary file and then renamed into place,
     the buffers first; the temporary files are removed if writing fails.
 
-    ``stored`` begins with one line of JSON (the buffers file's tag, size and array spans),
-    checked before anything of it is unpickled, then the pickle.
+    ``stored`` holds the MAC, one line of JSON (the buffers file's size and the array spans) and
+    the pickle; the MAC covers ``context``, the line, the pickle and the buffers' bytes.
     """
-    tag = secrets.token_hex(TAG_BYTES)
     buffers = stored.with_suffix(BUFFERS_SUFFIX)
     partial_buffers = buffers.with_suffix(f".{os.getpid()}.buffers{TEMPORARY_SUFFIX}")
     partial = stored.with_suffix(f".{os.getpid()}{TEMPORARY_SUFFIX}")
     spans: list[tuple[int, int]] = []
+    mac_of_buffers = hmac.new(secret, digestmod=hashlib.sha256)
     try:
         with open(partial_buffers, "wb") as out:
-            out.write(bytes.fromhex(tag))
 
             def keep_out_of_band(buffer: pickle.PickleBuffer) -> bool:
                 raw = buffer.raw()
-                out.write(bytes(-out.tell() % ALIGNMENT))
+                padding = bytes(-out.tell() % ALIGNMENT)
+                out.write(padding)
                 spans.append((out.tell(), raw.nbytes))
                 out.write(raw)
+                mac_of_buffers.update(padding)
+                mac_of_buffers.update(raw)
                 return False  # not in the pickle
 
             body = pickle.dumps(result, protocol=5, buffer_callback=keep_out_of_band)
             size = out.tell()
+        header = json.dumps({"size": size, "spans": spans}).encode()
+        mac = _mac(secret, context, header, body, mac_of_buffers.digest())
         with open(partial, "wb") as f:
-            f.write(json.dumps({"tag": tag, "size": size, "spans": spans}).encode() + b"\n")
-            f.write(body)
+            f.write(mac + header + b"\n" + body)
         partial_buffers.replace(buffers)
         partial.replace(stored)
     finally:
@@ -176,30 +269,44 @@ def _write(result: object, stored: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-def _read(stored: Path) -> Any:
+def _read(stored: Path, context: bytes, secret: bytes) -> Any:
     """The result stored as ``stored`` and its ``.buffers`` sibling, or :data:`_MISSING` when
-    either file is missing, they do not belong together (another write's tag, another size), or
-    the pickle cannot be read back (cut short, written by other library versions)."""
+    either file is missing or is not a regular file, the MAC does not match (forged, doctored,
+    copied from another key, another write's buffers, cut short), or the pickle cannot be read
+    back (written by other library versions). Nothing is unpickled before the MAC matched."""
     buffers = stored.with_suffix(BUFFERS_SUFFIX)
-    if not (stored.is_file() and buffers.is_file()):
-        return _MISSING
-    with open(stored, "rb") as f:
-        try:
-            header = json.loads(f.readline())
-            tag, size = bytes.fromhex(header["tag"]), int(header["size"])
-            spans = [(int(start), int(n)) for start, n in header["spans"]]
-        except (ValueError, KeyError, TypeError):  # not written by this module
-            return _MISSING
-        with open(buffers, "rb") as b:
-            if b.read(TAG_BYTES) != tag or os.fstat(b.fileno()).st_size != size:
+    try:
+        with _open_regular(stored) as f:
+            mac, rest = f.read(MAC_BYTES), f.read()
+        header, _, body = rest.partition(b"\n")
+        found = json.loads(header)
+        size = int(found["size"])
+        spans = [(int(start), int(n)) for start, n in found["spans"]]
+        with _open_regular(buffers) as b:
+            if os.fstat(b.fileno()).st_size != size:
                 return _MISSING
-            mapped = mmap.mmap(b.fileno(), 0, access=mmap.ACCESS_COPY)
-        view = memoryview(mapped)
-        try:  # the tag matched: both files come from one write by this module
-            return pickle.load(f, buffers=[view[start:start + n]  # noqa: S301 - see above
+            mapped = mmap.mmap(b.fileno(), 0, access=mmap.ACCESS_COPY) if size else b""
+    except (OSError, ValueError, KeyError, TypeError):  # missing, or not written by this module
+        return _MISSING
+    mac_of_buffers = hmac.new(secret, mapped, digestmod=hashlib.sha256).digest()
+    if not hmac.compare_digest(mac, _mac(secret, context, header, body, mac_of_buffers)):
+        return _MISSING
+    view = memoryview(mapped)
+    try:  # the MAC matched: written by this module, for this key, with this secret
+        return pickle.loads(body, buffers=[view[start:start + n]  # noqa: S301 - see above
                                            for start, n in spans])
-        except Exception:  # noqa: BLE001 - any unreadable store is computed again
-            return _MISSING
+    except Exception:  # noqa: BLE001 - any unreadable store is computed again
+        return _MISSING
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading, without following a link or waiting on a FIFO; an
+    :class:`OSError` unless it is a regular file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{path}: not a regular file")
+    return os.fdopen(fd, "rb")
 
 
 def reloaded_on_change(files: Callable[[project.Project], Iterable[Path]]

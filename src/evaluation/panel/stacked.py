@@ -53,8 +53,9 @@ def fit_stacked(panel: pd.DataFrame, *, outcome: str = "log_sales",
     -----
     Sub-experiment ``a`` holds cohort ``a`` (treated) and the clean controls (never treated,
     or adopting after ``a + post``) over years ``a-pre .. a+post``. Treated rows weigh 1,
-    control rows ``Q_a = (N^C_a / N^C) / (N^D_a / N^D)``, so each sub-experiment's controls
-    count as much as its treated firms. WLS of
+    control rows ``Q_a = (N^D_a / N^D) / (N^C_a / N^C)`` (the treated share over the control
+    share: Wing, Freedman & Hollingsworth 2024; diff-diff's ``StackedDiD``), so each
+    sub-experiment's controls count as much as its treated firms. WLS of
     ``y = a_{is} + l_{ts} + sum_{e != -1} b_e D_is 1[t - a = e]`` (stack-specific firm and
     year effects), clustered by firm. The ATT is the mean of the post-window ``b_e``: it
     weighs cohort ``a`` by ``N^D_a / N^D`` at every event time of the window.
@@ -81,7 +82,7 @@ def fit_stacked(panel: pd.DataFrame, *, outcome: str = "log_sales",
     s = pd.concat(stacks, ignore_index=True)
     firms = s.groupby(["_stack", "_treated"])[entity].nunique().unstack(fill_value=0)
     n_d, n_c = firms[True], firms[False]
-    q = (n_c / n_c.sum()) / (n_d / n_d.sum())
+    q = (n_d / n_d.sum()) / (n_c / n_c.sum())
     weight = np.where(s["_treated"], 1.0, s["_stack"].map(q).to_numpy())
     event = (s[time] - s["_stack"]).to_numpy()
     horizons = [e for e in range(-pre, post + 1) if e != -1]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluation import project
-from evaluation.cache import CACHE_FOLDER
+from evaluation.cache import CACHE_FOLDER, seal, unseal
 from evaluation.project import ProjectNotFoundError
 from evaluation.reports import TEMPLATES_DIR
 from evaluation.reports.labels import check_language
@@ -32,8 +32,9 @@ def environment() -> Any:
     Compiled templates are kept in the current project's ``reports/.cache/templates/``, so each
     kernel does not compile them again (about 0.1 s a template). A kept form is used only while
     its template's source is unchanged (Jinja2 stores the source's checksum with it) and under
-    the same Jinja2 version and options (both in its file name); one that cannot be kept or
-    read only means compiling again.
+    the same Jinja2 version and options (both in its file name), and only when it carries this
+    user's MAC (:func:`evaluation.cache.seal`: compiled code is run, so a planted file in
+    ``reports/`` is never loaded); one that cannot be kept or read only means compiling again.
     """
     import jinja2
 
@@ -53,19 +54,22 @@ def environment() -> Any:
 
         def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
             path = self.path(bucket)
-            if path is not None and path.is_file():
-                with contextlib.suppress(OSError), open(path, "rb") as f:
-                    bucket.load_bytecode(f)  # an out-of-date form is dropped by Jinja2
+            if path is None or not path.is_file():
+                return
+            with contextlib.suppress(OSError):
+                code = unseal(path.read_bytes(), path.name)
+                if code is not None:  # sealed by this user: never a planted one
+                    bucket.bytecode_from_string(code)  # an out-of-date form is dropped
 
         def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
             path = self.path(bucket)
-            if path is None:
+            sealed = None if path is None else seal(bucket.bytecode_to_string(), path.name)
+            if path is None or sealed is None:
                 return
             partial = path.with_suffix(f".{os.getpid()}.tmp")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                with open(partial, "wb") as f:
-                    bucket.write_bytecode(f)
+                partial.write_bytes(sealed)
                 partial.replace(path)
             except OSError:  # folder removed, disk full: compiled again next time
                 with contextlib.suppress(OSError):
