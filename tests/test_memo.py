@@ -200,6 +200,8 @@ def test_methods_label_the_panel_synthetic_and_sources_list_checksums(executed):
                             executed.html.index('id="memo-appendix"')]
     assert "SYNTHETIC" in methods and "judgement" in methods
     for source in memo.default_sources().values():
+        if source.is_table:  # data for report 05, not a document the memo quotes
+            continue
         assert source.sha256[:16] in executed.html and source.sha256[:16] in executed.zh
         assert source.issuer_in("zh") in executed.zh and source.issuer in executed.html
 
