@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from contexts import make_edition
 
 from evaluation.analysis.audit import (
     CONSISTENT,
@@ -52,8 +53,9 @@ def small_facts() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def known(small_facts) -> pd.DataFrame:
-    checks = load_checks(FIXTURES / "checks_known.yaml", facts=small_facts)
-    return run_audit(checks, small_facts).set_index("check_id")
+    small = make_edition(small_facts)
+    return run_audit(small, load_checks(small, FIXTURES / "checks_known.yaml")).set_index(
+        "check_id")
 
 
 def test_known_inconsistency_is_flagged_with_its_size(known):
@@ -113,7 +115,7 @@ def test_weighted_term(known):
 # ----------------------------------------------------------------------- the real documents
 @pytest.fixture(scope="module")
 def real() -> pd.DataFrame:
-    return run_audit().set_index("check_id")
+    return run_audit(make_edition()).set_index("check_id")
 
 
 def test_direct_financing_is_fifty_short(real):
@@ -175,7 +177,7 @@ BAD = {
 def test_bad_checks_file_gives_a_clear_error(small_facts, name):
     location, found = BAD[name]
     with pytest.raises(DataError) as info:
-        load_checks(FIXTURES / "bad" / name, facts=small_facts)
+        load_checks(make_edition(small_facts), FIXTURES / "bad" / name)
     message = str(info.value)
     assert name in message
     assert location in message
@@ -184,7 +186,7 @@ def test_bad_checks_file_gives_a_clear_error(small_facts, name):
 
 
 def test_project_checks_file_is_valid():
-    checks = load_checks()
+    checks = load_checks(make_edition())
     assert len(checks) == len({c.id for c in checks})
 
 
@@ -256,7 +258,8 @@ BY_MEANING = """checks:
 def by_meaning(tmp_path_factory) -> pd.DataFrame:
     path = tmp_path_factory.mktemp("checks") / "checks.yaml"
     path.write_text(BY_MEANING, encoding="utf-8")
-    return run_audit(load_checks(path)).set_index("check_id")
+    shipped = make_edition()
+    return run_audit(shipped, load_checks(shipped, path)).set_index("check_id")
 
 
 def test_parts_against_a_total_across_periods(by_meaning):
@@ -292,13 +295,13 @@ def test_a_term_by_meaning_that_names_nothing_is_one_line(tmp_path, term, found)
     path.write_text("checks:\n  - id: c\n    type: range\n    description: d\n"
                     f"    value: {term}\n    bounds: [0, 100]\n", encoding="utf-8")
     with pytest.raises(DataError) as err:
-        load_checks(path)
+        load_checks(make_edition(), path)
     lines = str(err.value).splitlines()
     assert len(lines) == 1 and found in lines[0] and "check 'c', key 'value'" in lines[0]
 
 
 def test_relations_are_written_without_words_so_every_language_reads_them():
-    results = run_audit()
+    results = run_audit(make_edition())
     assert not results["relation"].str.contains(r"[A-Za-z]").any(), results["relation"].tolist()
     ratios = results[results["type"] == "ratio"]["relation"].tolist()
     assert ratios and all(" / " in r and (" = " in r or " ≥ " in r or " ≤ " in r)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from contexts import make_edition
 
 from evaluation.data.facts import default_facts
 from evaluation.errors import DataError
@@ -79,8 +80,8 @@ def test_the_model_is_not_run_without_its_inputs_and_the_memo_says_why():
     assert run.results is None and not run.computed
     with pytest.raises(DataError):
         simulate(["baseline"], base_year=2011, target_years=[2013, 2015], draws=200)
-    data = memo.gather(edition="x", scenarios=["baseline"], draws=200, seed=1, tier_draws=50,
-                       base_year=2011, target_years=[2013, 2015])
+    data = memo.gather(make_edition(base_year=2011), edition="x", scenarios=["baseline"], draws=200,
+                       seed=1, tier_draws=50)
     assert data.results is None and data.findings is None
     en = memo.memo_page(data, draws=200, seed=1, lang="en", date="2026-01-01",
                         notebook="04-policy-memo")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from contexts import make_edition
 
 from evaluation.analysis.derivations import implied_values, load_derivations
 from evaluation.analysis.years import base_year_gaps, check_edition_years, outcome_years
-from evaluation.data.facts import default_facts
 from evaluation.errors import ConfigError, DataError
 
 GOOD = """derivations:
@@ -22,7 +22,7 @@ GOOD = """derivations:
 
 
 def test_the_shipped_derivations_by_hand():
-    implied = implied_values().set_index("derived_id")
+    implied = implied_values(make_edition()).set_index("derived_id")
     # 2011 sales: 1571.6 / 1.256; 1571．6 is +-0.05 and 25．6% is +-0.05 points
     row = implied.loc["sales_revenue_2011"]
     assert row["value"] == pytest.approx(1571.6 / 1.256)
@@ -36,7 +36,8 @@ def test_the_shipped_derivations_by_hand():
 def test_a_derivation_file_of_ones_own(tmp_path):
     path = tmp_path / "derivations.yaml"
     path.write_text(GOOD, encoding="utf-8")
-    table = implied_values(derivations=load_derivations(path)).set_index("derived_id")
+    table = implied_values(make_edition(), derivations=load_derivations(path)).set_index(
+        "derived_id")
     assert table.loc["per_firm_2012", "value"] == pytest.approx(15.716)
     assert table.loc["per_firm_2012", "formula"].startswith("sales_2012 / firms_2012")
 
@@ -60,13 +61,13 @@ def test_bad_derivations_are_one_line_each(tmp_path, change, message):
 
 
 def test_years_with_outcomes_stated_or_implied():
-    facts = default_facts()
-    implied = implied_values(facts)
+    shipped = make_edition()
+    facts, implied = shipped.facts, implied_values(shipped)
     assert outcome_years(facts, implied) == {2011: "implied only", 2012: "stated"}
-    gaps = base_year_gaps(2011, facts, implied)
+    gaps = base_year_gaps(make_edition(base_year=2011), implied)
     assert "special_fund" in set(gaps["indicator"])  # no financing figure for 2011
     assert "sales_revenue" not in set(gaps["indicator"])  # implied by 2012 and its growth
-    assert base_year_gaps(2012, facts, implied).empty
+    assert base_year_gaps(shipped, implied).empty
 
 
 @pytest.mark.parametrize("parameters, message", [
@@ -78,10 +79,11 @@ def test_years_with_outcomes_stated_or_implied():
 ])
 def test_editions_whose_years_cannot_be_evaluated_are_refused(parameters, message):
     with pytest.raises(ConfigError, match=message) as caught:
-        check_edition_years(parameters, path="x.yaml")
+        check_edition_years(parameters, path="x.yaml", edition=make_edition())
     assert len(str(caught.value).splitlines()) == 1
 
 
 def test_the_shipped_edition_passes():
-    check_edition_years({"base_year": 2012, "target_years": [2013, 2015]}, path="x.yaml")
-    check_edition_years({"base_year": 2011, "target_years": [2013, 2015]}, path="x.yaml")
+    for year in (2012, 2011):
+        check_edition_years({"base_year": year, "target_years": [2013, 2015]}, path="x.yaml",
+                            edition=make_edition(base_year=year))

@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 import papermill as pm
 import pytest
+from contexts import make_edition
 
 from evaluation import project
 from evaluation.analysis import comparisons as targets
 from evaluation.data.facts import default_facts
+from evaluation.data.sources import default_sources
 from evaluation.errors import DataError, ParameterError
 from evaluation.model.parameters import default_inputs
 from evaluation.model.simulate import simulate
@@ -199,7 +201,7 @@ def test_methods_label_the_panel_synthetic_and_sources_list_checksums(executed):
     methods = executed.html[executed.html.index('id="memo-methods"'):
                             executed.html.index('id="memo-appendix"')]
     assert "SYNTHETIC" in methods and "judgement" in methods
-    for source in memo.default_sources().values():
+    for source in default_sources().values():
         if source.is_table:  # data for report 05, not a document the memo quotes
             continue
         assert source.sha256[:16] in executed.html and source.sha256[:16] in executed.zh
@@ -234,7 +236,7 @@ def test_required_growth_one_year_and_several_years():
 
 
 def test_financing_gap_from_the_financing_mix():
-    spans = findings.financing_gap_spans(targets.financing_mix(year=2012), Citations())
+    spans = findings.financing_gap_spans(targets.financing_mix(make_edition()), Citations())
     share = f"{100 * 50 / 273.45:.1f}%"  # 18.3%
     assert [texts(spans[k]) for k in ("listed", "total", "gap", "share")] == [
         ["223.45亿元"], ["273.45亿元"], ["50.00亿元"], [share]]
@@ -255,15 +257,15 @@ def test_interval_level():
 
 
 def test_find_fact_and_a_missing_one():
-    facts = default_facts()
-    assert memo.find_fact(facts, "sales_revenue", 2012) == "plan2013.2012.sales_revenue"
-    assert memo.find_fact(facts, "project_investment", 2015,
+    shipped = make_edition()
+    assert memo.find_fact(shipped, "sales_revenue", 2012) == "plan2013.2012.sales_revenue"
+    assert memo.find_fact(shipped, "project_investment", 2015,
                           kinds=("target", "plan")) == "plan2015.2015.project_investment"
     with pytest.raises(DataError, match="'sales_revenue', year 2015"):
-        memo.find_fact(facts, "sales_revenue", 2015)
+        memo.find_fact(shipped, "sales_revenue", 2015)
 
 
 def test_scenarios_without_baseline_are_refused():
     with pytest.raises(ParameterError, match="baseline"):
-        memo.gather(edition="2013", scenarios=["no_measures"], draws=100, seed=1,
-                    base_year=2012, target_years=[2013])
+        memo.gather(make_edition(target_years=[2013]), edition="2013", scenarios=["no_measures"],
+                    draws=100, seed=1)

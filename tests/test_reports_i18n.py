@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from contexts import make_edition
 
 from evaluation import project
 from evaluation.reports import prose
@@ -125,10 +126,9 @@ def test_notes_are_renumbered_in_reading_order():
 def memo_data():
     from evaluation.reports import memo
 
-    return memo.gather(edition="2013", scenarios=["baseline", "no_special_fund",
-                                                  "no_provincial_measures"],
-                       draws=1500, seed=3, tier_draws=400, base_year=2012,
-                       target_years=[2013, 2015], sobol_n=512)
+    return memo.gather(make_edition(base_year=2012, target_years=[2013, 2015]), edition="2013",
+                       scenarios=["baseline", "no_special_fund", "no_provincial_measures"],
+                       draws=1500, seed=3, tier_draws=400, sobol_n=512)
 
 
 @pytest.fixture(scope="module")
@@ -171,17 +171,17 @@ def _panel_builders(panel_results) -> dict:
 def _targets_builders() -> dict:
     from evaluation.analysis import comparisons as targets
     from evaluation.analysis.years import base_year_gaps
-    from evaluation.data.facts import default_facts
     from evaluation.reports.narrative import targets as findings
 
-    facts = default_facts()
-    implied = targets.implied_values(facts)
-    comparisons = targets.comparisons(facts, base_year=2012, target_years=[2013, 2015],
-                                      implied=implied)
-    tiers = targets.firm_tiers(facts, years=[2012, 2013, 2015])
-    mix = targets.financing_mix(facts, year=2012)
-    attained = targets.attainment(facts, implied=implied)
-    gaps = base_year_gaps(2011, facts, implied)  # a base year with gaps, so they are worded
+    shipped = make_edition()
+    facts = shipped.facts
+    implied = targets.implied_values(shipped)
+    comparisons = targets.comparisons(shipped, implied=implied)
+    tiers = targets.firm_tiers(shipped)
+    mix = targets.financing_mix(shipped)
+    attained = targets.attainment(shipped, implied=implied)
+    # a base year with gaps, so they are worded
+    gaps = base_year_gaps(make_edition(base_year=2011), implied)
     contexts = {
         "growth": lambda c: findings.growth_context(comparisons, c, edition="2013"),
         "base_year": lambda c: findings.base_year_context(gaps, base_year=2011,
@@ -263,13 +263,12 @@ def _model_report(memo_data, lang: str) -> str:
 
 def _render_all(memo_data, panel_results, evidence_results) -> dict[tuple[str, str], str]:
     from evaluation.analysis.audit import run_audit
-    from evaluation.analysis.checks import load_checks
-    from evaluation.data.facts import default_facts
     from evaluation.reports import memo
     from evaluation.reports.narrative.audit import audit_context
 
-    facts = default_facts()
-    audit = run_audit(load_checks(facts=facts), facts)
+    shipped = make_edition()
+    facts = shipped.facts
+    audit = run_audit(shipped)
     builders = {
         "memo/memo.html.j2": lambda lang: memo.memo_page(memo_data, draws=1500, seed=3,
                                                           lang=lang, date="2026-01-01",
@@ -323,21 +322,16 @@ def test_chinese_charts_have_every_glyph(caplog, panel_results):
 
     from evaluation.analysis import comparisons as targets
     from evaluation.analysis.audit import run_audit
-    from evaluation.analysis.checks import load_checks
-    from evaluation.data.facts import default_facts
     from evaluation.reports import figures, panel_charts
 
-    facts = default_facts()
+    shipped = make_edition()
     figures.use_house_style()
     assert figures.cjk_font() == "Noto Sans CJK SC"
     makers = [
-        lambda lang: figures.audit_figure(run_audit(load_checks(facts=facts), facts), lang=lang),
-        lambda lang: figures.outcome_target_figure(
-            targets.comparisons(facts, base_year=2012, target_years=[2013, 2015]), lang=lang),
-        lambda lang: figures.firm_tiers_figure(targets.firm_tiers(facts, years=[2012, 2013, 2015]),
-                                               lang=lang),
-        lambda lang: figures.financing_mix_figure(targets.financing_mix(facts, year=2012),
-                                                  lang=lang),
+        lambda lang: figures.audit_figure(run_audit(shipped), lang=lang),
+        lambda lang: figures.outcome_target_figure(targets.comparisons(shipped), lang=lang),
+        lambda lang: figures.firm_tiers_figure(targets.firm_tiers(shipped), lang=lang),
+        lambda lang: figures.financing_mix_figure(targets.financing_mix(shipped), lang=lang),
         lambda lang: panel_charts.event_paths_figure(panel_results[1].paths(), lang=lang),
     ]
     with caplog.at_level(logging.WARNING), warnings.catch_warnings(record=True) as caught:

@@ -180,3 +180,23 @@ def test_availability_lists_found_and_missing_inputs_by_part(facts):
     pinned = availability(facts, subject="s", year=2012, needed=needed[:1],
                           pins={"count": "news.2012.projects"})
     assert pinned.fact_ids() == {"count": "news.2012.projects"}
+
+
+@pytest.mark.parametrize(("early", "late"), [("2013", "2013-01-07"), ("2013-01", "2013-01-07")])
+def test_a_date_without_month_or_day_ties_and_the_later_row_decides(early, late):
+    # Both final: the date written as a year (or a month) only is not known to be earlier, so
+    # the dates tie and the fact listed later in facts.csv wins, whichever date it has.
+    release = _row("news.2012.sales", "news", late, 2012, "actual", "sales", 1572)
+    plan = _row("plan.2012.sales", "plan", early, 2012, "actual", "sales", 1571.6)
+    for rows, winner in (([release, plan], "plan.2012.sales"),
+                         ([plan, release], "news.2012.sales")):
+        table = pd.DataFrame(rows).set_index("fact_id", drop=False)
+        assert resolve(table, indicator="sales", year=2012)["fact_id"] == winner
+        assert list(choose_all(table)["fact_id"]) == [winner]
+
+
+def test_dates_of_other_years_still_order():
+    rows = [_row("plan.2012.sales", "plan", "2014", 2012, "actual", "sales", 1571.6),
+            _row("news.2012.sales", "news", "2013-01-07", 2012, "actual", "sales", 1572)]
+    table = pd.DataFrame(rows).set_index("fact_id", drop=False)
+    assert resolve(table, indicator="sales", year=2012)["fact_id"] == "plan.2012.sales"

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 import pytest
+from contexts import make_edition
 
 from evaluation.analysis.comparisons import (
     attainment,
@@ -22,12 +23,12 @@ from evaluation.reports.provenance import Citations
 
 @pytest.fixture(scope="module")
 def implied():
-    return implied_values().set_index("derived_id")
+    return implied_values(make_edition()).set_index("derived_id")
 
 
 @pytest.fixture(scope="module")
 def table():
-    return comparisons(base_year=2012, target_years=[2013, 2015]).set_index(
+    return comparisons(make_edition(base_year=2012, target_years=[2013, 2015])).set_index(
         ["indicator", "target_year"])
 
 
@@ -155,7 +156,7 @@ def test_definitions_carry_scope_and_comparability(table):
 
 
 def test_unreported_tiers_are_unknown_not_zero():
-    tiers = firm_tiers(years=[2012, 2013, 2015]).set_index(["tier", "year"])
+    tiers = firm_tiers(make_edition(), years=[2012, 2013, 2015]).set_index(["tier", "year"])
     for tier in ("firms_sales_10_50", "firms_sales_1_10"):
         assert pd.isna(tiers.loc[(tier, 2012), "count"])
         assert tiers.loc[(tier, 2012), "status"] == "not reported"
@@ -165,7 +166,7 @@ def test_unreported_tiers_are_unknown_not_zero():
 
 
 def test_no_same_year_outcome_and_target_in_the_documents():
-    assert attainment().empty
+    assert attainment(make_edition()).empty
 
 
 def test_attainment_when_outcome_and_target_share_a_year():
@@ -174,7 +175,7 @@ def test_attainment_when_outcome_and_target_share_a_year():
     outcome = facts.loc[["plan2013.2013.project_investment"]].copy()
     outcome["fact_id"] = outcome.index = ["test.2013.project_investment"]
     outcome[["kind", "value", "point", "low", "high"]] = ["actual", 480.0, 480.0, 479.5, 480.5]
-    result = attainment(pd.concat([facts, outcome])).set_index("indicator")
+    result = attainment(make_edition(pd.concat([facts, outcome]))).set_index("indicator")
     row = result.loc["project_investment"]
     assert row["attainment_pct"] == pytest.approx(100 * 480 / 472.8)
     assert row["attainment_pct_low"] == pytest.approx(100 * 479.5 / 472.85)
@@ -183,7 +184,7 @@ def test_attainment_when_outcome_and_target_share_a_year():
 
 
 def test_financing_mix_residual_is_fifty():
-    mix = financing_mix(year=2012).set_index("item")
+    mix = financing_mix(make_edition(), year=2012).set_index("item")
     listed = 82.55 + 4.71 + 39 + 60 + 3.39 + 28 + 5.8  # = 223.45
     assert mix.loc["not_itemised", "value"] == pytest.approx(273.45 - listed)
     assert mix.loc["not_itemised", "value"] == pytest.approx(50.0)
@@ -195,13 +196,13 @@ def test_financing_mix_residual_is_fifty():
 
 
 def test_fewer_target_years():
-    table = comparisons(base_year=2012, target_years=[2013])
+    table = comparisons(make_edition(base_year=2012, target_years=[2013]))
     assert set(table["target_year"]) == {2013}
     assert len(table) == 5  # projects, investment, two top tiers, technology projects
 
 
 def test_findings_state_direction_and_size():
-    table = comparisons(base_year=2012, target_years=[2013, 2015])
+    table = comparisons(make_edition(base_year=2012, target_years=[2013, 2015]))
     text = render("targets/growth.html.j2", "en",
                   **growth_context(table, Citations(), edition="2013"))
     items = text.split("<ul>")[1].split("</ul>")[0]
@@ -215,7 +216,7 @@ def test_findings_state_direction_and_size():
 
 def test_financing_mix_of_a_year_without_financing_figures_is_empty_not_an_error():
     # 2013 has targets only; the documents state no direct financing for it
-    mix = financing_mix(year=2013)
+    mix = financing_mix(make_edition(), year=2013)
     assert mix.empty
     assert {"item", "value", "derived", "fact_id"} <= set(mix.columns)
 
@@ -228,6 +229,6 @@ def test_a_later_vintage_of_the_same_actual_replaces_the_earlier_one():
     revised["fact_id"] = revised.index
     revised["source_id"] = "plan2015"
     revised[["value", "point", "low", "high"]] = [4.0, 4.0, 4.0, 4.0]
-    tiers = firm_tiers(pd.concat([facts, revised]), years=[2012]).set_index("tier")
+    tiers = firm_tiers(make_edition(pd.concat([facts, revised])), years=[2012]).set_index("tier")
     assert tiers.loc["firms_sales_over_100", "count"] == 4
     assert tiers.loc["firms_sales_over_100", "fact_id"] == "plan2015.2012.firms_sales_over_100"

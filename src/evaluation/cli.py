@@ -133,13 +133,15 @@ def run(edition: str | None, only: tuple[str, ...], force: bool, jobs: int | Non
 @click.option("--checks", "checks_file", metavar="FILE",
               help="Checks file (default: data/checks.yaml).")
 def audit(checks_file: str | None) -> None:
-    """Check the documents' own arithmetic (parts vs totals, ratios, bases); print each result."""
+    """Check the documents' own arithmetic (parts vs totals, ratios, bases); print each result
+    (figures named by meaning are those the latest edition chooses, its pins applied)."""
     from evaluation.analysis.audit import STATUSES, run_audit
     from evaluation.analysis.checks import load_checks
-    from evaluation.data.facts import default_facts
+    from evaluation.pipeline.editions import edition_context_of, latest_edition, load_edition
+    from evaluation.project import Project
 
-    facts = default_facts()
-    results = run_audit(load_checks(checks_file, facts=facts), facts)
+    edition = edition_context_of(load_edition(latest_edition()), project=Project.find())
+    results = run_audit(edition, load_checks(edition, checks_file))
     for row in results.itertuples():
         click.echo(f"{row.status:<38} {row.check_id:<42} {row.relation}   "
                    f"gap {row.gap_point:+.4g} (written precision {row.gap_written:+.4g})")

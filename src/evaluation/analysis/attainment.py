@@ -9,14 +9,12 @@ final, a target that is derived, or lists of projects or firms of different size
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 
 from evaluation.analysis.derivations import implied_values
-from evaluation.data.facts import default_facts, default_indicators
-from evaluation.data.resolve import MEASURE, resolve_or_none
+from evaluation.data.edition import EditionContext
+from evaluation.data.resolve import MEASURE
 from evaluation.data.vocabulary import period_months
 
 COLUMNS = ("indicator", "year", "unit", "actual_value", "actual_low", "actual_high",
@@ -28,20 +26,16 @@ SCOPE_INDICATOR = {"investment": "projects", "enterprises": "firms"}
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
-def attainment(facts: pd.DataFrame | None = None, *, years: list[int] | None = None,
-               pins: Mapping[str, str] | None = None,
-               implied: pd.DataFrame | None = None,
-               indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+def attainment(edition: EditionContext, *, years: list[int] | None = None,
+               implied: pd.DataFrame | None = None) -> pd.DataFrame:
     """Outcome over target for every indicator and year that has both.
 
     Parameters
     ----------
-    facts
-        Output of :func:`evaluation.data.facts.load_facts`; default the project's.
+    edition
+        The edition: its facts, indicators and resolution (pins applied).
     years
         Only these years (default: every year).
-    pins
-        The edition's pins (role or indicator -> fact id).
     implied
         Output of :func:`evaluation.analysis.derivations.implied_values` (computed when None):
         its rows with a ``result`` indicator and kind ``target`` serve as targets where no
@@ -59,9 +53,8 @@ def attainment(facts: pd.DataFrame | None = None, *, years: list[int] | None = N
     lies below it, and NA when the intervals straddle it or when a part-year outcome has not yet
     reached a full-year target (the rest of the year may still reach it).
     """
-    facts = default_facts() if facts is None else facts
-    indicators = default_indicators() if indicators is None else indicators
-    implied = implied_values(facts, pins=pins) if implied is None else implied
+    facts, indicators = edition.facts, edition.indicators
+    implied = implied_values(edition) if implied is None else implied
     derived_targets = implied[(implied["indicator"] != "") & (implied["kind"] == "target")]
     outcomes = facts[facts["kind"].map(MEASURE) == "outcome"]
     keys = sorted({(str(i), int(y)) for i, y in zip(outcomes["indicator"], outcomes["year"],
@@ -70,11 +63,10 @@ def attainment(facts: pd.DataFrame | None = None, *, years: list[int] | None = N
     for indicator, year in keys:
         if years is not None and year not in years:
             continue
-        actual = resolve_or_none(facts, indicator=indicator, year=year, period=None, scope="",
-                                 pins=pins)
+        actual = edition.resolve_or_none(indicator=indicator, year=year, period=None, scope="")
         if actual is None or int(actual.get("months", period_months(str(actual["period"])))) > 12:
             continue  # cumulative or lifetime outcomes are not a year's
-        target, source = _target(facts, derived_targets, indicator, year, pins)
+        target, source = _target(edition, derived_targets, indicator, year)
         if target is None:
             continue
         rows.append(_row(actual, target, source, facts, indicators))
@@ -83,12 +75,11 @@ def attainment(facts: pd.DataFrame | None = None, *, years: list[int] | None = N
     return pd.DataFrame(rows, columns=list(COLUMNS)).reset_index(drop=True)
 
 
-def _target(facts: pd.DataFrame, derived: pd.DataFrame, indicator: str, year: int,
-            pins: Mapping[str, str] | None) -> tuple[dict[str, object] | None, str]:
+def _target(edition: EditionContext, derived: pd.DataFrame, indicator: str, year: int
+            ) -> tuple[dict[str, object] | None, str]:
     """The year's target: stated target, else stated plan, else one implied by a share."""
     for kind in ("target", "plan"):
-        row = resolve_or_none(facts, indicator=indicator, year=year, kind=kind, scope="",
-                              pins=pins)
+        row = edition.resolve_or_none(indicator=indicator, year=year, kind=kind, scope="")
         if row is not None:
             return {"value": float(row["point"]), "low": float(row["low"]),
                     "high": float(row["high"]), "kind": kind, "fact_id": str(row["fact_id"]),

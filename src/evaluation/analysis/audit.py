@@ -20,7 +20,8 @@ import pandas as pd
 
 from evaluation.analysis.checks import DERIVED, Check, Term, load_checks, with_derived
 from evaluation.core.intervals import Interval
-from evaluation.data.facts import default_facts, written_interval
+from evaluation.data.edition import EditionContext
+from evaluation.data.facts import written_interval
 from evaluation.data.vocabulary import written_scale
 
 CONSISTENT = "consistent"
@@ -138,9 +139,8 @@ def classify(gap_written: float, gap_qualified: float) -> str:
     return INCONSISTENT
 
 
-def run_audit(checks: list[Check] | None = None, facts: pd.DataFrame | None = None
-              ) -> pd.DataFrame:
-    """Evaluate every check.
+def run_audit(edition: EditionContext, checks: list[Check] | None = None) -> pd.DataFrame:
+    """Evaluate every check (default: the edition's checks file) on the edition's facts.
 
     Returns
     -------
@@ -151,10 +151,10 @@ def run_audit(checks: list[Check] | None = None, facts: pd.DataFrame | None = No
         side), ``gap_written``, ``gap_qualified``, ``gap_unit``, ``note``, ``assumption``,
         ``fact_ids`` and ``quotes``.
     """
-    facts = default_facts() if facts is None else facts
-    checks = load_checks(facts=facts) if checks is None else checks
+    facts = edition.facts
+    checks = load_checks(edition) if checks is None else checks
     if any(fid not in facts.index for check in checks for fid in check.fact_ids):
-        facts = with_derived(facts)  # a check names a derived value
+        facts = with_derived(edition)  # a check names a derived value
     levels = fact_intervals(facts)
     rows = []
     for check in checks:

@@ -15,9 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from evaluation import project
-from evaluation.data.facts import default_facts
-from evaluation.data.resolve import resolve_or_none
+from evaluation.data.edition import EditionContext
 from evaluation.errors import DataError, Problem, problem
 from evaluation.io import describe as describe_value
 from evaluation.io import read_yaml_list
@@ -60,9 +58,10 @@ class Check:
 
 
 # --------------------------------------------------------------------------- loading
-def load_checks(path: str | Path | None = None, *, facts: pd.DataFrame | None = None
-                ) -> list[Check]:
-    """Read and validate ``data/checks.yaml``.
+def load_checks(edition: EditionContext, path: str | Path | None = None) -> list[Check]:
+    """Read and validate the checks file (default: the edition's project's ``data/checks.yaml``).
+
+    A term named by meaning is the figure the edition's resolution (its pins applied) picks.
 
     Raises
     ------
@@ -70,11 +69,11 @@ def load_checks(path: str | Path | None = None, *, facts: pd.DataFrame | None = 
         One problem per bad entry: unknown type, unknown or missing key, unknown fact id, a bad
         term, bound or mode, a duplicate id, or units that do not fit the check type.
     """
-    path = Path(path or project.current().checks_file)
-    facts = default_facts() if facts is None else facts
+    path = Path(path or edition.project.checks_file)
+    facts = edition.facts
     entries = read_yaml_list(path, "checks", items="checks")
     if _names_derived(entries):
-        facts = with_derived(facts)
+        facts = with_derived(edition)
     if not entries:
         raise DataError(problems=[problem(path, "checks", "an empty list",
                                           "at least one check")])
@@ -82,7 +81,7 @@ def load_checks(path: str | Path | None = None, *, facts: pd.DataFrame | None = 
     checks: list[Check] = []
     seen: set[str] = set()
     for n, entry in enumerate(entries, start=1):
-        check = _parse_check(entry, n, path, facts, problems)
+        check = _parse_check(entry, n, path, facts, problems, edition)
         if check is None:
             continue
         if check.id in seen:
@@ -106,7 +105,7 @@ def _names_derived(entries: list[Any]) -> bool:
 
 
 def _parse_check(entry: Any, n: int, path: Path, facts: pd.DataFrame,
-                 problems: list[Problem]) -> Check | None:
+                 problems: list[Problem], edition: EditionContext) -> Check | None:
     if not isinstance(entry, dict):
         problems.append(problem(path, f"check #{n}", type(entry).__name__, "a mapping"))
         return None
@@ -140,7 +139,7 @@ def _parse_check(entry: Any, n: int, path: Path, facts: pd.DataFrame,
         problems.append(problem(path, f"{where}, key 'mode'", repr(entry["mode"]),
                                 f"one of {', '.join(GROWTH_MODES)}"))
     expressions = {key: _parse_expression(entry[key], f"{where}, key {key!r}", path, facts,
-                                          problems)
+                                          problems, edition)
                    for key in entry if key in (required | optional) - NON_EXPRESSION_KEYS}
     bounds = _parse_bounds(entry["bounds"], f"{where}, key 'bounds'", path, facts, problems) \
         if "bounds" in entry else None
@@ -168,26 +167,26 @@ TERM_FORMS = ("a fact id; {fact, times}; {indicator, year, kind, period, scope, 
               "data/derivations.yaml)")
 
 
-def _by_meaning(item: dict[str, Any], where: str, path: Path, facts: pd.DataFrame,
-                problems: list[Problem]) -> str | None:
-    """The id a term names by meaning: a stated fact (resolution rule) or a derived value."""
+def _by_meaning(item: dict[str, Any], where: str, path: Path, problems: list[Problem],
+                edition: EditionContext) -> str | None:
+    """The id a term names by meaning: a stated fact (the edition's resolution, its pins
+    applied) or a derived value."""
     year = item.get("year")
     if isinstance(year, bool) or not isinstance(year, int):
         problems.append(problem(path, where, f"year {year!r}", "a year (a whole number)"))
         return None
-    stated = facts[facts["qualifier"] != DERIVED]
     if "derived" in item:
         wanted = f"{item['derived']}_{year}"
-        if wanted not in set(derived_figures(stated)["fact_id"]):
+        if wanted not in set(derived_figures(edition)["fact_id"]):
             problems.append(problem(path, where, f"derived {item['derived']!r} for {year}",
                                     "a derivation of data/derivations.yaml evaluated for that "
                                     "year (its inputs stated)"))
             return None
         return wanted
     period = item.get("period", "year")
-    row = resolve_or_none(stated, indicator=str(item["indicator"]), year=year,
-                          kind=str(item.get("kind", "actual")), period=period,
-                          scope=item.get("scope"))
+    row = edition.resolve_or_none(indicator=str(item["indicator"]), year=year,
+                                  kind=str(item.get("kind", "actual")), period=period,
+                                  scope=item.get("scope"))
     if row is None:
         problems.append(problem(path, where, f"no fact for {item['indicator']} {year} "
                                 f"({item.get('kind', 'actual')}, period {period})",
@@ -197,7 +196,7 @@ def _by_meaning(item: dict[str, Any], where: str, path: Path, facts: pd.DataFram
 
 
 def _parse_expression(raw: Any, where: str, path: Path, facts: pd.DataFrame,
-                      problems: list[Problem]) -> tuple[Term, ...]:
+                      problems: list[Problem], edition: EditionContext) -> tuple[Term, ...]:
     """A term or a list of terms (summed); each term is one of :data:`TERM_FORMS`."""
     items = raw if isinstance(raw, list) else [raw]
     terms = []
@@ -213,7 +212,7 @@ def _parse_expression(raw: Any, where: str, path: Path, facts: pd.DataFrame,
                 problems.append(problem(path, where, f"keys {sorted(item)}", TERM_FORMS))
                 continue
             if keys != {"fact"}:
-                fact_id = _by_meaning(item, where, path, facts, problems)
+                fact_id = _by_meaning(item, where, path, problems, edition)
                 if fact_id is None:
                     continue
         if not isinstance(fact_id, str) or fact_id not in facts.index:
@@ -267,15 +266,16 @@ DERIVED = "derived"
 through from the stated figures: the same at written precision and with qualifiers)."""
 
 
-def derived_figures(facts: pd.DataFrame) -> pd.DataFrame:
-    """The values of ``data/derivations.yaml`` as rows shaped like facts.
+def derived_figures(edition: EditionContext) -> pd.DataFrame:
+    """The values of ``data/derivations.yaml`` for the edition's facts, as rows shaped like facts.
 
     ``fact_id`` is the derived id (``<derivation>_<year>``), ``point`` and ``value`` the derived
     value, ``low``/``high`` its interval, ``quote`` its formula with the inputs' quotes.
     """
     from evaluation.analysis.derivations import implied_values
 
-    implied = implied_values(facts)
+    facts = edition.facts
+    implied = implied_values(edition)
     rows = [{"fact_id": r["derived_id"], "source_id": "", "year": int(r["year"]),
              "kind": r["kind"], "indicator": r["indicator"], "value": r["value"],
              "value_high": math.nan, "unit": r["unit"], "qualifier": DERIVED,
@@ -288,9 +288,9 @@ def derived_figures(facts: pd.DataFrame) -> pd.DataFrame:
                         if rows else facts.columns)
 
 
-def with_derived(facts: pd.DataFrame) -> pd.DataFrame:
-    """``facts`` and the derived values (:func:`derived_figures`), indexed by id."""
-    derived = derived_figures(facts)
+def with_derived(edition: EditionContext) -> pd.DataFrame:
+    """The edition's facts and the derived values (:func:`derived_figures`), indexed by id."""
+    derived = derived_figures(edition)
     if derived.empty:
-        return facts
-    return pd.concat([facts, derived.set_index("fact_id", drop=False)])
+        return edition.facts
+    return pd.concat([edition.facts, derived.set_index("fact_id", drop=False)])

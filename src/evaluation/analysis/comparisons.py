@@ -9,7 +9,7 @@ interval (from the facts' precision and qualifiers); every row names the facts i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,8 +17,7 @@ import pandas as pd
 from evaluation.analysis.attainment import attainment
 from evaluation.analysis.derivations import implied_values
 from evaluation.core.intervals import Interval
-from evaluation.data.facts import default_facts, default_indicators
-from evaluation.data.resolve import choose_all, resolve_or_none
+from evaluation.data.edition import EditionContext
 
 __all__ = ["attainment", "chosen_facts", "comparisons", "definition", "financing_mix",
            "firm_tiers", "implied_values"]
@@ -130,28 +129,26 @@ def _caveats(base: pd.Series, target: pd.Series, facts: pd.DataFrame, category: 
 
 
 # --------------------------------------------------------------------------- comparisons
-def chosen_facts(facts: pd.DataFrame | None = None, *, pins: Mapping[str, str] | None = None
-                 ) -> pd.DataFrame:
+def chosen_facts(edition: EditionContext) -> pd.DataFrame:
     """The full-year facts an analysis uses: one per indicator, year, measure and scope.
 
     Where several documents give the same figure (a preliminary and a final vintage), the rule of
     :mod:`evaluation.data.resolve` decides (a pin, then final before preliminary before estimate,
     then the latest publication date). Part-year, cumulative and lifetime figures are left out.
     """
-    chosen = choose_all(default_facts() if facts is None else facts, pins=pins)
+    chosen = edition.chosen
     if "period" in chosen:
         chosen = chosen[chosen["period"] == "year"]
     return chosen
 
 
-def comparisons(facts: pd.DataFrame | None = None, *, base_year: int,
-                target_years: Sequence[int], indicators: pd.DataFrame | None = None,
-                pins: Mapping[str, str] | None = None,
-                implied: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every indicator with a ``base_year`` outcome and a target or plan in ``target_years``.
+def comparisons(edition: EditionContext, *, implied: pd.DataFrame | None = None
+                ) -> pd.DataFrame:
+    """Every indicator with an outcome in the edition's base year and a target or plan in one of
+    its target years.
 
-    Each side is the figure :func:`evaluation.data.resolve.resolve` picks for the full year and
-    the action's own list (``pins`` are the edition's). Where the documents state no outcome for
+    Each side is the figure the edition's resolution (its pins applied) picks for the full year
+    and the action's own list. Where the documents state no outcome for
     ``base_year``, an outcome implied by a derivation (``implied``, default
     :func:`evaluation.analysis.derivations.implied_values`; e.g. 2011 sales from 2012 sales and
     their growth) stands in, marked ``base_derived``. A target year equal to ``base_year`` is
@@ -175,27 +172,26 @@ def comparisons(facts: pd.DataFrame | None = None, *, base_year: int,
     The base year's own growth is ``g`` when stated as a percentage and ``c / (V - c)`` when
     stated as an absolute change ``c`` on the level ``V``.
     """
-    every = default_facts() if facts is None else facts
-    facts = chosen_facts(every, pins=pins)
-    indicators = default_indicators() if indicators is None else indicators
+    every, base_year, indicators = edition.facts, edition.base_year, edition.indicators
+    facts = chosen_facts(edition)
     outcomes = facts[facts["kind"].isin(["actual", "estimate"]) & (facts["year"] == base_year)]
-    implied = implied_values(every, pins=pins) if implied is None else implied
+    implied = implied_values(edition) if implied is None else implied
     derived = implied[(implied["year"] == base_year) & (implied["kind"] == "actual")
                       & (implied["indicator"] != "")]
     rows = []
     for indicator in dict.fromkeys([*outcomes["indicator"], *derived["indicator"]]):
-        base = resolve_or_none(every, indicator=indicator, year=base_year, kind="actual",
-                               period="year", scope="", pins=pins)
+        base = edition.resolve_or_none(indicator=indicator, year=base_year, kind="actual",
+                                       period="year", scope="")
         if base is None:
             if indicator in set(outcomes["indicator"]):
                 continue
             base = _derived_base(derived[derived["indicator"] == indicator].iloc[0])
-        for year in target_years:
+        for year in edition.target_years:
             if int(year) == int(base_year):
                 continue
             for kind in TARGET_KINDS:
-                target = resolve_or_none(every, indicator=indicator, year=int(year), kind=kind,
-                                         period="year", scope="", pins=pins)
+                target = edition.resolve_or_none(indicator=indicator, year=int(year), kind=kind,
+                                                 period="year", scope="")
                 if target is not None:  # same-document context: every fact, any period
                     rows.append(_comparison_row(base, target, every, indicators))
     if not rows:
@@ -275,9 +271,10 @@ def _own_growth(base: pd.Series, facts: pd.DataFrame) -> tuple[float, str]:
 
 
 # --------------------------------------------------------------------------- firm tiers
-def firm_tiers(facts: pd.DataFrame | None = None, *, years: Sequence[int]
+def firm_tiers(edition: EditionContext, *, years: Sequence[int] | None = None
                ) -> pd.DataFrame:
-    """Number of firms per sales tier and year; tiers a document does not report stay unknown.
+    """Number of firms per sales tier and year (default: the edition's base and target years);
+    tiers a document does not report stay unknown.
 
     Returns
     -------
@@ -287,10 +284,10 @@ def firm_tiers(facts: pd.DataFrame | None = None, *, years: Sequence[int]
         (nullable integer, ``<NA>`` when not reported), ``status`` (``reported`` or
         ``not reported``), ``fact_id`` and ``quote`` (empty when not reported).
     """
-    facts = chosen_facts(facts)
+    facts = chosen_facts(edition)
     rows = []
     for indicator, label, label_en in TIERS:
-        for year in years:
+        for year in edition.years if years is None else years:
             found = facts[(facts["indicator"] == indicator) & (facts["year"] == year)]
             keys = {"tier": indicator, "tier_label": label, "tier_label_en": label_en,
                     "year": year}
@@ -307,9 +304,10 @@ def firm_tiers(facts: pd.DataFrame | None = None, *, years: Sequence[int]
 
 
 # --------------------------------------------------------------------------- financing mix
-def financing_mix(facts: pd.DataFrame | None = None, *, year: int,
-                  indicators: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Direct financing by instrument, with the part of the stated total no instrument explains.
+def financing_mix(edition: EditionContext, *, year: int | None = None) -> pd.DataFrame:
+    """Direct financing by instrument in ``year`` (default: the edition's base year), with the
+    part of the stated total no instrument explains; each figure the one the edition's
+    resolution (its pins applied) picks.
 
     Returns
     -------
@@ -323,9 +321,8 @@ def financing_mix(facts: pd.DataFrame | None = None, *, year: int,
     -----
     ``not_itemised = total - sum(instruments)``; shares are ``100 * value / total``.
     """
-    facts = chosen_facts(facts)
-    indicators = default_indicators() if indicators is None else indicators
-    in_year = facts[facts["year"] == year]
+    facts, indicators = chosen_facts(edition), edition.indicators
+    in_year = facts[facts["year"] == (edition.base_year if year is None else year)]
     totals = in_year[in_year["indicator"] == FINANCING_TOTAL]
     if totals.empty:
         return pd.DataFrame(columns=["item", "name_en", "name_zh", "value",

@@ -19,8 +19,8 @@ import pandas as pd
 from evaluation import project
 from evaluation.cache import reloaded_on_change
 from evaluation.core.intervals import Interval
-from evaluation.data.facts import default_facts, default_indicators
-from evaluation.data.resolve import resolve_or_none
+from evaluation.data.edition import EditionContext
+from evaluation.data.facts import default_indicators
 from evaluation.data.sources import read_yaml_list
 from evaluation.data.vocabulary import KINDS, UNITS
 from evaluation.errors import DataError, Problem, problem
@@ -31,8 +31,11 @@ REQUIRED = ("id", "label", "formula", "unit", "expression", "inputs")
 INPUT_KEYS = {"indicator", "kind", "period"}
 RESULT_KEYS = {"indicator", "kind", "period"}
 PERIOD_CHOICES = ("year", "lifetime", "any")
-COLUMNS = ("derived_id", "label", "year", "unit", "value", "low", "high", "formula", "fact_ids",
-           "quotes", "derived", "kind", "period", "indicator")
+COLUMNS = ("derived_id", "derivation", "label", "year", "unit", "value", "low", "high", "formula",
+           "fact_ids", "quotes", "derived", "kind", "period", "indicator")
+KEY = ("derivation", "year", "kind", "period")
+"""What identifies an implied value: consumers look values up by these columns (:func:`find`),
+never by parsing ``derived_id``."""
 _OPERATORS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
     ast.Div: operator.truediv}
@@ -197,17 +200,19 @@ def default_derivations() -> list[Derivation]:
     return load_derivations()
 
 
-def implied_values(facts: pd.DataFrame | None = None, *,
-                   derivations: list[Derivation] | None = None,
-                   pins: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Evaluate each derivation wherever its inputs are stated.
+def implied_values(edition: EditionContext, *,
+                   derivations: list[Derivation] | None = None) -> pd.DataFrame:
+    """Evaluate each derivation wherever the edition's facts state its inputs (each input the
+    figure the edition's resolution, its pins applied, picks).
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`COLUMNS`: one row per derivation, year, kind and period: ``derived_id``
-        (``<id>_<year>``), ``label``, ``year``, ``unit``, ``value`` (on the written values),
-        ``low``/``high`` (on the inputs' intervals), ``formula`` (with the written inputs),
+        Columns :data:`COLUMNS`: one row per derivation, year, kind and period (:data:`KEY`):
+        ``derived_id`` (a unique id for citing the value, ``<id>_<year>`` with the kind and
+        period appended where one year has several; never parsed back), ``derivation`` (the id
+        in ``data/derivations.yaml``), ``label``, ``year``, ``unit``, ``value`` (on the written
+        values), ``low``/``high`` (on the inputs' intervals), ``formula`` (with the written inputs),
         ``fact_ids``, ``quotes``, ``derived`` (True), and what it stands for: ``kind``,
         ``period`` and ``indicator`` (empty unless the derivation declares a ``result``).
 
@@ -216,11 +221,10 @@ def implied_values(facts: pd.DataFrame | None = None, *,
     The interval is the expression applied to the inputs' intervals with interval arithmetic,
     so it contains every value the formula takes for inputs within their written precision.
     """
-    facts = default_facts() if facts is None else facts
     derivations = default_derivations() if derivations is None else derivations
     rows = []
     for d in derivations:
-        for found in _occurrences(d, facts, pins):
+        for found in _occurrences(d, edition):
             rows.append(_row(d, found))
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     # one id per row: the same derivation in one year for two kinds or periods gets suffixes
@@ -230,9 +234,21 @@ def implied_values(facts: pd.DataFrame | None = None, *,
     return table
 
 
-def _occurrences(d: Derivation, facts: pd.DataFrame, pins: Mapping[str, str] | None
-                 ) -> list[dict[str, pd.Series]]:
+def find(implied: pd.DataFrame, derivation: str, *, year: int, kind: str | None = None,
+         period: str | None = None) -> pd.DataFrame:
+    """The rows of ``implied`` (:func:`implied_values`) for one derivation and year, of ``kind``
+    and ``period`` where given (``None``: any)."""
+    mask = (implied["derivation"] == derivation) & (implied["year"] == int(year))
+    if kind is not None:
+        mask &= implied["kind"] == kind
+    if period is not None:
+        mask &= implied["period"] == period
+    return implied[mask]
+
+
+def _occurrences(d: Derivation, edition: EditionContext) -> list[dict[str, pd.Series]]:
     """Every (year, kind, period) where all inputs of ``d`` resolve, in year order."""
+    facts = edition.facts
     names = list(d.inputs)
     first = d.inputs[names[0]]
     period_col = facts["period"] if "period" in facts else pd.Series("year", index=facts.index)
@@ -245,8 +261,8 @@ def _occurrences(d: Derivation, facts: pd.DataFrame, pins: Mapping[str, str] | N
         if wanted is not None and period != wanted:
             continue
         for kind in ([first.kind] if first.kind else list(d.kinds)):
-            lead = resolve_or_none(facts, indicator=first.indicator, year=year, kind=kind,
-                                   period=period, scope="", pins=pins)
+            lead = edition.resolve_or_none(indicator=first.indicator, year=year, kind=kind,
+                                           period=period, scope="")
             if lead is None or any(lead["fact_id"] == o[names[0]]["fact_id"] for o in out):
                 continue
             found = {names[0]: lead}
@@ -254,8 +270,8 @@ def _occurrences(d: Derivation, facts: pd.DataFrame, pins: Mapping[str, str] | N
                 spec = d.inputs[name]
                 order = [spec.kind] if spec.kind else [kind, *[k for k in d.kinds if k != kind]]
                 for k in order:
-                    row = resolve_or_none(facts, indicator=spec.indicator, year=year, kind=k,
-                                          period=spec.period or period, scope="", pins=pins)
+                    row = edition.resolve_or_none(indicator=spec.indicator, year=year, kind=k,
+                                                  period=spec.period or period, scope="")
                     if row is not None:
                         found[name] = row
                         break
@@ -283,7 +299,8 @@ def _row(d: Derivation, found: dict[str, pd.Series]) -> dict[str, object]:
     written = " ; ".join(f"{r['fact_id']} = {r['value_text']}" for r in found.values())
     result = d.result or {}
     return {
-        "derived_id": f"{d.id}_{year}", "label": _text(d.label, kind, **fields), "year": year,
+        "derived_id": f"{d.id}_{year}", "derivation": d.id,
+        "label": _text(d.label, kind, **fields), "year": year,
         "unit": d.unit, "value": point, "low": iv.low, "high": iv.high,
         "formula": f"{_text(d.formula, kind, **fields)}  [{written}]",
         "fact_ids": ";".join(str(r["fact_id"]) for r in found.values()),

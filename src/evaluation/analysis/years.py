@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from evaluation.data.edition import EditionContext
 from evaluation.data.resolve import MEASURE
 from evaluation.errors import ConfigError, Problem, problem
 
@@ -82,9 +83,9 @@ def year_problems(parameters: Mapping[str, Any], *, path: str | Path, facts: pd.
 
 
 def check_edition_years(parameters: Mapping[str, Any], *, path: str | Path,
-                        facts: pd.DataFrame | None = None,
-                        implied: pd.DataFrame | None = None) -> None:
-    """Refuse an edition whose years cannot be evaluated (see :func:`year_problems`).
+                        edition: EditionContext) -> None:
+    """Refuse an edition whose years cannot be evaluated (see :func:`year_problems`), on the
+    edition's facts and the values they imply.
 
     Raises
     ------
@@ -92,13 +93,11 @@ def check_edition_years(parameters: Mapping[str, Any], *, path: str | Path,
         One line per problem, naming the edition file and key.
     """
     from evaluation.analysis.derivations import implied_values
-    from evaluation.data.facts import default_facts
 
     if "base_year" not in parameters:
         return  # an edition without years (notebooks that do not compare years)
-    facts = default_facts() if facts is None else facts
-    implied = implied_values(facts) if implied is None else implied
-    problems = year_problems(parameters, path=path, facts=facts, implied=implied)
+    problems = year_problems(parameters, path=path, facts=edition.facts,
+                             implied=implied_values(edition))
     if problems:
         raise ConfigError(problems=problems)
 
@@ -106,9 +105,9 @@ def check_edition_years(parameters: Mapping[str, Any], *, path: str | Path,
 GAP_COLUMNS = ("indicator", "name_en", "name_zh", "category", "stated_years")
 
 
-def base_year_gaps(base_year: int, facts: pd.DataFrame, implied: pd.DataFrame,
-                   indicators: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Outcomes the documents give for other years but neither state nor imply for ``base_year``.
+def base_year_gaps(edition: EditionContext, implied: pd.DataFrame) -> pd.DataFrame:
+    """Outcomes the documents give for other years but neither state nor imply for the
+    edition's base year (``implied``: :func:`evaluation.analysis.derivations.implied_values`).
 
     Returns
     -------
@@ -116,9 +115,7 @@ def base_year_gaps(base_year: int, facts: pd.DataFrame, implied: pd.DataFrame,
         Columns :data:`GAP_COLUMNS`, one row per indicator (``stated_years`` such as ``"2012"``),
         in the indicators' order; empty when every outcome is available for ``base_year``.
     """
-    from evaluation.data.facts import default_indicators
-
-    indicators = default_indicators() if indicators is None else indicators
+    facts, indicators, base_year = edition.facts, edition.indicators, edition.base_year
     outcome = facts["kind"].map(MEASURE) == "outcome"
     if "period" in facts:
         outcome &= facts["period"] == "year"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +11,7 @@ import pandas as pd
 from evaluation import project
 from evaluation.data.completeness import Coverage, completeness_problems, coverage, load_ignored
 from evaluation.data.facts import load_facts, load_indicators
+from evaluation.data.sanity import status_warnings
 from evaluation.data.sources import Source, load_sources
 from evaluation.errors import DataError, problem
 
@@ -26,6 +27,8 @@ class DataSummary:
     indicators: pd.DataFrame
     facts: pd.DataFrame
     coverages: list[Coverage]
+    warnings: list[str] = field(default_factory=list)
+    """Figures that are valid but may be misread (:mod:`evaluation.data.sanity`)."""
 
     def counts(self, by: str) -> pd.Series:
         """Facts counted by ``source_id``, ``kind`` or ``category`` (the indicator's)."""
@@ -48,6 +51,8 @@ class DataSummary:
             out.append(f"  {cov.source.id}: {len(cov.mentions)} numbers, {len(cov.by_fact)} facts,"
                        f" {len(cov.by_entry)} ignored with a reason,"
                        f" {len(cov.uncovered)} uncovered")
+        out.append(f"warnings: {len(self.warnings)}")
+        out += [f"  warning: {line}" for line in self.warnings]
         return out
 
 
@@ -70,7 +75,8 @@ def check_data(*, sources_file: str | Path | None = None, indicators_file: str |
     problems = completeness_problems(coverages, ignored_path=ignored_file)
     if problems:
         raise DataError(problems=problems)
-    return DataSummary(sources, indicators, facts, coverages)
+    return DataSummary(sources, indicators, facts, coverages,
+                       warnings=status_warnings(facts, sources))
 
 
 def select_facts(facts: pd.DataFrame, *, indicators: pd.DataFrame, year: int | None = None,

@@ -26,6 +26,7 @@ from evaluation.data.facts import default_facts, default_indicators
 from evaluation.data.number_context import (
     TARGET_WORDS,
     clause_span,
+    document_period,
     fact_unit,
     has_threshold,
     is_date,
@@ -35,15 +36,19 @@ from evaluation.data.number_context import (
     scaled,
     simplified,
     status_at,
+    without_readings,
     written_unit,
     year_at,
 )
+from evaluation.data.review import review_reasons, subject_text, tier_indicator, tier_label
 from evaluation.data.sources import Source, default_sources
 from evaluation.data.vocabulary import COLUMNS
 from evaluation.io import read_text, sha256_file
 
-REVIEW_COLUMNS = ("curated", "match", "suggested_fact_id", "vintage_of", "unit_text",
-                  "qualifier_words", "sentence", "start", "end")
+REVIEW_COLUMNS = ("curated", "match", "suggested_fact_id", "suggested_kind", "review",
+                  "vintage_of", "unit_text", "qualifier_words", "sentence", "start", "end")
+# Words of a clause that make its figure a plan (planned spending) or a target.
+PLAN_WORDS = ("计划",)
 CANDIDATE_COLUMNS = (*COLUMNS, *REVIEW_COLUMNS)
 
 
@@ -93,14 +98,20 @@ def extract(document_path: str | Path, *, facts: pd.DataFrame | None = None,
     in the nearest heading above that names one, else blank
     (:func:`~evaluation.data.number_context.year_at`).
     """
-    text = read_text(document_path, expected="a UTF-8 text document")
+    written = read_text(document_path, expected="a UTF-8 text document")
+    text, offsets = without_readings(written)
     path = Path(document_path)
     facts = default_facts() if facts is None else facts
+    sources = default_sources() if sources is None else sources
     if source_id is None:
-        source_id = _registered_id(path, default_sources() if sources is None else sources)
+        source_id = _registered_id(path, sources)
+    doc_type = sources[source_id].doc_type if source_id in sources else ""
     indicators = default_indicators() if indicators is None else indicators
     norm = simplified(normalise(text))
-    doc = _Document(text=text, norm=norm, source_id=source_id, facts=facts,
+    doc = _Document(written=written, offsets=offsets, text=text, norm=norm, source_id=source_id,
+                    doc_type=doc_type,
+                    period=document_period(norm) if doc_type == "progress_report" else "year",
+                    facts=facts,
                     quote_spots=find_quote_spots(norm, facts[facts["source_id"] == source_id]),
                     cues=fact_cues(facts), indicators=indicators)
     rows = [_candidate(mention, doc)
@@ -109,16 +120,31 @@ def extract(document_path: str | Path, *, facts: pd.DataFrame | None = None,
             and not is_threshold(mention, norm)]
     table = pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS))
     table["year"] = table["year"].astype("Int64")
+    unsure = table["curated"] | (table["suggested_fact_id"] == "") | (table["review"] != "")
+    sure = table[~unsure]
+    twice = sure.index[sure.duplicated(["suggested_fact_id", "suggested_kind", "period"],
+                                       keep=False)]
+    table.loc[twice, "review"] = [_joined(r, "another figure of this document has the same "
+                                          "indicator, year, kind and period")
+                                  for r in table.loc[twice, "review"]]
     return table
+
+
+def _joined(reasons: str, reason: str) -> str:
+    return f"{reasons}; {reason}" if reasons else reason
 
 
 @dataclass(frozen=True)
 class _Document:
     """A document being read and what it is compared with."""
 
-    text: str
-    norm: str  # normalise(text): same offsets
+    written: str  # as written, readings (經(jīng)) included
+    offsets: list[int]  # offset in ``written`` of each character of ``text``
+    text: str  # ``written`` without readings
+    norm: str  # simplified(normalise(text)): same offsets
     source_id: str
+    doc_type: str  # the registered doc_type ("" when not registered)
+    period: str  # what a figure without a written period covers (a progress report's months)
     facts: pd.DataFrame
     quote_spots: dict[int, str]
     cues: pd.DataFrame
@@ -148,9 +174,17 @@ def _candidate(mention: NumberMention, doc: _Document) -> dict[str, object]:
         match = "quote"
     elif unit:
         fact_id = value_match(doc.cues, value, high, unit, sentence,
-                              year=year_at(norm, mention.start))
+                              year=year_at(norm, mention.start),
+                              before=norm[clause_start:mention.start])
         match = "value" if fact_id else ""
-    status, period = status_at(norm, mention.start, clause_start), period_at(norm, mention.start)
+    clause = norm[clause_start:clause_end]
+    status = status_at(norm, mention.start, clause_start, doc_type=doc.doc_type)
+    period = period_at(norm, mention.start)
+    before = norm[clause_start:mention.start]
+    share = unit == "percent" and "完成" in before  # 完成全年目标任务的91%: an outcome
+    aim = any(w in clause for w in TARGET_WORDS) and not share
+    if period == "year" and not aim:
+        period = doc.period
     year: int | None
     if fact_id:
         fact = doc.facts.loc[fact_id]
@@ -159,24 +193,49 @@ def _candidate(mention: NumberMention, doc: _Document) -> dict[str, object]:
         period = str(fact.get("period", period))
     else:
         year, kind = year_at(norm, mention.start), ""
-        clause = norm[clause_start:clause_end]
-        indicator = guess_indicator(doc.cues, unit, norm[clause_start:mention.start], sentence,
-                                    doc.indicators, clause=clause,
-                                    tiered=has_threshold(norm, clause_start, clause_end))
+        tier = tier_label(clause)
+        indicator = (tier_indicator(tier, doc.indicators) if tier and unit == "count" else
+                     guess_indicator(doc.cues, unit, before, sentence, doc.indicators,
+                                     clause=clause,
+                                     tiered=has_threshold(norm, clause_start, clause_end)))
         vintage_of = same_meaning(doc.facts, doc.source_id, indicator, year, period,
-                                  aim=any(w in clause for w in TARGET_WORDS))
+                                  aim=aim)
         match = "meaning" if vintage_of else ""
     source_id = doc.source_id
     suggested = f"{source_id}.{year}.{indicator}" if source_id and year and indicator else ""
+    start, end = doc.offsets[mention.start], doc.offsets[mention.end - 1] + 1
+    quote_start = doc.offsets[clause_start]
+    quote_end = doc.offsets[clause_end - 1] + 1 if clause_end > clause_start else quote_start
     return {
         "fact_id": fact_id, "source_id": source_id, "year": year, "kind": kind,
         "indicator": indicator, "value": value, "value_high": high, "unit": unit,
         "qualifier": qualifier, "value_text": mention.text,
-        "quote": doc.text[clause_start:clause_end].strip(" \u3000"), "note": "",
+        "quote": doc.written[quote_start:quote_end].strip(" \u3000"), "note": "",
         "period": period, "status": status, "scope": "",
         "curated": bool(fact_id), "match": match, "suggested_fact_id": suggested,
+        "suggested_kind": kind or ("actual" if share else _kind_of(clause)),
+        "review": "" if fact_id else "; ".join(_review(unit, year, indicator) + review_reasons(
+            clause=clause, before=before, subject=subject_text(norm, clause_start, mention.start),
+            unit=unit, indicator=indicator, indicators=doc.indicators,
+            tier=tier_label(clause))),
         "vintage_of": vintage_of,
         "unit_text": doc.text[mention.end:mention.end + len(written_unit(mention, norm))],
         "qualifier_words": " ".join(words), "sentence": mention.sentence,
-        "start": mention.start, "end": mention.end,
+        "start": start, "end": end,
     }
+
+
+def _kind_of(clause: str) -> str:
+    """The kind a figure's clause gives it: ``plan`` (计划), ``target`` (目标, 力争 ...), else
+    ``actual``."""
+    if any(word in clause for word in PLAN_WORDS):
+        return "plan"
+    return "target" if any(word in clause for word in TARGET_WORDS) else "actual"
+
+
+def _review(unit: str, year: int | None, indicator: str) -> list[str]:
+    """What the extractor could not read of a figure (empty when it read everything)."""
+    if not unit:
+        return ["not a unit the facts use"]
+    return (["no indicator recognised"] if not indicator else []) + (
+        [] if year else ["no year written"])

@@ -15,7 +15,7 @@ import re
 import pandas as pd
 
 from evaluation.core.numbers import normalise
-from evaluation.data.number_context import CLAUSE_BREAK, simplified
+from evaluation.data.number_context import CLAUSE_BREAK, simplified, without_readings
 from evaluation.data.schema import locate_value_text
 
 CUE_LENGTH = 6
@@ -31,7 +31,8 @@ def find_quote_spots(norm: str, facts: pd.DataFrame) -> dict[int, str]:
     """Offset of each curated fact's value_text in ``norm`` -> fact_id (quote occurrences)."""
     spots: dict[int, str] = {}
     for fact in facts.itertuples(index=False):
-        quote, written = simplified(normalise(fact.quote)), normalise(fact.value_text)
+        quote = simplified(normalise(without_readings(fact.quote)[0]))
+        written = normalise(fact.value_text)
         inside = locate_value_text(quote, written)  # 5 is not found inside 50
         start = norm.find(quote)
         while start >= 0 and inside >= 0:
@@ -56,10 +57,13 @@ def fact_cues(facts: pd.DataFrame) -> pd.DataFrame:
 
 
 def value_match(cues: pd.DataFrame, value: float, high: float | None, unit: str,
-                sentence: str, *, year: int | None) -> str:
-    """A curated fact with this value, unit and cue in the sentence (and year, when known).
+                sentence: str, *, year: int | None, before: str = "") -> str:
+    """A curated fact with this value, unit and cue (and year, when known).
 
-    ``cues`` is :func:`fact_cues` output; returns the first such fact's id, else "".
+    ``cues`` is :func:`fact_cues` output; the cue must stand in the sentence and share at least
+    :data:`MIN_SHARED_CUE` characters with the end of ``before`` (the figure's clause before
+    it), so that a value alone never matches a fact of another indicator. Returns the first
+    such fact's id, else "".
     """
     same = cues[(cues["unit"] == unit) & _close(cues["value"], value)]
     if year is not None:
@@ -68,7 +72,9 @@ def value_match(cues: pd.DataFrame, value: float, high: float | None, unit: str,
         same = same[same["value_high"].isna()]
     else:
         same = same[_close(same["value_high"], high)]
-    hits = same[[bool(cue) and cue in sentence for cue in same["cue"]]]
+    tail = _cue_text(before)
+    hits = same[[bool(cue) and cue in sentence and _shared_tail(cue, tail) >= MIN_SHARED_CUE
+                 for cue in same["cue"]]]
     return str(hits["fact_id"].iloc[0]) if len(hits) else ""
 
 
@@ -111,11 +117,18 @@ def guess_indicator(cues: pd.DataFrame, unit: str, before: str, sentence: str,
     """
     if not unit:
         return ""
+    by_name = _name_guess(unit, clause, indicators)
     if tiered:
-        return _name_guess(unit, clause, indicators) or _cue_guess(cues, unit, before, sentence,
-                                                                   indicators)
-    return _cue_guess(cues, unit, before, sentence, indicators) or _name_guess(
-        unit, clause, indicators)
+        return by_name or _cue_guess(cues, unit, before, sentence, indicators)
+    by_cue = _cue_guess(cues, unit, before, sentence, indicators)
+    if by_cue and by_name and by_name != by_cue and "name_zh" in indicators:
+        # 续建项目完成投资: the cue says investment, the name says whose; the name that the
+        # clause writes more of is the more specific
+        text = _plain(clause)
+        if (_shared_bigrams(str(indicators["name_zh"][by_name]), text)
+                > _shared_bigrams(str(indicators["name_zh"][by_cue]), text)):
+            return by_name
+    return by_cue or by_name
 
 
 def _close(series: pd.Series, value: float) -> pd.Series:

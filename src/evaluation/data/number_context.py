@@ -36,13 +36,21 @@ CLAUSE_BREAK = re.compile(r"[，,；;。：:！？!?\n]")
 """Characters that end a clause (commas, semicolons, colons, stops, line ends)."""
 _YEAR = re.compile(r"((?:19|20)\d\d)年")
 _SENTENCE_END = "。！？!?\n"
-# Status words: an estimate (预计) in the figure's clause; preliminary counts in its paragraph.
+# Status words: an estimate (预计) in the figure's clause or earlier in its sentence (up to a
+# semicolon); preliminary counts and final figures in its paragraph.
 ESTIMATE_WORDS = ("预计", "预测", "估计")
+FINAL_WORDS = ("最终核实", "核实数", "最终统计", "统计年报", "年报数据")
+# The status a document's figures have when its words say nothing (a news release early in the
+# year gives preliminary results; plans, progress reports and communiqués final ones).
+DEFAULT_STATUS = {"news_release": "preliminary"}
+# A reading in Latin letters written after a character by a web copy: 預(yù)計, 經(jīng).
+READING = re.compile(r"(?<=[\u3400-\u9fff])\((?:[a-z\u00e0-\u01dc\u0144\u0148\u01f9]+\d?)\)")
 # Words that make a figure a target or plan (for matching it with facts of the same measure).
 TARGET_WORDS = ("目标", "计划", "确定", "培育", "力争", "争取")
 PRELIMINARY_WORDS = ("初步统计", "初步核算", "快报", "初步测算")
 # Periods a figure covers, as written before it in its sentence.
-_MONTH_SPAN = re.compile(r"(\d{1,2})\s*[-~至到]\s*(\d{1,2})\s*月")
+_MONTH_SPAN = re.compile(r"(\d{1,2})\s*月?\s*[-~至到]\s*(\d{1,2})\s*月")
+_FIRST_MONTHS = re.compile(r"前(\d{1,2})个?月")
 _UNTIL_MONTH = re.compile(r"截[至止](?:\d{4}年)?(\d{1,2})月(?:底|末|份)?")
 _SINCE_YEAR = re.compile(r"(\d{4})年以来")
 _SEASONS = {"上半年": "months:1-6", "前三季度": "months:1-9", "一季度": "months:1-3",
@@ -136,29 +144,101 @@ def qualifier_of(words: tuple[str, ...]) -> str:
     return next((q for q in _QUALIFIER_ORDER if q in mapped), "exact")
 
 
-def status_at(norm: str, position: int, clause_start: int) -> str:
-    """``estimate`` (预计 in the clause), ``preliminary`` (初步统计 in the paragraph), else
-    ``final``."""
-    if any(word in norm[clause_start:position] for word in ESTIMATE_WORDS):
-        return "estimate"
+def without_readings(text: str) -> tuple[str, list[int]]:
+    """``text`` without the readings a web copy writes after characters (預(yù)計 -> 預計).
+
+    Returns
+    -------
+    tuple
+        The text without readings, and for each of its characters (and its end) the offset of
+        that character in ``text``, so that offsets found in the first map back to the second.
+    """
+    kept: list[str] = []
+    offsets: list[int] = []
+    last = 0
+    for match in READING.finditer(text):
+        kept.append(text[last:match.start()])
+        offsets.extend(range(last, match.start()))
+        last = match.end()
+    kept.append(text[last:])
+    offsets.extend(range(last, len(text) + 1))
+    return "".join(kept), offsets
+
+
+def status_at(norm: str, position: int, clause_start: int, *, doc_type: str = "") -> str:
+    """The status of the figure at ``position``, from its words and its document's type.
+
+    The status its words give (:func:`status_words`), else the document type's default
+    (:data:`DEFAULT_STATUS`: a news release's figures are preliminary), else ``final``.
+    """
+    status, _ = status_words(norm, position, clause_start)
+    return status or DEFAULT_STATUS.get(doc_type, "final")
+
+
+def status_words(norm: str, position: int, clause_start: int) -> tuple[str, str]:
+    """The status the words around the figure at ``position`` give, and the word that says so.
+
+    ``estimate`` when 预计 (预测, 估计) stands in the figure's clause or earlier in its sentence
+    (up to a semicolon); else ``preliminary`` when 初步统计 (快报 ...) stands in its paragraph;
+    else ``final`` when 最终核实 (核实数 ...) does; else ``("", "")``.
+    """
+    _, clause_end = clause_span(norm, position)
+    segment_start = max(norm.rfind(end, 0, position) for end in (*_SENTENCE_END, "；", ";")) + 1
+    segment = norm[min(segment_start, clause_start):clause_end]
     line_start = norm.rfind("\n", 0, position) + 1
     line_end = norm.find("\n", position)
     paragraph = norm[line_start:line_end if line_end >= 0 else len(norm)]
-    return "preliminary" if any(word in paragraph for word in PRELIMINARY_WORDS) else "final"
+    for status, words, text in (("estimate", ESTIMATE_WORDS, segment),
+                                ("preliminary", PRELIMINARY_WORDS, paragraph),
+                                ("final", FINAL_WORDS, paragraph)):
+        word = next((w for w in words if w in text), "")
+        if word:
+            return status, word
+    return "", ""
+
+
+def document_period(norm: str) -> str:
+    """The period a progress report covers: the first period written in its first lines (the
+    title), else in the whole document; ``year`` when none is written."""
+    lines = [line for line in norm.split("\n") if line.strip()]
+    for text in (*lines[:3], norm):
+        found = _periods_in(text)
+        if found:
+            return min(found)[1]
+    return "year"
 
 
 def period_at(norm: str, position: int) -> str:
-    """The period written before the figure in its sentence (1-11月, 截至11月底, 上半年, 总投资)."""
-    sentence_start = max(norm.rfind(end, 0, position) for end in _SENTENCE_END) + 1
+    """The period written before the figure in its sentence (1-11月, 截至11月底, 上半年, 总投资);
+    a sentence that begins with 其中 ("of which") continues the one before it."""
+    sentence_start = _sentence_start(norm, position)
     before = norm[sentence_start:position]
     clause_start, _ = clause_span(norm, position)
     if "总投资" in norm[clause_start:position]:
         return "lifetime"
+    found = _periods_in(before)
+    return max(found)[1] if found else "year"
+
+
+def _sentence_start(norm: str, position: int) -> int:
+    """Where the sentence of ``position`` starts; a sentence beginning with 其中 starts with
+    the sentence before it."""
+    start = max(norm.rfind(end, 0, position) for end in _SENTENCE_END) + 1
+    if norm[start:position].lstrip(" \u3000").startswith("其中") and start > 1:
+        return max(norm.rfind(end, 0, start - 1) for end in _SENTENCE_END) + 1
+    return start
+
+
+def _periods_in(before: str) -> list[tuple[int, str]]:
+    """Each period written in ``before`` with the offset where its words end."""
     found: list[tuple[int, str]] = []
     for match in _MONTH_SPAN.finditer(before):
         first, last = int(match.group(1)), int(match.group(2))
         if 1 <= first <= last <= 12:
             found.append((match.end(), f"months:{first}-{last}"))
+    for match in _FIRST_MONTHS.finditer(before):
+        if 1 <= int(match.group(1)) <= 12:
+            found.append((match.end(), f"months:1-{int(match.group(1))}"))
     for match in _UNTIL_MONTH.finditer(before):
         if 1 <= int(match.group(1)) <= 12:
             found.append((match.end(), f"months:1-{int(match.group(1))}"))
@@ -168,7 +248,7 @@ def period_at(norm: str, position: int) -> str:
         at = before.rfind(word)
         if at >= 0:
             found.append((at + len(word), period))
-    return max(found)[1] if found else "year"
+    return found
 
 
 def year_at(norm: str, position: int) -> int | None:

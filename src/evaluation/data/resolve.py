@@ -11,8 +11,11 @@ plan, a January–November progress report and a full-year figure - one document
    allows several periods (``period=None``);
 4. then the action's own list (empty ``scope``) before a narrower or wider one when the question
    allows several scopes (``scope=None``);
-5. then the latest publication date of the document (``published`` in ``data/sources.yaml``);
-6. between documents published the same day, the fact listed later in ``facts.csv``.
+5. then the latest publication date of the document (``published`` in ``data/sources.yaml``),
+   compared at the precision both dates are written with: a year-only ``2013`` ties with
+   ``2013-01-07`` (neither is known to be later), and so does ``2013-01`` with it;
+6. between documents published the same day (or tied so), the fact listed later in
+   ``facts.csv``.
 
 ``evaluation check`` prints the same choice for every figure stated more than once.
 """
@@ -34,7 +37,8 @@ STATUS_ORDER = {"final": 0, "preliminary": 1, "estimate": 2}
 RULE_TEXT = ("resolution rule (evaluation.data.resolve): a fact pinned by the edition wins; then "
              "final before preliminary before estimate; then the full year before part of it; "
              "then the action's own list before another scope; then the latest publication date "
-             "(published in data/sources.yaml); then the fact listed later in facts.csv")
+             "(published in data/sources.yaml; a date given as a year only ties with any date "
+             "in that year); then the fact listed later in facts.csv")
 GROUP_KEYS = ("indicator", "year", "measure", "period", "scope")
 
 
@@ -127,10 +131,12 @@ def choose_all(facts: pd.DataFrame, *, pins: Mapping[str, str] | None = None) ->
                              keep=False)
     if clash.any():
         _refuse_same_document(facts, np.flatnonzero(clash.to_numpy()).tolist())
-    keys = _rule_keys(table, range(len(table)), _pinned_ids(facts, pins, keys=None))
-    best = sorted(range(len(table)), key=keys.__getitem__)
     groups = table[["indicator", "year", "kind", "period", "scope"]].assign(
         measure=table["kind"].map(MEASURE)).drop(columns="kind")
+    labels = groups.groupby(list(GROUP_KEYS), sort=False).ngroup().tolist()
+    keys = _rule_keys(table, range(len(table)), _pinned_ids(facts, pins, keys=None),
+                      groups=labels)
+    best = sorted(range(len(table)), key=keys.__getitem__)
     first = ~groups.iloc[best].duplicated(list(GROUP_KEYS)).to_numpy()
     chosen = set(table["fact_id"].iloc[best][first])
     return facts[facts["fact_id"].isin(chosen)]
@@ -163,12 +169,14 @@ def _with_optional_columns(facts: pd.DataFrame) -> pd.DataFrame:
     return facts.assign(**missing) if missing else facts
 
 
-def _rule_keys(facts: pd.DataFrame, rows: Sequence[int], pinned: set[str]
-               ) -> list[tuple[object, ...]]:
+def _rule_keys(facts: pd.DataFrame, rows: Sequence[int], pinned: set[str],
+               groups: Sequence[object] | None = None) -> list[tuple[object, ...]]:
     """One sort key per row position in ``rows``, best first: the rule of this module.
 
     Pinned first, then final before preliminary before estimate, more months of the year, the
-    action's own list, the later publication date and, last, the row listed later.
+    action's own list, the later publication date (:func:`comparable_dates`, within each of
+    ``groups``: one label per row, all rows one group when None) and, last, the row listed
+    later.
     """
     from evaluation.data.sources import default_sources, published_key
 
@@ -179,15 +187,45 @@ def _rule_keys(facts: pd.DataFrame, rows: Sequence[int], pinned: set[str]
     else:
         dates = {k: s.published for k, s in default_sources().items()}
         published = [dates.get(str(k)) or None for k in _column(facts, "source_id", rows)]
+    when = comparable_dates(
+        [(0, 0, 0) if p is None else published_key(str(p)) for p in published],
+        [0] * len(rows) if groups is None else groups)
     keys: list[tuple[object, ...]] = []
     for i, row in enumerate(rows):
         rank = STATUS_ORDER["estimate"] if kind[i] == "estimate" else STATUS_ORDER.get(
             str(status[i]), len(STATUS_ORDER))
         span = OPTIONAL_COLUMNS["period"] if pd.isna(period[i]) else str(period[i])
-        date = (0, 0, 0) if published[i] is None else published_key(str(published[i]))
+        date = when[i]
         keys.append((fact_id[i] not in pinned, rank, -period_months(span), scope[i] != "",
                      tuple(-part for part in date), -row))
     return keys
+
+
+def comparable_dates(dates: Sequence[tuple[int, int, int]], groups: Sequence[object]
+                     ) -> list[tuple[int, int, int]]:
+    """Publication dates cut to the precision they can be compared at within each group.
+
+    ``(year, month, day)`` with 0 for a part not written. Within one group (the facts answering
+    one question), where some date of a year is written without its month, every date of that
+    year is compared by its year alone; where some date of a month is written without its day,
+    every date of that month by year and month. So ``2013`` ties with ``2013-01-07`` instead of
+    sorting before it, and the rule's next step decides.
+
+    Examples
+    --------
+    >>> comparable_dates([(2013, 0, 0), (2013, 1, 7), (2014, 1, 2)], [0, 0, 0])
+    [(2013, 0, 0), (2013, 0, 0), (2014, 1, 2)]
+    """
+    years = {(g, d[0]) for g, d in zip(groups, dates, strict=True) if d[1] == 0}
+    months = {(g, d[0], d[1]) for g, d in zip(groups, dates, strict=True) if d[2] == 0}
+    out = []
+    for group, (year, month, day) in zip(groups, dates, strict=True):
+        if (group, year) in years:
+            month, day = 0, 0
+        elif (group, year, month) in months:
+            day = 0
+        out.append((year, month, day))
+    return out
 
 
 def _column(facts: pd.DataFrame, name: str, rows: Sequence[int]) -> list[object]:

@@ -69,7 +69,8 @@ class Source:
 
 
 def published_key(text: str) -> tuple[int, int, int]:
-    """``"2014-02"`` -> ``(2014, 2, 0)``: a partial date sorts before any full date in it."""
+    """``"2014-02"`` -> ``(2014, 2, 0)``; a part not written is 0 (how such dates compare:
+    :func:`evaluation.data.resolve.comparable_dates`)."""
     match = _PUBLISHED.fullmatch(str(text).strip())
     if not match:
         raise ValueError(f"publication date {text!r}: expected {PUBLISHED_FORMAT}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evaluation import project
-from evaluation.data.resolve import MEASURE, choose_all
+from evaluation.data.resolve import MEASURE, choose_all, comparable_dates
 from evaluation.data.sources import Source, default_sources
 from evaluation.errors import ConfigError, DataError, problem
 
@@ -40,10 +40,14 @@ def vintages(facts: pd.DataFrame, *, sources: dict[str, Source] | None = None) -
         Columns :data:`VINTAGE_COLUMNS`, one row per fact, sorted by indicator, year, measure and
         vintage. ``measure`` groups kinds that measure the same thing (actual and estimate are
         the ``outcome``); ``vintage`` numbers the documents of one indicator, year, measure,
-        period and scope from 1 (the earliest by publication date, then listed order in
-        ``facts.csv``); ``n_vintages`` counts them.
+        period and scope from 1 (the earliest by publication date, compared at the precision
+        both dates are written with, then listed order in ``facts.csv``); ``n_vintages``
+        counts them.
     """
     table = _with_documents(facts, sources)
+    labels = table.groupby(["indicator", "year", "measure", "period", "scope"],
+                           sort=False).ngroup()
+    table["published_key"] = comparable_dates(table["published_key"].tolist(), labels.tolist())
     table = table.sort_values(["indicator", "year", "measure", "period", "scope", "published_key",
                                "row"])
     groups = table.groupby(["indicator", "year", "measure", "period", "scope"], sort=False)

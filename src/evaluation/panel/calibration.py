@@ -36,12 +36,17 @@ class CalibrationTargets:
 
 
 def calibration_year(facts: pd.DataFrame) -> int:
-    """The latest year with a published actual count of listed firms."""
+    """The latest year whose documents state every calibration target (the year the committed
+    SYNTHETIC panel is calibrated to): a later year that states some outcomes but not all (no
+    tier counts, say) does not move it."""
     rows = facts[(facts["indicator"] == "firms") & (facts["kind"] == "actual")]
-    if rows.empty:
-        raise DataError(problems=[problem("facts", "indicator firms", "no actual firm count",
-                                          "a published count of listed firms")])
-    return int(rows["year"].max())
+    for year in sorted(set(rows["year"].astype(int)), reverse=True):
+        if calibration_availability(facts, year=year).complete:
+            return year
+    raise DataError(problems=[problem("facts", "indicator firms", "no year with every "
+                                      "calibration target stated",
+                                      "a year whose documents state "
+                                      f"{', '.join(TARGET_INDICATORS.values())}")])
 
 
 # Field of :class:`CalibrationTargets` -> the indicator of the calibration year's outcome.

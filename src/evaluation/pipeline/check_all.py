@@ -5,7 +5,8 @@ skipped when that one failed, and says so):
 
 1. the data (:func:`evaluation.data.check.check_data`): sources and checksums, indicators,
    facts, completeness of the documents' numbers;
-2. the audit's checks (``data/checks.yaml``), against the facts;
+2. the audit's checks (``data/checks.yaml``), against the facts; the derivations
+   (``data/derivations.yaml``), each named by the labels registry in every language;
 3. the effects model's parameters and scenarios (``data/model/``);
 4. the committed SYNTHETIC firm panel (``data/panel/``);
 5. every edition (``data/editions/*.yaml``): its name, shape, the notebooks' parameter names and
@@ -17,10 +18,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaluation import project
 from evaluation.errors import DataError, EvaluationError, Problem
+
+if TYPE_CHECKING:
+    from evaluation.data.check import DataSummary
+    from evaluation.data.edition import EditionContext
+    from evaluation.project import Project
 
 
 @dataclass
@@ -37,6 +43,29 @@ def _stage(run: Callable[[], Any], problems: list[Problem]) -> tuple[bool, Any]:
     except EvaluationError as exc:
         problems += exc.problems or [Problem("", "", str(exc), "no error")]
         return False, None
+
+
+def audit_context(here: Project, data: DataSummary) -> EditionContext:
+    """The context the checks file is validated in: the project's facts, no pins, the latest
+    outcome year as base year (the checks name figures, not an edition's years)."""
+    from evaluation.data.edition import EditionContext
+
+    return EditionContext(project=here, facts=data.facts, indicators=data.indicators,
+                          sources=data.sources, base_year=int(data.facts["year"].max()),
+                          target_years=())
+
+
+def _derivations_named() -> list[Any]:
+    """The project's derivations, each named by the labels registry in every language."""
+    from evaluation.analysis.derivations import default_derivations
+    from evaluation.reports.labels import default_labels
+    from evaluation.reports.narrative.targets import derivation_label_problems
+
+    derivations = default_derivations()
+    found = derivation_label_problems(derivations, default_labels())
+    if found:
+        raise DataError(problems=found)
+    return derivations
 
 
 def check_inputs() -> InputsSummary:
@@ -62,9 +91,13 @@ def check_inputs() -> InputsSummary:
     if ok:
         summary.data = data
         summary.lines += data.lines()
-        ok, checks = _stage(lambda: load_checks(facts=data.facts), problems)
+        ok, checks = _stage(lambda: load_checks(audit_context(here, data)), problems)
         if ok:
             summary.lines.append(f"audit checks: {len(checks)} valid")
+        ok, derivations = _stage(_derivations_named, problems)
+        if ok:
+            summary.lines.append(f"derivations: {len(derivations)} valid, named in every "
+                                 "language")
     data_ok = summary.data is not None
     ok, inputs = _stage(load_parameters, problems)
     if ok and data_ok:  # scenarios may take figures from the facts

@@ -12,10 +12,14 @@ import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaluation import project
 from evaluation.errors import ConfigError, Problem, problem
+from evaluation.project import Project
+
+if TYPE_CHECKING:
+    from evaluation.data.edition import EditionContext
 
 EDITION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 """An edition name: a plain file name of letters, digits, '-' and '_' (no folders, no dots)."""
@@ -117,6 +121,29 @@ class Parameter:
 
 _YAML_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true/false",
                list: "a list", dict: "a mapping", type(None): "null"}
+
+
+def edition_context_of(edition: Edition, *, project: Project) -> EditionContext:
+    """The edition context an edition file's parameters describe (base and target years, pins,
+    languages), on ``project``'s data: what the pipeline hands to the edition's consumers.
+
+    Raises
+    ------
+    ConfigError
+        The edition names no ``base_year`` or bad languages.
+    DataError
+        A data file is invalid or a pin names no fact.
+    """
+    from evaluation.data.edition import edition_context
+
+    values = edition.parameters
+    if "base_year" not in values:
+        raise ConfigError(problems=[problem(edition.path, "parameter 'base_year'", "nothing",
+                                            "the year of the outcomes, e.g. 2012")])
+    return edition_context(base_year=values["base_year"],
+                           target_years=values.get("target_years", ()),
+                           pins=values.get("pins") or {}, languages=edition_languages(edition),
+                           project=project)
 
 
 def _literal_type(default: str) -> tuple[type, ...] | None:

@@ -39,7 +39,12 @@ from evaluation.errors import ConfigError, RunError, problem
 from evaluation.pipeline import assemble, batch
 from evaluation.pipeline import extras as edition_files
 from evaluation.pipeline.batch import now
-from evaluation.pipeline.editions import edition_languages, load_edition, validate_edition
+from evaluation.pipeline.editions import (
+    edition_context_of,
+    edition_languages,
+    load_edition,
+    validate_edition,
+)
 from evaluation.pipeline.fingerprint import LIBRARY_DIR, cache_key, collect_inputs
 from evaluation.pipeline.index import INDEX_NAME, write_index
 from evaluation.pipeline.kernels.client import ForkServer, start_fork_server
@@ -204,7 +209,9 @@ def _run(edition: str, *, here: Project, reports_dir: Path, only: tuple[str, ...
             server = start_fork_server(notebooks) if warm_kernels else None
             from evaluation.analysis.years import check_edition_years  # pandas: only now
 
-            check_edition_years(ed.parameters, path=ed.path)  # before any notebook runs
+            if "base_year" in ed.parameters:  # before any notebook runs
+                check_edition_years(ed.parameters, path=ed.path,
+                                    edition=edition_context_of(ed, project=here))
             staging = new_staging(reports_dir, edition)
             try:
                 outcomes = batch.execute_all(to_run, parameters=parameters, keys=keys,

@@ -16,14 +16,11 @@ from typing import Any
 
 import pandas as pd
 
-from evaluation import project
 from evaluation.analysis import comparisons as targets
 from evaluation.analysis.audit import run_audit
-from evaluation.analysis.checks import load_checks
 from evaluation.data.availability import Availability
-from evaluation.data.facts import default_facts, default_indicators
-from evaluation.data.resolve import resolve_or_none
-from evaluation.data.sources import Source, default_sources
+from evaluation.data.edition import EditionContext
+from evaluation.data.sources import Source
 from evaluation.errors import DataError, ParameterError, problem
 from evaluation.model.parameters import ModelInputs, default_inputs
 from evaluation.model.sensitivity import SOBOL_N
@@ -46,7 +43,6 @@ HEADLINE_INDICATORS = ("project_investment", "firms_sales_over_100")
 INVESTMENT_TARGET = "project_investment"
 TOP_TIER = "firms_sales_over_100"
 BASELINE = "baseline"
-FINANCING_CHECK = "direct_financing_instruments"
 PERCENT = "{:.0%}"
 
 
@@ -63,10 +59,7 @@ class MemoData:
     """Everything the memo reports, computed once (facts, targets, audit, effects model)."""
 
     edition: str
-    base_year: int
-    target_years: tuple[int, ...]
-    facts: pd.DataFrame
-    indicators: pd.DataFrame
+    context: EditionContext
     comparisons: pd.DataFrame
     attainment: pd.DataFrame
     audit: pd.DataFrame
@@ -74,9 +67,33 @@ class MemoData:
     results: EffectsResults | None
     inputs: ModelInputs
     findings: ModelFindings | None
-    sources: dict[str, Source]
     availability: Availability | None = None
     scenario_names: tuple[str, ...] = ()
+
+    @property
+    def base_year(self) -> int:
+        """The edition's base year."""
+        return self.context.base_year
+
+    @property
+    def target_years(self) -> tuple[int, ...]:
+        """The edition's target years."""
+        return self.context.target_years
+
+    @property
+    def facts(self) -> pd.DataFrame:
+        """The edition's facts."""
+        return self.context.facts
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        """The indicator registry."""
+        return self.context.indicators
+
+    @property
+    def sources(self) -> Mapping[str, Source]:
+        """The document registry."""
+        return self.context.sources
 
     @property
     def effects(self) -> EffectsResults:
@@ -99,51 +116,43 @@ class MemoData:
         return self.findings
 
 
-def gather(*, edition: str, scenarios: Sequence[str], draws: int, seed: int, base_year: int,
-           target_years: Sequence[int], tier_draws: int | None = None,
-           sobol_n: int = SOBOL_N, pins: Mapping[str, str] | None = None) -> MemoData:
-    """Compute every result the memo reports (the Monte Carlo with ``draws`` and ``seed``, the
-    Sobol analysis with base sample ``sobol_n``).
+def gather(context: EditionContext, *, edition: str, scenarios: Sequence[str], draws: int,
+           seed: int, tier_draws: int | None = None, sobol_n: int = SOBOL_N) -> MemoData:
+    """Compute every result the memo reports for the edition ``context`` (the Monte Carlo with
+    ``draws`` and ``seed``, the Sobol analysis with base sample ``sobol_n``).
 
-    With the same ``draws``, ``tier_draws``, ``seed``, ``sobol_n`` and ``pins`` as notebook 02,
+    With the same ``draws``, ``tier_draws``, ``seed``, ``sobol_n`` and pins as notebook 02,
     the memo reads that notebook's results (computed once, :mod:`evaluation.model.shared`).
     Where the documents lack figures the model needs for ``base_year``, ``results`` and
     ``findings`` are ``None`` and ``availability`` says which figures are missing.
     """
-    facts = default_facts()
     inputs = default_inputs()
     scenarios = list(scenarios)
-    target_years = list(target_years)
+    base_year, target_years = context.base_year, list(context.target_years)
     if BASELINE not in scenarios:
-        raise ParameterError(problems=[problem(project.current().scenarios_file,
+        raise ParameterError(problems=[problem(context.project.scenarios_file,
                                                "notebook parameter "
                                                "'scenarios'", repr(scenarios),
                                                f"a list that includes {BASELINE!r}")])
     run = shared_model(scenarios, base_year=base_year, target_years=target_years, draws=draws,
-                       seed=seed, tier_draws=tier_draws, pins=pins)
+                       seed=seed, tier_draws=tier_draws, pins=dict(context.pins))
     results = run.results
-    indicators = default_indicators()
-    implied = targets.implied_values(facts, pins=pins)  # once, for comparisons and attainment
+    implied = targets.implied_values(context)  # once, for comparisons and attainment
     return MemoData(
-        edition=edition, base_year=base_year, target_years=tuple(target_years), facts=facts,
-        indicators=indicators,
-        comparisons=targets.comparisons(facts, base_year=base_year, target_years=target_years,
-                                        pins=pins, implied=implied, indicators=indicators),
-        attainment=targets.attainment(facts, pins=pins, implied=implied, indicators=indicators),
-        audit=run_audit(load_checks(facts=facts), facts),
-        mix=targets.financing_mix(facts, year=base_year),
+        edition=edition, context=context,
+        comparisons=targets.comparisons(context, implied=implied),
+        attainment=targets.attainment(context, implied=implied),
+        audit=run_audit(context), mix=targets.financing_mix(context),
         results=results, inputs=inputs,
         findings=None if results is None else ModelFindings(
             results, *shared_sensitivity(results, seed=seed, n=sobol_n), inputs),
-        sources=default_sources(), availability=run.availability,
-        scenario_names=tuple(scenarios))
+        availability=run.availability, scenario_names=tuple(scenarios))
 
 
-def find_fact(facts: pd.DataFrame, indicator: str, year: int, *,
+def find_fact(context: EditionContext, indicator: str, year: int, *,
               kinds: Sequence[str] = ("actual",)) -> str:
-    """The id of the fact stating ``indicator`` for ``year``, chosen by the resolution rule
-    (:mod:`evaluation.data.resolve`: final before preliminary before estimate, then the latest
-    document), trying ``kinds`` in order.
+    """The id of the fact stating ``indicator`` for ``year``, chosen by the edition's resolution
+    (its pins, then the rule of :mod:`evaluation.data.resolve`), trying ``kinds`` in order.
 
     Raises
     ------
@@ -151,10 +160,10 @@ def find_fact(facts: pd.DataFrame, indicator: str, year: int, *,
         No fact of one of ``kinds`` states the indicator for the year.
     """
     for kind in kinds:
-        row = resolve_or_none(facts, indicator=indicator, year=year, kind=kind, scope="")
+        row = context.resolve_or_none(indicator=indicator, year=year, kind=kind, scope="")
         if row is not None:
             return str(row["fact_id"])
-    raise DataError(problems=[problem(project.current().facts_file, f"indicator {indicator!r}, "
+    raise DataError(problems=[problem(context.project.facts_file, f"indicator {indicator!r}, "
                                       f"year {year}", "no fact",
                                       f"a fact of kind {' or '.join(kinds)}")])
 
@@ -172,7 +181,7 @@ def target_facts(data: MemoData) -> dict[tuple[str, int], str]:
     kinds = ("target", "plan")
     keys = [(INVESTMENT_TARGET, min(data.target_years))] + [
         (TOP_TIER, year) for year in data.target_years]
-    return {(indicator, year): find_fact(data.facts, indicator, year, kinds=kinds)
+    return {(indicator, year): find_fact(data.context, indicator, year, kinds=kinds)
             for indicator, year in keys}
 
 

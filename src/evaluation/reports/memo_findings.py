@@ -13,9 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from evaluation import project
 from evaluation.analysis.audit import CONSISTENT, INCONSISTENT, QUALIFIER_ONLY
-from evaluation.data.resolve import resolve_or_none
 from evaluation.model.scenarios import default_scenarios
 from evaluation.reports import memo as m
 from evaluation.reports.labels import Labels
@@ -76,6 +74,18 @@ def _count(audit: pd.DataFrame, cite: Citations, labels: Labels,
     return cite.derived(n, formula=formula, inputs=[word("audit_input", cite)], fmt="{:d}")
 
 
+def financing_gap_failed(mix: pd.DataFrame, audit: pd.DataFrame) -> bool:
+    """Whether the audit finds the base year's direct-financing instruments inconsistent with its
+    stated total: a ``parts_sum`` check over the very total of ``mix`` (the base year's financing
+    mix) fails. A check on another year's figures says nothing about this one."""
+    if mix.empty:
+        return False
+    total = str(mix.loc[mix["derived"].astype(bool), "fact_id"].iloc[0]).split(";")[0]
+    rows = audit[(audit["type"] == "parts_sum")
+                 & audit["fact_ids"].str.split(";").map(lambda ids: total in ids)]
+    return bool((rows["status"] == INCONSISTENT).any())
+
+
 def interval_level(cite: Citations) -> str:
     """The intervals' coverage (90%) as a derived span."""
     from evaluation.model.simulate import INTERVAL_LEVEL
@@ -106,7 +116,7 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                             & (data.comparisons["target_year"] == first)]
     stated = {}
     for key, indicator in LEDE_OUTCOMES.items():
-        found = resolve_or_none(f, indicator=indicator, year=y, kind="actual", scope="")
+        found = data.context.resolve_or_none(indicator=indicator, year=y, kind="actual", scope="")
         if found is not None:
             stated[key] = {"name": label(labels.get("indicators", indicator, lang)),
                            "value": cite.fact(str(found["fact_id"]))}
@@ -126,8 +136,7 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                                        or r["description"])
                                  for _, r in audit[audit["status"] != CONSISTENT].iterrows()],
                     "gap": None}
-    if not data.mix.empty and (
-            audit.loc[audit["check_id"] == m.FINANCING_CHECK, "status"] == INCONSISTENT).any():
+    if financing_gap_failed(data.mix, audit):
         ctx["audit"]["gap"] = findings.financing_gap_spans(data.mix, cite)
     ctx["targets"] = []
     rows = data.comparisons[data.comparisons["indicator"].isin(m.HEADLINE_INDICATORS)]
@@ -159,8 +168,8 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
     ctx["same_lists"] = bool(data.attainment.empty
                              or not data.comparisons["like_for_like"].all())
     ctx["plan_years"] = ", ".join(map(str, plans))
-    facts_file = project.display_path(project.current().facts_file)
-    params_file = project.display_path(data.inputs.path)
+    facts_file = data.context.project.display_path(data.context.project.facts_file)
+    params_file = data.context.project.display_path(data.inputs.path)
     judged = [n for n, p in data.inputs.parameters.items() if p.judgement]
     ctx["n_facts"] = cite.derived(len(f), formula=word("facts", cite), inputs=[facts_file],
                                   fmt="{:d}")

@@ -69,7 +69,7 @@ class Citations:
     """
 
     def __init__(self, *, facts: pd.DataFrame | None = None,
-                 sources: dict[str, Source] | None = None, prefix: str = "prov",
+                 sources: Mapping[str, Source] | None = None, prefix: str = "prov",
                  lang: str = "en", parameter_label: Mapping[str, str] | None = None,
                  references_note: Text | None = None) -> None:
         self._facts = default_facts() if facts is None else facts

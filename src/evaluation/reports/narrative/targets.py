@@ -9,17 +9,22 @@ numbers are spans from a :class:`evaluation.reports.provenance.Citations` in the
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
 import pandas as pd
 
 from evaluation.analysis.comparisons import NOT_REPORTED
-from evaluation.reports.labels import Labels, default_labels
+from evaluation.analysis.derivations import Derivation, find
+from evaluation.errors import Problem, problem
+from evaluation.reports.labels import LANGUAGES, Labels, default_labels
 from evaluation.reports.prose import label
 from evaluation.reports.provenance import Citations, Text
 
-PER_PROJECT = ("investment_per_project_{year}", "lifetime_investment_per_project_{year}")
+PER_PROJECT = ("investment_per_project", "lifetime_investment_per_project")
+"""Derivations of ``data/derivations.yaml``: investment per project in a year, lifetime."""
+OUTCOME_KINDS = ("actual", "estimate")
 FORMULAS: dict[str, dict[str, str]] = {
     "change": {"en": "target ÷ outcome − 1", "zh": "目标值 ÷ 实际值 − 1"},
     "implied_base": {"en": "implied by later figures", "zh": "由以后年度的数据推算"},
@@ -116,20 +121,35 @@ def growth_context(comparisons: pd.DataFrame, cite: Citations, *, edition: str,
             "equal": names(comparisons["change_abs"] == 0)}
 
 
+def derivation_label_problems(derivations: Sequence[Derivation], labels: Labels
+                              ) -> list[Problem]:
+    """Derivations of ``data/derivations.yaml`` the registry cannot name in every language
+    (section ``derivations``; ``zh_<kind>``/``en_<kind>`` where the name depends on the kind):
+    ``evaluation check`` reports them, so no page falls back to another language."""
+    found = []
+    for d in derivations:
+        entry = labels.entry("derivations", d.id)
+        kinds = [d.result["kind"]] if d.result and "kind" in d.result else list(d.kinds)
+        for lang in LANGUAGES:
+            missing = [k for k in kinds if not (entry.get(f"{lang}_{k}") or entry.get(lang))]
+            if missing:
+                found.append(problem(
+                    labels.path, f"section 'derivations', id {d.id!r}",
+                    f"no {lang!r} label (kinds {', '.join(missing)})",
+                    "an entry {zh: ..., en: ...} for each derivation of data/derivations.yaml"))
+    return found
+
+
 def _derived_label(row: pd.Series, lang: str, labels: Labels) -> str:
     """An implied value's name: the registry's (section ``derivations``, by kind where it
-    depends on it) in ``lang``, else the derivations file's English label."""
-    key = str(row.get("derived_id", row.name)).rsplit("_", 1)[0]
-    entry = labels.entry("derivations", key)
-    text = entry.get(f"{lang}_{row.get('kind', '')}") or entry.get(lang)
-    if not text:
-        return str(row["label"])
-    return str(text).format(year=row["year"], period=row.get("period", ""))
+    depends on it) in ``lang``; ``evaluation check`` refuses a derivation without one."""
+    entry = labels.entry("derivations", str(row["derivation"]))
+    text = entry.get(f"{lang}_{row['kind']}") or entry[lang]
+    return str(text).format(year=row["year"], period=row["period"])
 
 
 def _derived_formula(row: pd.Series, labels: Labels) -> dict[str, str]:
-    key = str(row.get("derived_id", row.name)).rsplit("_", 1)[0]
-    zh = labels.entry("derivations", key).get("formula_zh")
+    zh = labels.entry("derivations", str(row["derivation"])).get("formula_zh")
     return {"en": str(row["formula"]), "zh": str(zh or row["formula"])}
 
 
@@ -163,10 +183,14 @@ def conclusions_context(comparisons: pd.DataFrame, implied: pd.DataFrame, tiers:
     cuts, tiers not reported, firm counts not stated, attainment."""
     labels = labels or default_labels()
     lang = cite.lang
-    by_id = implied.set_index("derived_id")
 
-    def derived(derived_id: str) -> str:
-        row = by_id.loc[derived_id]
+    def one(derivation: str, year: int, kinds: tuple[str, ...], period: str = "year"
+            ) -> pd.Series | None:
+        found = find(implied, derivation, year=year, period=period)
+        found = found[found["kind"].isin(kinds)]
+        return None if found.empty else found.iloc[0]
+
+    def derived(row: pd.Series) -> str:
         return cite.derived(row["value"], formula=_derived_formula(row, labels),
                             inputs=str(row["fact_ids"]).split(";"), fmt="{:.2f}",
                             unit=row["unit"])
@@ -176,26 +200,26 @@ def conclusions_context(comparisons: pd.DataFrame, implied: pd.DataFrame, tiers:
     investment = comparisons[comparisons["indicator"] == "project_investment"]
     if not investment.empty:
         base_year = int(investment["base_year"].iloc[0])
-        base_id = PER_PROJECT[0].format(year=base_year)
-        if base_id in by_id.index:
+        base = one(PER_PROJECT[0], base_year, OUTCOME_KINDS)
+        if base is not None:
             context["per_project"] = {
-                "base_year": base_year, "base": derived(base_id),
+                "base_year": base_year, "base": derived(base),
                 "targets": [{"year": int(r["target_year"]),
                              "kind": escape(labels.get("kinds", str(r["target_kind"]), lang)),
-                             "value": derived(per_id)}
+                             "value": derived(per)}
                             for _, r in investment.iterrows()
-                            if (per_id := PER_PROJECT[0].format(year=r["target_year"]))
-                            in by_id.index]}
+                            if (per := one(PER_PROJECT[0], int(r["target_year"]),
+                                           (str(r["target_kind"]),))) is not None]}
         for _, r in investment[investment["target_kind"] == "plan"].iterrows():
-            lifetime = PER_PROJECT[1].format(year=r["target_year"])
+            lifetime = one(PER_PROJECT[1], int(r["target_year"]), ("plan",), "lifetime")
             plan: dict[str, Any] = {
                 "year": int(r["target_year"]), "base_year": int(r["base_year"]),
                 "target": cite.fact(r["target_fact_id"]), "base": cite.fact(r["base_fact_id"]),
                 "projects": (cite.fact(r["target_scope_fact_id"], unit=False)
                              if r["target_scope_fact_id"] else ""),
                 "lifetime": None}
-            if lifetime in by_id.index:
-                total_id = str(by_id.loc[lifetime, "fact_ids"]).split(";")[0]
+            if lifetime is not None:
+                total_id = str(lifetime["fact_ids"]).split(";")[0]
                 plan["lifetime"] = {"total": cite.fact(total_id), "per": derived(lifetime)}
             context["plans"].append(plan)
     tier_name = "tier_label" if lang == "zh" else "tier_label_en"
