@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from evaluation import project
-from evaluation.data.facts import default_facts
+from evaluation.data.edition import edition_context
 from evaluation.data.sources import default_sources
 from evaluation.errors import DataError
 from evaluation.evidence.context import action_against_gfcf, peer_paths
@@ -166,12 +166,13 @@ def test_the_shipped_table_is_found_by_its_columns_and_read_in_real_terms():
 
 
 def test_the_action_against_capital_formation_by_hand():
-    facts = default_facts()
-    source = find_table(default_sources())
+    context = edition_context(base_year=2012, target_years=[2013, 2015])
+    facts = context.facts
+    source = find_table(context.sources)
     series = load_series(source)
-    start = first_action_year(facts)
+    start = first_action_year(context)
     assert start == int(facts.loc[facts["indicator"] == "project_investment", "year"].min())
-    table = action_against_gfcf(facts, series, province="qinghai", last_published=2017)
+    table = action_against_gfcf(context, series, province="qinghai", last_published=2017)
     first = table.iloc[0]
     row = next(r for r in _shipped_rows() if r["province"] == "qinghai"
                and r["year"] == str(start))
@@ -186,7 +187,10 @@ def test_the_action_against_capital_formation_by_hand():
 
 
 def test_first_action_year_when_the_documents_give_none():
-    assert first_action_year(pd.DataFrame({"indicator": ["x"], "year": [2012]})) is None
+    context = edition_context(base_year=2012, target_years=[2013, 2015])
+    facts = context.facts
+    assert first_action_year(context.with_facts(facts[facts["indicator"] != "project_investment"])
+                             ) is None
 
 
 @pytest.mark.parametrize(("edit", "found"), [

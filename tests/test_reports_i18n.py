@@ -205,32 +205,31 @@ EVIDENCE_PROVINCES = ["qinghai", "gansu", "ningxia", "xinjiang", "guizhou", "yun
 def evidence_results():
     from dataclasses import replace
 
-    from evaluation.data.facts import default_facts
-    from evaluation.data.sources import default_sources
+    from evaluation.data.edition import edition_context
     from evaluation.evidence.context import action_against_gfcf, peer_paths
     from evaluation.evidence.series import find_table, load_series
     from evaluation.evidence.study import evidence_study, first_action_year
 
-    facts = default_facts()
-    full = load_series(find_table(default_sources()))
+    context = edition_context(base_year=2012, target_years=[2013, 2015])
+    full = load_series(find_table(context.sources))
     series = replace(full, current=full.current[EVIDENCE_PROVINCES],
                      price_index=full.price_index[EVIDENCE_PROVINCES])
-    start = first_action_year(facts)
+    start = first_action_year(context)
     results = evidence_study(series, province="qinghai", start=start, first=2000,
                              last_published=2017, starts=[start + 1])
-    rows = action_against_gfcf(facts, series, province="qinghai", last_published=2017)
+    rows = action_against_gfcf(context, series, province="qinghai", last_published=2017)
     peers = peer_paths(series, provinces=EVIDENCE_PROVINCES[:4], base=start - 1, first=2000,
                        last=2022)
-    return facts, results, rows, peers
+    return context, results, rows, peers
 
 
 def _evidence_builders(evidence_results) -> dict:
-    from evaluation.data.resolve import resolve_or_none
     from evaluation.evidence.study import ACTION_INDICATOR
     from evaluation.reports.narrative import evidence
 
-    facts, results, rows, peers = evidence_results
-    first = resolve_or_none(facts, indicator=ACTION_INDICATOR, year=results.start)
+    context, results, rows, peers = evidence_results
+    facts = context.facts
+    first = context.resolve_or_none(indicator=ACTION_INDICATOR, year=results.start)
     contexts = {
         "context": lambda c: evidence.context_context(rows, peers, results, cite=c),
         "fit": lambda c: evidence.fit_context(results, cite=c),

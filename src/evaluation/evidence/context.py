@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from evaluation.data.resolve import resolve_or_none
+from evaluation.data.edition import EditionContext
 from evaluation.evidence.series import ProvincialSeries
 from evaluation.evidence.study import ACTION_INDICATOR
 
@@ -17,10 +17,10 @@ KINDS = ("actual", "target", "plan")
 """The kinds of the action's investment figures shown (an outcome, a target, a plan)."""
 
 
-def action_against_gfcf(facts: pd.DataFrame, series: ProvincialSeries, *, province: str,
-                        last_published: int, pins: dict[str, str] | None = None
-                        ) -> pd.DataFrame:
-    """One row per year and kind the documents give the action's investment for.
+def action_against_gfcf(context: EditionContext, series: ProvincialSeries, *, province: str,
+                        last_published: int) -> pd.DataFrame:
+    """One row per year and kind the edition's documents give the action's investment for
+    (each figure chosen by the resolution rule, with the edition's pins).
 
     Columns: ``year``, ``kind``, ``fact_id``, ``action`` (亿元, as the document states it),
     ``gfcf`` (the province's GFCF at current prices that year, 亿元; missing when the table has
@@ -36,12 +36,12 @@ def action_against_gfcf(facts: pd.DataFrame, series: ProvincialSeries, *, provin
     whole.
     """
     rows = []
+    facts = context.facts
     years = sorted(set(facts.loc[facts["indicator"] == ACTION_INDICATOR, "year"].astype(int)))
     current = series.current[province]
     for year in years:
         for kind in KINDS:
-            fact = resolve_or_none(facts, indicator=ACTION_INDICATOR, year=year, kind=kind,
-                                   pins=pins)
+            fact = context.resolve_or_none(indicator=ACTION_INDICATOR, year=year, kind=kind)
             if fact is None:
                 continue
             gfcf = float(current[year]) if year in current.index else float("nan")

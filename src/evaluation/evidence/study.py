@@ -17,6 +17,7 @@ import pandas as pd
 
 import evaluation
 from evaluation.cache import cache_key, computed_once
+from evaluation.data.edition import EditionContext
 from evaluation.data.sources import Source
 from evaluation.evidence.series import ProvincialSeries, real_gfcf
 from evaluation.evidence.synthetic_control import (
@@ -36,12 +37,14 @@ ALPHA = 0.10
 """Level of the placebo test whose smallest detectable effect is reported."""
 
 
-def first_action_year(facts: pd.DataFrame) -> int | None:
-    """The first year the documents report the action's investment for (actual, target or plan).
+def first_action_year(context: EditionContext) -> int | None:
+    """The first year the edition's documents report the action's investment for (actual,
+    target or plan).
 
     The treatment's start by meaning: the earliest year of a fact of :data:`ACTION_INDICATOR`
     (``None`` when the documents give none).
     """
+    facts = context.facts
     years = facts.loc[facts["indicator"] == ACTION_INDICATOR, "year"]
     return int(years.min()) if len(years) else None
 
