@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -183,6 +184,15 @@ def _both(*mutations):
 
 def _nothing(root: Path) -> None:
     return None
+
+
+def _fifo(rel: str):
+    """``rel`` replaced by a FIFO (named pipe) that no one writes: opening it would block."""
+    def mutate(root: Path) -> None:
+        path = root / rel
+        path.unlink(missing_ok=True)
+        os.mkfifo(path)
+    return mutate
 
 
 def _edition(text: str):
@@ -492,6 +502,16 @@ CLI_CASES = [
      ["data/empty.yaml", "an empty list"]),
     ("extract-folder", ("extract", "data/raw"), _nothing, ["data/raw", "a folder"]),
     ("extract-empty-name", ("extract", ""), _nothing, ["an empty file name"]),
+    # --- #21 trust boundaries: no hang on a FIFO or a device (each case under a deadline) -------
+    ("facts-fifo", CHECK, _fifo(FACTS), [FACTS, "a FIFO", "a regular file"]),
+    ("document-fifo", CHECK, _fifo(DOC13), [DOC13, "a FIFO", "a regular file"]),
+    ("edition-fifo", RUN, _fifo(ED), [ED, "a FIFO", "a regular file"]),
+    ("audit-checks-fifo", ("audit", "--checks", "data/pipe.yaml"), _fifo("data/pipe.yaml"),
+     ["data/pipe.yaml", "a FIFO", "a regular file"]),
+    ("extract-device", ("extract", "/dev/zero"), _nothing, ["/dev/zero", "a device", "a regular file"]),
+    # --- #21: what a killed run left in reports/ ------------------------------------------------
+    ("staging-entry-superscript", RUN, _folder("reports/.staging/2013-²"),
+     ["reports/.staging/2013-²", "'2013-²'", "ASCII digits"]),
 ]
 CLI_CASES = [case for case in CLI_CASES if case is not None]
 
@@ -541,10 +561,30 @@ def run_cli(root: Path, args: tuple[str, ...], capsys, monkeypatch) -> tuple[int
     return status, out, err
 
 
+DEADLINE_S = 120
+"""Longest a bad-input case may take: a hang (a FIFO opened, a lock waited on) fails it."""
+
+
+@pytest.fixture
+def deadline():
+    """Fail the test with :class:`TimeoutError` after :data:`DEADLINE_S` (SIGALRM: a blocked
+    ``open`` or ``flock`` is interrupted and the error raised from it)."""
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {DEADLINE_S} s: a hang")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, DEADLINE_S)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.mark.parametrize(("command", "mutate", "expected"),
                          [case[1:] for case in CLI_CASES], ids=[case[0] for case in CLI_CASES])
-def test_bad_input_through_the_cli(template, tmp_path, capsys, monkeypatch, command, mutate,
-                                   expected):
+def test_bad_input_through_the_cli(template, tmp_path, capsys, monkeypatch, deadline, command,
+                                   mutate, expected):
     root = tmp_path / "project"
     shutil.copytree(template, root, symlinks=True)
     before = snapshot(root / "reports")
@@ -583,3 +623,60 @@ def test_the_unbroken_template_passes_check(template, tmp_path, capsys, monkeypa
     assert out.strip().endswith("0 errors")
     for part in ("audit checks:", "model:", "panel:", "editions: 1 of 1 valid"):
         assert part in out, part
+
+
+# === #21: a link in reports/ never makes a run remove or write anything outside it ===============
+# (case id, the path under reports/ made a link to a folder or file outside the project, what the
+# error line names). Outside: a folder of files named like a dead run's staging folders.
+
+LINK_CASES = [
+    ("staging-folder", ".staging", "folder"),
+    ("staging-entry", ".staging/2013-99999999", "folder"),
+    ("staging-old-entry", ".staging/2013-99999999.old", "folder"),
+    ("edition-lock", ".staging/2013.lock", "file"),
+    ("cache-folder", ".cache", "folder"),
+    ("cache-lock", ".cache/effects.lock", "file"),
+    ("cache-templates", ".cache/templates", "folder"),
+    ("failed-folder", "2013.failed", "folder"),
+    ("published-edition", "2013", "folder"),
+    ("inside-published-edition", "2013/tables", "folder"),
+]
+
+
+def _outside(base: Path) -> Path:
+    """A folder outside the project full of files a careless run would delete."""
+    outside = base / "outside"
+    for name in ("2013-99999999", "2013-99999999.old", "2013-1", "keep"):
+        (outside / name).mkdir(parents=True)
+        (outside / name / "precious.txt").write_text(name, encoding="utf-8")
+    (outside / "effects-x.tmp").write_text("not the toolkit's", encoding="utf-8")
+    (outside / "file.txt").write_text("precious", encoding="utf-8")
+    return outside
+
+
+@pytest.mark.parametrize(("rel", "kind"), [case[1:] for case in LINK_CASES],
+                         ids=[case[0] for case in LINK_CASES])
+def test_a_link_in_reports_is_refused_before_anything_is_removed(template, tmp_path, capsys,
+                                                                 monkeypatch, deadline, rel,
+                                                                 kind):
+    root = tmp_path / "project"
+    shutil.copytree(template, root, symlinks=True)
+    outside = _outside(tmp_path)
+    link = root / "reports" / rel
+    if rel == "2013":  # the published edition moved away, a link left in its place
+        shutil.rmtree(link)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(outside if kind == "folder" else outside / "file.txt")
+    before, published = snapshot(outside), snapshot(root / "reports")
+    status, out, err = run_cli(root, RUN, capsys, monkeypatch)
+    assert status == 2, (out, err)
+    assert "Traceback" not in out + err
+    assert err.strip().splitlines() == [
+        f"error: reports/{rel}: found a symbolic link to {outside if kind == 'folder' else outside / 'file.txt'}; "
+        f"expected a real {kind} inside reports/ or nothing (runs write and remove there; a "
+        "link could make them delete or write elsewhere)"]
+    assert snapshot(outside) == before
+    assert sorted(p.name for p in outside.iterdir()) == [
+        "2013-1", "2013-99999999", "2013-99999999.old", "effects-x.tmp", "file.txt", "keep"]
+    assert snapshot(root / "reports") == published
+    assert link.is_symlink()

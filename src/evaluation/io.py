@@ -4,7 +4,8 @@ Every input is untrusted. Each function here turns every way a file can be wrong
 :class:`~evaluation.errors.DataError` line naming the file, where, what was found and what was
 expected:
 
-- a path that is empty, missing, a folder, a symbolic-link loop or unreadable;
+- a path that is empty, missing, a folder, a symbolic-link loop, unreadable, or not a regular
+  file (a FIFO or a device would block or never end);
 - a file larger than a bound (:data:`MAX_YAML_BYTES` for YAML, :data:`MAX_TEXT_BYTES` otherwise);
 - bytes that are not UTF-8;
 - YAML that is malformed, has a duplicate key in a mapping (PyYAML would silently keep the
@@ -19,7 +20,9 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 import reprlib
+import stat
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node
 
-from evaluation.errors import DataError, problem
+from evaluation.errors import DataError, Problem, display_path, problem
 
 MAX_YAML_BYTES = 2_000_000
 """Largest YAML input accepted (the project's largest is about 30 kB)."""
@@ -110,13 +113,20 @@ def read_bytes(path: str | Path, *, expected: str = "a readable file",
                                           expected)])
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise DataError(problems=[problem(path, "", "a folder", expected)])
-        if size > max_bytes:
-            raise DataError(problems=[problem(path, "", f"{size} bytes",
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or a device would block or never end
+            raise DataError(problems=[problem(path, "", _file_kind(status.st_mode),
+                                              f"{expected} (a regular file)"
+                                              if not stat.S_ISDIR(status.st_mode)
+                                              else expected)])
+        if status.st_size > max_bytes:
+            raise DataError(problems=[problem(path, "", f"{status.st_size} bytes",
                                               f"{expected} of at most {max_bytes} bytes")])
-        with open(path, "rb") as handle:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # swapped for a FIFO since: no wait
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise DataError(problems=[problem(path, "", _file_kind(os.fstat(fd).st_mode),
+                                                  f"{expected} (a regular file)")])
             return handle.read(max_bytes + 1)
     except DataError:
         raise
@@ -128,6 +138,52 @@ def read_bytes(path: str | Path, *, expected: str = "a readable file",
                  "a folder" if exc.errno == errno.EISDIR else
                  f"an unreadable file ({one_line(exc.strerror or str(exc))})")
         raise DataError(problems=[problem(path, "", found, expected)]) from None
+
+
+def real_path_inside(path: Path, folder: Path, *, what: str = "folder") -> None:
+    """Raise one :class:`DataError` line unless ``path`` is absent or a real ``what`` (a
+    ``"folder"`` or a ``"file"``) inside ``folder``, reached without a symbolic link.
+
+    Used before anything is written or removed there: every part of ``path`` below ``folder`` is
+    checked with ``lstat`` (a link is refused, not followed) and its resolved form must lie
+    inside ``folder``'s.
+    """
+    expected = (f"a real {what} inside {folder.name}/ or nothing (runs write and remove "
+                "there; a link could make them delete or write elsewhere)")
+
+    def refuse(at: Path, found: str) -> DataError:
+        return DataError(problems=[Problem(_link_path(at), "", found, expected)])
+
+    if not path.is_relative_to(folder):
+        raise refuse(path, f"a path outside {folder}")
+    current = folder
+    for part in path.relative_to(folder).parts:
+        current = current / part
+        if current.is_symlink():
+            raise refuse(current, f"a symbolic link to {os.readlink(current)}")
+        if not current.exists():
+            return
+        if current != path and not current.is_dir():
+            raise refuse(current, "a file where a folder belongs")
+    kind = os.lstat(path).st_mode
+    if not (stat.S_ISDIR(kind) if what == "folder" else stat.S_ISREG(kind)):
+        raise refuse(path, _file_kind(kind))
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise refuse(path, f"a path that leads to {path.resolve()}")
+
+
+def _link_path(path: Path) -> str:
+    """``path`` as messages show it, its last part not followed (a link is named, not its
+    target)."""
+    return (Path(display_path(path.parent)) / path.name).as_posix()
+
+
+def _file_kind(mode: int) -> str:
+    """What ``mode`` (``st_mode``) is, in words."""
+    return ("a folder" if stat.S_ISDIR(mode) else "a regular file" if stat.S_ISREG(mode) else
+            "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+            "a socket" if stat.S_ISSOCK(mode) else "a special file")
 
 
 def decode_utf8(raw: bytes, path: str | Path) -> str:

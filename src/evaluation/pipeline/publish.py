@@ -10,7 +10,11 @@ back, by the next run.
 Nothing outside ``reports/`` can be written: every function here checks the edition name
 (:func:`evaluation.pipeline.editions.check_edition_name`) before it builds a path from it, and
 :func:`swap_in` refuses a target that is not a folder directly inside the reports folder that
-holds the staging area.
+holds the staging area. Nothing outside ``reports/`` can be removed either:
+:func:`check_reports_tree` refuses a run (before anything is written or removed) when a folder
+it writes or removes there (``.staging/`` and this edition's entries in it, the lock file,
+``.cache/``, the published edition, ``<edition>.failed/``) is a symbolic link, contains one, or
+is not a real folder inside ``reports/``.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from evaluation.errors import RunError, problem
+from evaluation.cache import CACHE_FOLDER
+from evaluation.errors import DataError, RunError, problem
+from evaluation.io import real_path_inside
 
 STAGING = ".staging"
 FAILED_SUFFIX = ".failed"
@@ -56,6 +62,41 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def check_reports_tree(reports_dir: Path, edition: str) -> None:
+    """Raise one :class:`RunError` line when a path a run of ``edition`` writes or removes under
+    ``reports_dir`` is a symbolic link (or holds one), or is not a real folder (a real file, for
+    the lock) inside ``reports_dir``; called before anything is written or removed.
+
+    Checked: ``.staging/``, its entries ``<edition>-*`` and ``<edition>.lock``, ``.cache/`` and
+    everything in it, ``<edition>/`` and ``<edition>.failed/`` and everything in them.
+    """
+    _checked(edition)
+    staging = reports_dir / STAGING
+    folders = [staging, reports_dir / CACHE_FOLDER, reports_dir / edition,
+               failed_dir(reports_dir, edition)]
+    try:
+        for folder in folders:
+            real_path_inside(folder, reports_dir)
+        real_path_inside(staging / f"{edition}.lock", reports_dir, what="file")
+        entries = sorted(staging.glob(f"{edition}-*")) if staging.is_dir() else []
+        for entry in entries:
+            real_path_inside(entry, reports_dir, what="folder" if entry.is_dir() else "file")
+            pid_text = entry.name.removeprefix(f"{edition}-").partition(".")[0]
+            if pid_text.isdigit() and not pid_text.isascii():
+                raise DataError(problems=[problem(entry, "", f"an entry named {entry.name!r}",
+                                                  f"{edition}-<process id> in ASCII digits, as "
+                                                  "a run names its staging folder (remove it)")])
+        for folder in [*folders[1:], *(e for e in entries if e.is_dir())]:
+            for inside, names, files in os.walk(folder):
+                for name in [*names, *files]:
+                    path = Path(inside) / name
+                    if path.is_symlink():
+                        real_path_inside(path, reports_dir,
+                                         what="folder" if path.is_dir() else "file")
+    except DataError as exc:
+        raise RunError(problems=exc.problems) from None
 
 
 @contextmanager
@@ -100,18 +141,20 @@ def recover(reports_dir: Path, edition: str) -> None:
     """Undo what a killed run left behind for ``edition``.
 
     Removes staging folders of processes no longer alive; if a swap was cut short between its
-    two renames, puts the previous edition back.
+    two renames, puts the previous edition back. Links are left alone (see
+    :func:`check_reports_tree`, which a run calls first).
     """
     _checked(edition)
     folder = reports_dir / STAGING
-    if not folder.is_dir():
+    if folder.is_symlink() or not folder.is_dir():
         return
     target = reports_dir / edition
     for entry in folder.glob(f"{edition}-*"):
         stem = entry.name.removeprefix(f"{edition}-")
         pid_text, _, suffix = stem.partition(".")
-        if not pid_text.isdigit() or (_alive(int(pid_text)) and int(pid_text) != os.getpid()):
-            continue
+        if (entry.is_symlink() or not (pid_text.isascii() and pid_text.isdigit())
+                or (_alive(int(pid_text)) and int(pid_text) != os.getpid())):
+            continue  # a link is never followed; `2013-²` is no process's
         if suffix == _OLD_SUFFIX.lstrip(".") and not target.exists():
             os.rename(entry, target)
         else:

@@ -64,6 +64,7 @@ from evaluation.pipeline.notebooks import (
 )
 from evaluation.pipeline.publish import (
     NO_SPACE,
+    check_reports_tree,
     edition_lock,
     failed_dir,
     new_staging,
@@ -188,6 +189,7 @@ def _run(edition: str, *, here: Project, reports_dir: Path, only: tuple[str, ...
                 for nb in notebooks}
 
         target = reports_dir / edition
+        check_reports_tree(reports_dir, edition)  # no link: nothing removed outside reports/
         with edition_lock(reports_dir, edition), _sigterm_as_interrupt():
             recover(reports_dir, edition)
             previous_manifest = read_manifest(target)

@@ -51,14 +51,17 @@ def save_table(df: pd.DataFrame, name: str, *, synthetic: bool = False,
     """Write ``df`` to ``tables/<name>.csv`` (UTF-8 with BOM so Excel shows Chinese).
 
     Synthetic tables get ``_synthetic`` in the file name and a leading ``data`` column reading
-    ``SYNTHETIC``.
+    ``SYNTHETIC``. A text cell that a spreadsheet would read as a formula gets a leading
+    apostrophe (:func:`evaluation.reports.cells.neutral_table`).
     """
+    from evaluation.reports.cells import neutral_table
+
     name = _checked_name(name, synthetic)
     if synthetic and "data" not in df.columns:
         df = df.assign(data=SYNTHETIC_LABEL)[["data", *df.columns]]
     path = output_dir(out) / "tables" / f"{name}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index=False, encoding="utf-8-sig")
+    neutral_table(df).to_csv(path, index=False, encoding="utf-8-sig")  # no formula from data
     return path
 
 

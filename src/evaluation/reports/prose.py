@@ -47,9 +47,12 @@ def environment() -> Any:
 
         def path(self, bucket: jinja2.bccache.Bucket) -> Path | None:
             try:
-                folder = project.current().reports_dir / CACHE_FOLDER / COMPILED_FOLDER
+                reports = project.current().reports_dir
             except ProjectNotFoundError:
                 return None
+            folder = reports / CACHE_FOLDER / COMPILED_FOLDER
+            if any(p.is_symlink() for p in (folder.parent, folder)):
+                return None  # never read or written through a link
             return folder / f"{bucket.key}-{self.variant}.cache"
 
         def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from evaluation.errors import DataError, problem
+from evaluation.reports.cells import text_cells_as_strings
 from evaluation.reports.labels import LANGUAGES, Labels, check_language
 from evaluation.reports.outputs import SYNTHETIC_LABEL
 
@@ -299,7 +300,9 @@ def worded(value: object, section: str, languages: Sequence[str], labels: Labels
 
 def _finish(sheet) -> None:  # noqa: ANN001 (openpyxl Worksheet)
     """Title in bold, description in italics, bold wrapped frozen header with an auto-filter,
-    widths fitted to the longest line of each column's header and cells (CJK counts double)."""
+    widths fitted to the longest line of each column's header and cells (CJK counts double);
+    every text cell a string, never a formula (:mod:`evaluation.reports.cells`)."""
+    text_cells_as_strings(sheet)
     sheet.cell(TITLE_ROW, 1).font = Font(bold=True, size=13)
     sheet.cell(DESCRIPTION_ROW, 1).font = Font(italic=True)
     for cell in sheet[HEADER_ROW]:
