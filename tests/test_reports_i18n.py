@@ -230,11 +230,14 @@ def _evidence_builders(evidence_results) -> dict:
     context, results, rows, peers = evidence_results
     facts = context.facts
     first = context.resolve_or_none(indicator=ACTION_INDICATOR, year=results.start)
+    labels = default_labels()
     contexts = {
-        "context": lambda c: evidence.context_context(rows, peers, results, cite=c),
-        "fit": lambda c: evidence.fit_context(results, cite=c),
-        "placebos": lambda c: evidence.placebo_context(results, first_action=first, cite=c),
-        "reading": lambda c: evidence.reading_context(results, cite=c),
+        "context": lambda c: evidence.context_context(rows, peers, results, cite=c,
+                                                      labels=labels),
+        "fit": lambda c: evidence.fit_context(results, cite=c, labels=labels),
+        "placebos": lambda c: evidence.placebo_context(results, first_action=first, cite=c,
+                                                       labels=labels),
+        "reading": lambda c: evidence.reading_context(results, cite=c, labels=labels),
     }
     assert set(contexts) == set(evidence.SECTIONS)
     builders = {f"evidence/{name}.html.j2": (lambda lang, name=name, build=build: prose.render(
@@ -484,8 +487,11 @@ def test_report_02_tables_word_every_header_and_value(memo_data):
     vfm, columns, _ = shown["value_for_money"]
     zh = reader_frame(vfm, columns, lang="zh")
     credit = list(vfm["instrument"]).index("credit")  # credit costs the province nothing
-    assert zh.iloc[credit, 2] == "—（不占用省级预算）"
-    assert zh.columns[1] == "省级财政成本（中位数）（亿元）"
+    names = [c.name for c in columns]
+    assert zh.iloc[credit, names.index("per_province_yuan_p50")] == "—（不占用省级预算）"
+    # a two-peaked cost is shown as its mean and range, not a median alone
+    assert zh.columns[names.index("cost_province_mean")] == "省级财政成本（均值）（亿元）"
+    assert "cost_government_p50" not in names
 
 
 def test_assumptions_are_one_readable_block_per_parameter(memo_data):

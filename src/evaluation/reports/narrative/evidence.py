@@ -18,7 +18,7 @@ import pandas as pd
 
 from evaluation.data.sources import Source
 from evaluation.evidence.study import EvidenceResults
-from evaluation.reports.labels import LANGUAGES, Labels, default_labels
+from evaluation.reports.labels import LANGUAGES, Labels
 from evaluation.reports.prose import label
 from evaluation.reports.provenance import Citations, Text
 from evaluation.reports.tables import Column
@@ -94,13 +94,12 @@ def _lp(cite: Citations, source: Source, value: float | tuple[float, float], key
     return _stat(cite, source, value, key, fmt="{:,.1f}") + LOG_POINTS[cite.lang]
 
 
-def _province(name: str, lang: str, labels: Labels | None = None) -> str:
-    labels = labels or default_labels()
+def _province(name: str, lang: str, labels: Labels) -> str:
     return label(labels.find("provinces", name, lang) or name)
 
 
 def context_context(rows: pd.DataFrame, peers: pd.DataFrame, results: EvidenceResults, *,
-                    cite: Citations) -> dict[str, Any]:
+                    cite: Citations, labels: Labels) -> dict[str, Any]:
     """Values for ``context.html.j2``: the action's investment against capital formation, the
     province's real growth against its peers'."""
     source = results.source
@@ -109,7 +108,7 @@ def context_context(rows: pd.DataFrame, peers: pd.DataFrame, results: EvidenceRe
     growth = peers.loc[last] / peers.loc[base] - 1
     peer_names = [c for c in peers.columns if c not in (results.province, "peer_mean")]
     return {
-        "province": _province(results.province, cite.lang),
+        "province": _province(results.province, cite.lang, labels),
         "year": first["year"] if first is not None else None,
         "action": cite.fact(first["fact_id"]) if first is not None else None,
         "gfcf": _stat(cite, source, first["gfcf"], "gfcf", fmt="{:,.0f}", unit="yi_yuan")
@@ -124,25 +123,25 @@ def context_context(rows: pd.DataFrame, peers: pd.DataFrame, results: EvidenceRe
         "peer_growth": _stat(cite, source, 100 * growth["peer_mean"], "peer_growth",
                              fmt="{:.0f}", unit="percent"),
         "peers": ("、" if cite.lang == "zh" else ", ").join(
-            _province(p, cite.lang) for p in peer_names),
+            _province(p, cite.lang, labels) for p in peer_names),
         "extended_from": last + 1,
     }
 
 
-def fit_context(results: EvidenceResults, *, cite: Citations) -> dict[str, Any]:
+def fit_context(results: EvidenceResults, *, cite: Citations, labels: Labels) -> dict[str, Any]:
     """Values for ``fit.html.j2``: the donors and weights, the fit, the gap and its robustness."""
     source = results.source
     fit = results.fit
     named = fit.named_weights()
     sep = "、" if cite.lang == "zh" else ", "
-    donors = sep.join(f"{_province(d, cite.lang)} "
+    donors = sep.join(f"{_province(d, cite.lang, labels)} "
                       f"{_stat(cite, source, float(w), 'weight', fmt='{:.2f}')}"
                       for d, w in named.items())
     low, high = results.gap_range_without
     starts = results.by_start
     others = starts[~starts["main"]]
     return {
-        "province": _province(results.province, cite.lang),
+        "province": _province(results.province, cite.lang, labels),
         "first": results.first, "start": results.start, "last": results.last_published,
         "donors": donors,
         "pool": _stat(cite, source, len(fit.weights), "pool", fmt="{:d}"),
@@ -160,7 +159,7 @@ def fit_context(results: EvidenceResults, *, cite: Citations) -> dict[str, Any]:
 
 
 def placebo_context(results: EvidenceResults, *, first_action: pd.Series | None,
-                    cite: Citations) -> dict[str, Any]:
+                    cite: Citations, labels: Labels) -> dict[str, Any]:
     """Values for ``placebos.html.j2``: the rank, p-value and the smallest detectable effect,
     against the action's own investment."""
     source = results.source
@@ -169,7 +168,7 @@ def placebo_context(results: EvidenceResults, *, first_action: pd.Series | None,
     finite = not math.isinf(detectable)
     by_start = results.by_start
     return {
-        "province": _province(results.province, cite.lang),
+        "province": _province(results.province, cite.lang, labels),
         "rank": _stat(cite, source, study.rank, "rank", fmt="{:d}"),
         "units": _stat(cite, source, study.units, "units", fmt="{:d}"),
         "p_value": _stat(cite, source, study.p_value, "p_value", fmt="{:.2f}"),
@@ -187,9 +186,10 @@ def placebo_context(results: EvidenceResults, *, first_action: pd.Series | None,
     }
 
 
-def reading_context(results: EvidenceResults, *, cite: Citations) -> dict[str, Any]:
+def reading_context(results: EvidenceResults, *, cite: Citations, labels: Labels
+                    ) -> dict[str, Any]:
     """Values for ``reading.html.j2``: what the comparison can and cannot say."""
-    return {"province": _province(results.province, cite.lang),
+    return {"province": _province(results.province, cite.lang, labels),
             "last": results.last_published, "extended_from": results.last_published + 1}
 
 
@@ -239,10 +239,9 @@ def without_columns() -> list[Column]:
             Column("mean_gap", "number", "evidence_mean_gap", decimals=1)]
 
 
-def caption(table: str, *, labels: Labels | None = None, **fields: str) -> dict[str, str]:
+def caption(table: str, *, labels: Labels, **fields: str) -> dict[str, str]:
     """A table's caption in every language (registry ``text.table_evidence_<table>``); a
     ``province`` field is shown as its label."""
-    labels = labels or default_labels()
     out = {}
     for lang in LANGUAGES:
         shown = {k: (labels.find("provinces", v, lang) or v) if k == "province" else v
@@ -251,9 +250,9 @@ def caption(table: str, *, labels: Labels | None = None, **fields: str) -> dict[
     return out
 
 
-def alt(figure: str, results: EvidenceResults, lang: str) -> str:
+def alt(figure: str, results: EvidenceResults, lang: str, labels: Labels) -> str:
     """What each chart shows, in words (the image's alt text)."""
-    name = default_labels().find("provinces", results.province, lang) or results.province
+    name = labels.find("provinces", results.province, lang) or results.province
     words = {
         "peers": {"en": f"Line chart: real gross fixed capital formation of {name} and western "
                         "peer provinces as an index, the year before the action = 100.",
