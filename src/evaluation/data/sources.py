@@ -11,6 +11,7 @@ from evaluation import project
 from evaluation.cache import reloaded_on_change
 from evaluation.errors import DataError, Problem, problem
 from evaluation.io import describe, read_text, read_yaml, read_yaml_list, sha256_file
+from evaluation.paths import display_path
 
 __all__ = ["REQUIRED_KEYS", "TABLE_TYPES", "Source", "default_sources", "load_sources", "read_text",
            "read_yaml", "read_yaml_list", "sha256_file"]
@@ -149,7 +150,7 @@ def load_sources(path: str | Path | None = None, *, raw_dir: str | Path | None =
         doc_path = raw_dir / str(entry["file"])
         if not doc_path.exists() and not doc_path.is_symlink():
             problems.append(problem(path, f"{where}.file ({sid})", f"{entry['file']!r} missing "
-                                    f"from {project.display_path(raw_dir)}", "an existing file"))
+                                    f"from {display_path(raw_dir)}", "an existing file"))
             continue
         try:
             digest = sha256_file(doc_path)
@@ -159,7 +160,7 @@ def load_sources(path: str | Path | None = None, *, raw_dir: str | Path | None =
         if digest != entry["sha256"]:
             problems.append(problem(doc_path, f"sha256 (source {sid})", digest,
                                     f"{entry['sha256']} as registered in "
-                                    f"{project.display_path(path)}"))
+                                    f"{display_path(path)}"))
             continue
         optional, bad = _optional_fields(entry, path=path, where=f"{where} ({sid})")
         if bad:
