@@ -30,7 +30,7 @@ SECTIONS = ("units", "columns", "scenarios", "instruments", "parameters", "estim
             "designs", "checks", "statuses", "kinds", "qualifiers", "quantities", "readings",
             "calibration", "reports", "tables", "derivations", "refusals", "text",
             "doc_types", "vintage_statuses", "resolution_steps", "conflicts", "periods",
-            "claims", "actions")
+            "claims", "actions", "restrictions")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 """The ``lang`` attribute of a page in each language."""
 
