@@ -1,5 +1,13 @@
-"""Shared test set-up: a non-interactive matplotlib backend, the project, and one published
-edition that every test reading published reports shares (it is run once per session)."""
+"""Shared test set-up: a non-interactive matplotlib backend, the project the tests own, and one
+published edition that every test reading published reports shares (it is run once per session).
+
+The tests own their data (#22): every test process works in a copy of the project that holds
+only the documents the tests are written against (:data:`TEST_DOCUMENTS`, with their facts,
+ignored numbers and checks, and the default edition), found through ``EVALUATION_ROOT``.
+Documents, facts and editions a user adds the README's way ("Rerunning next year") are left
+out, so they change no test but ``tests/test_shipped_data.py``, which reads the repository's
+own data.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("EVALUATION_CACHE_SECRET", os.path.join(
     tempfile.gettempdir(), f"evaluation-tests-{os.getuid()}", "secret"))
 
+import atexit  # noqa: E402
 import fcntl  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
@@ -23,6 +32,102 @@ import pytest  # noqa: E402
 import yaml  # noqa: E402
 
 from evaluation import project  # noqa: E402
+
+# --- #22: the project the tests own (see the module docstring).
+REPO = Path(__file__).resolve().parents[1]
+"""The repository (its ``data/`` is what ``tests/test_shipped_data.py`` pins)."""
+TEST_DOCUMENTS = ("plan2013", "plan2015")
+"""The documents the generic tests are written against: the two plans the toolkit shipped with."""
+ROOT_FILES = ("Makefile", "pyproject.toml", "environment.yml", "requirements.lock", "README.md")
+OWN_ROOT_ENV = "EVALUATION_TESTS_OWN_ROOT"
+
+
+def own_project(root: Path, *, source: Path = REPO) -> Path:
+    """Copy ``source``'s project to ``root`` with only :data:`TEST_DOCUMENTS`: their registry
+    entries and files, facts, ignored numbers, the checks that name only their facts (by id, or
+    by meaning in one of their years), and only the default edition (the Makefile's
+    ``EDITION``); every other input as it is. Entries are removed line by line, so what is kept
+    is byte for byte what the files say."""
+    import csv
+
+    shutil.copytree(source / "data", root / "data")
+    shutil.copytree(source / "notebooks", root / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    for name in ROOT_FILES:
+        shutil.copy2(source / name, root / name)
+    data = root / "data"
+    dropped = _keep_entries(data / "sources.yaml", lambda e: e.get("id") in TEST_DOCUMENTS)
+    for entry in dropped:
+        (data / "raw" / str(entry.get("file"))).unlink(missing_ok=True)
+    with open(data / "facts.csv", encoding="utf-8", newline="") as handle:
+        lines = handle.read().splitlines(keepends=True)
+    kept = [lines[0]] + [line for line, row in zip(lines[1:], csv.reader(lines[1:]), strict=True)
+                         if row[1:2] and row[1] in TEST_DOCUMENTS]
+    (data / "facts.csv").write_text("".join(kept), encoding="utf-8", newline="")
+    facts = list(csv.DictReader(kept))
+    ids, years = {f["fact_id"] for f in facts}, {int(f["year"]) for f in facts}
+    _keep_entries(data / "ignored_numbers.yaml", lambda e: e.get("source") in TEST_DOCUMENTS)
+    _keep_entries(data / "checks.yaml", lambda e: _check_within(e, ids, years))
+    edition = default_edition(root)
+    for path in (data / "editions").glob("*.yaml"):
+        if path.stem != edition:
+            path.unlink()
+    return root
+
+
+def _keep_entries(path: Path, keep: Callable[[dict], bool]) -> list[dict]:
+    """Remove the entries of the top-level list in a YAML file (items at ``  - ``, each with the
+    comment lines just above it) that ``keep`` refuses; return those removed."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    head, blocks, pending = [], [], []  # lines before the first item; items; comments
+    for line in lines:
+        if line.startswith("  - "):
+            blocks.append(pending + [line])
+            pending = []
+        elif not blocks or (line.strip() and not line.lstrip().startswith("#")
+                            and line.startswith("    ")):
+            (blocks[-1] if blocks else head).extend(pending + [line])
+            pending = []
+        else:
+            pending.append(line)
+    kept, dropped = [], []
+    for block in blocks:
+        entry = yaml.safe_load("items:\n" + "".join(block))["items"][0]
+        (kept if keep(entry) else dropped).append((block, entry))
+    if dropped:
+        path.write_text("".join(head + [ln for block, _ in kept for ln in block] + pending),
+                        encoding="utf-8")
+    return [entry for _, entry in dropped]
+
+
+def _check_within(check: dict, ids: set[str], years: set[int]) -> bool:
+    """Whether every term of a check names a kept fact: by id, or by meaning in a kept year."""
+    for value in check.values():
+        for term in value if isinstance(value, list) else [value]:
+            if isinstance(term, dict) and "fact" in term and str(term["fact"]) not in ids:
+                return False
+            if isinstance(term, dict) and "year" in term and int(term["year"]) not in years:
+                return False
+            if (isinstance(term, str) and term.count(".") >= 2 and " " not in term
+                    and term not in ids):
+                return False
+    return True
+
+
+def default_edition(root: Path) -> str:
+    """The edition ``make report`` publishes (the Makefile's ``EDITION``)."""
+    for line in (root / "Makefile").read_text(encoding="utf-8").splitlines():
+        if line.startswith("EDITION ?="):
+            return line.split("=", 1)[1].strip()
+    raise AssertionError("Makefile has no `EDITION ?=` line")
+
+
+if OWN_ROOT_ENV not in os.environ:  # the first process of a session; xdist workers inherit it
+    _own = Path(tempfile.mkdtemp(prefix="evaluation-tests-")) / "project"
+    own_project(_own)
+    atexit.register(shutil.rmtree, _own.parent, True)
+    os.environ[project.ROOT_ENV] = os.environ[OWN_ROOT_ENV] = str(_own)
+# --- end #22
 
 SMALL_DRAWS = {"draws": 4000, "tier_draws": 1000, "sobol_n": 512, "recovery_panels": 2,
                "workers": 1}
@@ -112,10 +217,3 @@ def with_small_draws(path: Path) -> None:
     assert {k: yaml.safe_load(path.read_text(encoding="utf-8"))[k] for k in SMALL_DRAWS} \
         == SMALL_DRAWS
 
-
-def default_edition(root: Path) -> str:
-    """The edition ``make report`` publishes (the Makefile's ``EDITION``)."""
-    for line in (root / "Makefile").read_text(encoding="utf-8").splitlines():
-        if line.startswith("EDITION ?="):
-            return line.split("=", 1)[1].strip()
-    raise AssertionError("Makefile has no `EDITION ?=` line")

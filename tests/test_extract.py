@@ -97,8 +97,11 @@ def test_restated_figure_matches_by_value_and_cue(tmp_path):
     path = _write(tmp_path, "据统计，2012年双百企业累计实现销售收入1571.6亿元。2014年3月公布。")
     table = extract(path, source_id="news2014")
     row = _row(table, "1571.6")
-    assert (row["curated"], row["match"]) == (True, "value")
-    assert row["fact_id"] == "plan2013.2012.sales_revenue"
+    # the same figure stated by another document: not curated, a second vintage of it
+    assert (row["curated"], row["match"], row["fact_id"]) == (False, "value", "")
+    assert row["vintage_of"] == "plan2013.2012.sales_revenue"
+    assert (row["indicator"], row["year"]) == ("sales_revenue", 2012)
+    assert row["suggested_fact_id"] == "news2014.2012.sales_revenue"
     assert len(table) == 1  # 2012年, 2014年 and 3月 are dates
 
 
@@ -156,7 +159,7 @@ def test_a_range_written_with_its_unit_on_both_ends_is_one_figure(tmp_path):
 
 
 def test_tier_thresholds_are_not_figures(tmp_path):
-    path = _write(tmp_path, "2013年，銷售收入超過100億元的企業達到4戶，"
+    path = _write(tmp_path, "2013年“雙百”企業中，銷售收入超過100億元的企業達到4戶，"
                             "年銷售收入增長20%以上的企業達到40戶。")
     table = extract(path, source_id="")
     assert table["value_text"].tolist() == ["4", "40"]

@@ -89,3 +89,50 @@ def test_no_import_cycle_between_modules():
         if start not in state:
             visit(start, [start])
     assert not cycles, "\n".join(cycles)
+
+
+AMBIENT_CONSTRUCTOR = "data/edition.py"
+"""The one module below the pipeline that loads the edition's data (its constructor)."""
+AMBIENT_LEFT = {
+    "cache.py": 2, "data/check.py": 2, "data/completeness.py": 5, "data/extract.py": 3,
+    "data/facts.py": 6, "data/resolve.py": 4, "data/sources.py": 1, "data/vintages.py": 3,
+    "analysis/derivations.py": 3, "model/availability.py": 1, "model/flows.py": 1,
+    "model/parameters.py": 3, "model/scenarios.py": 3, "model/sensitivity.py": 2,
+    "model/shared.py": 2, "model/simulate.py": 2, "model/tiers.py": 1, "panel/calibration.py": 2,
+    "panel/schema.py": 2, "panel/synthetic.py": 1, "reports/figures.py": 1,
+    "reports/labels.py": 1, "reports/memo.py": 2, "reports/memo_findings.py": 1,
+    "reports/narrative/audit.py": 1, "reports/narrative/availability.py": 1,
+    "reports/narrative/model.py": 1, "reports/narrative/model_page.py": 4,
+    "reports/narrative/model_report.py": 3, "reports/narrative/panel.py": 9,
+    "reports/narrative/targets.py": 4, "reports/outputs.py": 1, "reports/panel_charts.py": 1,
+    "reports/paper.py": 1, "reports/prose.py": 1, "reports/provenance.py": 3,
+    "reports/tables.py": 3, "reports/vintages.py": 5, "reports/workbook.py": 1,
+}
+"""Ambient look-ups still to be replaced by the edition context handed down (#22), per module.
+The list only shrinks: lower a count when a call goes, never add one."""
+
+
+def _ambient_calls(path: Path) -> int:
+    """Calls of ``project.current()`` and of a ``default_*()`` loader (not ``default_rng``)."""
+    found = 0
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name == "current" or (name.startswith("default_") and name != "default_rng"):
+            found += 1
+    return found
+
+
+def test_nothing_below_the_pipeline_looks_up_the_project_or_its_data():
+    """DESIGN.md: the edition's data is handed down, never looked up (the edition context)."""
+    found = {}
+    for path in LIBRARY.rglob("*.py"):
+        rel = path.relative_to(LIBRARY)
+        if rel.parts == ("__init__.py",) or RANK[Path(rel.parts[0]).stem] >= RANK["pipeline"] \
+                or rel.as_posix() in (AMBIENT_CONSTRUCTOR, "project.py"):
+            continue
+        if calls := _ambient_calls(path):
+            found[rel.as_posix()] = calls
+    assert found == AMBIENT_LEFT

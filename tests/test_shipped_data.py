@@ -1,22 +1,33 @@
 """The shipped data, exactly: counts that change when a user adds a document or a fact.
 
-Every other test holds whatever documents and facts a user registers (the README's "Rerunning
-next year"); the exact counts of the two shipped plans live here only. After adding documents,
+Every other test works in a project that holds the documents it is written against (conftest.py),
+whatever documents and facts a user registers (the README's "Rerunning next year"); this file
+alone reads the repository's data, and the exact counts of the two shipped plans live here only. After adding documents,
 expect this file alone to fail, and update its numbers when the additions are deliberate.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
-from evaluation import project
 from evaluation.cli import cli
 from evaluation.data.completeness import coverage, load_ignored
 from evaluation.data.facts import default_facts
 from evaluation.data.sources import default_sources, load_sources
+from evaluation.project import Project
 
-SEEDS = project.current().root.parent / "shared" / "seeds"
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO.parent / "shared" / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def shipped():
+    """The repository's own data (every other test works in the copy conftest.py makes)."""
+    with Project(REPO).activated() as repo:
+        yield repo
 TIER = "tier threshold, part of the indicator definition"
 
 

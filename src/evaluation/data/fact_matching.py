@@ -21,6 +21,9 @@ from evaluation.data.schema import locate_value_text
 CUE_LENGTH = 6
 MIN_SHARED_CUE = 3
 MIN_SHARED_NAME = 3
+# An indicator whose name writes a firm tier (超百亿, 50-100亿): guessed only where the clause
+# writes a tier too.
+_TIER_NAME = re.compile(r"\d+-\d+亿|超百亿|百亿")
 # Qualifier words stripped from the end of a cue: they say nothing about the indicator.
 _TRAILING_QUALIFIER = re.compile(r"(?:超过|将近|接近|大约|不到|不足|至少|超|逾|近|约|过|达到|达)$")
 # Web-copied text can carry a reading after a glyph: 經(jīng)濟. Left out of cue words.
@@ -94,7 +97,8 @@ def same_meaning(facts: pd.DataFrame, source_id: str, indicator: str, year: int 
 
 
 def guess_indicator(cues: pd.DataFrame, unit: str, before: str, sentence: str,
-                    indicators: pd.DataFrame, *, clause: str = "", tiered: bool = False) -> str:
+                    indicators: pd.DataFrame, *, clause: str = "", subject: str = "",
+                    counted: str = "", tiered: bool = False) -> str:
     """The indicator of an uncurated figure of ``unit``, or "" when none fits.
 
     Parameters
@@ -112,32 +116,52 @@ def guess_indicator(cues: pd.DataFrame, unit: str, before: str, sentence: str,
         The indicator table (``name_zh``, ``unit``).
     clause
         The figure's clause, for a guess from the indicators' names.
+    subject
+        What the figure is about (:func:`evaluation.data.review.subject_text`): its clause
+        before it, or more of its sentence when that names nothing; the name guess reads it
+        too.
+    counted
+        What a count counts as written after its unit (项目, 企业): a count indicator of
+        something else is never guessed.
     tiered
         The clause holds a tier threshold: the name guess comes before the cue guess.
     """
     if not unit:
         return ""
-    by_name = _name_guess(unit, clause, indicators)
+    if "name_zh" in indicators:
+        keep = [(not counted or _counted_by(str(n)) in ("", counted))
+                and (tiered or not _TIER_NAME.search(str(n))) for n in indicators["name_zh"]]
+        indicators = indicators[keep]
+        cues = cues[cues["indicator"].isin(indicators.index)]
+    by_name = _name_guess(unit, clause + subject, indicators,
+                          least=MIN_SHARED_NAME - 1 if counted else MIN_SHARED_NAME)
     if tiered:
         return by_name or _cue_guess(cues, unit, before, sentence, indicators)
     by_cue = _cue_guess(cues, unit, before, sentence, indicators)
     if by_cue and by_name and by_name != by_cue and "name_zh" in indicators:
         # 续建项目完成投资: the cue says investment, the name says whose; the name that the
         # clause writes more of is the more specific
-        text = _plain(clause)
+        text = _plain(clause + subject)
         if (_shared_bigrams(str(indicators["name_zh"][by_name]), text)
                 > _shared_bigrams(str(indicators["name_zh"][by_cue]), text)):
             return by_name
     return by_cue or by_name
 
 
+def _counted_by(name: str) -> str:
+    from evaluation.data.review import counted
+
+    return counted(name)
+
+
 def _close(series: pd.Series, value: float) -> pd.Series:
     return (series - value).abs() <= 1e-9 * max(1.0, abs(value))
 
 
-def _name_guess(unit: str, clause: str, indicators: pd.DataFrame) -> str:
+def _name_guess(unit: str, clause: str, indicators: pd.DataFrame,
+                least: int = MIN_SHARED_NAME) -> str:
     """The indicator of ``unit`` whose Chinese name has the largest share of its two-character
-    pieces in the clause (at least :data:`MIN_SHARED_NAME` pieces); "" when none does."""
+    pieces in the clause (at least ``least`` pieces); "" when none does."""
     if "unit" not in indicators or "name_zh" not in indicators:
         return ""
     text = _plain(clause).replace("100亿", "百亿")
@@ -146,7 +170,7 @@ def _name_guess(unit: str, clause: str, indicators: pd.DataFrame) -> str:
         name = str(row["name_zh"])
         shared = _shared_bigrams(name, text)
         score = (shared / max(len(name) - 1, 1), shared)  # the share of the name, then count
-        if shared >= MIN_SHARED_NAME and score > best_score:
+        if shared >= least and score > best_score:
             best, best_score = str(indicator), score
     return best
 

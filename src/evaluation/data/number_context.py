@@ -20,6 +20,8 @@ UNIT_MAP: dict[str, tuple[str, str]] = {
     **{word: ("count", "1") for word in ("户", "项", "个", "名", "家", "人", "次", "人次", "所",
                                           "座", "条", "台", "套", "批")},
 }
+# Measures written after 亿 that make it a quantity, not an amount of yuan (50.37亿立方米).
+_MEASURES = ("立方米", "吨", "千瓦", "度", "平方", "公里", "人", "株", "头", "只", "件")
 # A count written with 万 before a count word (1.2万人) is 10,000 of them.
 _COUNT_WORDS = ("户", "项", "个", "名", "家", "人", "次", "所", "座", "条", "台", "套")
 # Qualifier words as find_numbers reports them -> the facts' qualifier; earlier entries win.
@@ -81,9 +83,12 @@ def _converter() -> Any:
     return opencc.OpenCC("t2s")
 
 
-def is_date(mention: NumberMention) -> bool:
-    """Whether the mention is a date (4月, 3号) or a calendar year (2013年), not a figure."""
+def is_date(mention: NumberMention, norm: str = "") -> bool:
+    """Whether the mention is a date (4月, 3号), a calendar year (2013年) or a span of months
+    (前11个月, 3个月), not a figure."""
     if mention.unit in DATE_UNITS:
+        return True
+    if mention.unit == "个" and norm.startswith("月", mention.end + 1):
         return True
     return mention.unit == "年" and mention.value.is_integer() and 1900 <= mention.value <= 2100
 
@@ -127,6 +132,8 @@ def fact_unit(mention: NumberMention, norm: str) -> tuple[str, str]:
         if norm.startswith(_COUNT_WORDS, after):
             return "count", "10000"
         return "", "1"
+    if mention.unit == "亿" and norm.startswith(_MEASURES, mention.end + 1):
+        return "", "1"  # 50.37亿立方米: cubic metres, not yuan
     if mention.unit == "度":
         clause_start, _ = clause_span(norm, mention.start)
         return ("kwh_per_t", "1") if "吨" in norm[clause_start:mention.start] else ("", "1")
@@ -208,10 +215,12 @@ def document_period(norm: str) -> str:
     return "year"
 
 
-def period_at(norm: str, position: int) -> str:
+def period_at(norm: str, position: int, *, continued: bool = True) -> str:
     """The period written before the figure in its sentence (1-11月, 截至11月底, 上半年, 总投资);
-    a sentence that begins with 其中 ("of which") continues the one before it."""
-    sentence_start = _sentence_start(norm, position)
+    a sentence that begins with 其中 ("of which") continues the one before it (unless not
+    ``continued``)."""
+    sentence_start = (_sentence_start(norm, position) if continued else
+                      max(norm.rfind(end, 0, position) for end in _SENTENCE_END) + 1)
     before = norm[sentence_start:position]
     clause_start, _ = clause_span(norm, position)
     if "总投资" in norm[clause_start:position]:

@@ -40,6 +40,8 @@ RULE_TEXT = ("resolution rule (evaluation.data.resolve): a fact pinned by the ed
              "(published in data/sources.yaml; a date given as a year only ties with any date "
              "in that year); then the fact listed later in facts.csv")
 GROUP_KEYS = ("indicator", "year", "measure", "period", "scope")
+STEPS = ("pinned", "status", "period", "scope", "published", "listed_later")
+"""The rule's steps in order, as :func:`deciding_step` names them."""
 
 
 def ranked(facts: pd.DataFrame, *, indicator: str, year: int, kind: str = "actual",
@@ -140,6 +142,37 @@ def choose_all(facts: pd.DataFrame, *, pins: Mapping[str, str] | None = None) ->
     first = ~groups.iloc[best].duplicated(list(GROUP_KEYS)).to_numpy()
     chosen = set(table["fact_id"].iloc[best][first])
     return facts[facts["fact_id"].isin(chosen)]
+
+
+def deciding_step(facts: pd.DataFrame, rows: Sequence[int], *,
+                  pins: Mapping[str, str] | None = None) -> list[str]:
+    """For facts answering one question, the step of the rule that ranks each below the best.
+
+    Parameters
+    ----------
+    facts
+        Facts with a ``published`` column (or registered sources).
+    rows
+        Positions in ``facts`` of the facts of one indicator, year, measure, period and scope.
+    pins
+        The edition's pins.
+
+    Returns
+    -------
+    list of str
+        One of :data:`STEPS` per row: for the best fact, the step at which it beats the
+        runner-up; for every other, the step at which the best beats it.
+    """
+    keys = _rule_keys(facts, rows, _pinned_ids(facts, pins, keys=None))
+    order = sorted(range(len(rows)), key=keys.__getitem__)
+    best = order[0]
+
+    def step(a: int, b: int) -> str:
+        return next((name for name, x, y in zip(STEPS, keys[a], keys[b], strict=True)
+                     if x != y), STEPS[-1])
+
+    return [step(best, order[1]) if len(rows) > 1 and i == best else step(best, i)
+            for i in range(len(rows))]
 
 
 def _ranked_rows(facts: pd.DataFrame, *, indicator: str, year: int, kind: str,

@@ -28,9 +28,14 @@ _HUNDRED_WORDS = ("上百亿", "超百亿", "过百亿", "百亿元及以上", "
 RATE_WORDS = ("增长", "增速", "下降", "比重", "占", "完成", "达到")
 # Words of indicator names that say what kind of figure it is, not what it is about.
 _GENERIC = ("同比", "增长", "增速", "比重", "比例", "完成", "全年", "年度", "目标", "任务",
-            "计划", "企业数", "户数", "数量", "占", "全省", "双百", "的", "达到", "实现")
+            "计划", "企业数", "户数", "数量", "占", "全省", "双百", "的", "达到", "实现", "累计")
 CHANGE_WORDS = ("新增", "增加", "减少", "净增")
+MIN_SUBJECT = 3
+"""A clause naming fewer characters than this besides rate words (完成投资) names no subject."""
+COUNTED = ("企业", "项目", "中心", "基地", "平台", "人员", "人次")
+"""What count indicators count (the end of their Chinese names)."""
 _QUOTED = re.compile(r"[“\"「『][^”\"」』]*$")
+_TITLED = re.compile(r"《[^》]*$")
 
 
 def tier_label(clause: str) -> str:
@@ -71,11 +76,11 @@ def subject_text(norm: str, clause_start: int, position: int) -> str:
     """What a figure is about: its clause before it, or, when that clause names nothing but the
     rate words (同比增长), the clause before it in the sentence too."""
     own = norm[clause_start:position]
-    if _content(own):
+    if len(_content(own)) >= MIN_SUBJECT:
         return own
     previous_end = clause_start - 1
-    sentence_start = max(norm.rfind(end, 0, previous_end) for end in "。！？!?\n") + 1
-    return norm[sentence_start:position]
+    segment_start = max(norm.rfind(end, 0, previous_end) for end in "。！？!?\n；;") + 1
+    return norm[segment_start:position]
 
 
 def review_reasons(*, clause: str, before: str, subject: str, unit: str, indicator: str,
@@ -100,6 +105,8 @@ def review_reasons(*, clause: str, before: str, subject: str, unit: str, indicat
     reasons = []
     if _QUOTED.search(before):
         reasons.append("inside quotation marks (a name or slogan)")
+    if _TITLED.search(before):
+        reasons.append("inside a title (《…》)")
     change = next((w for w in CHANGE_WORDS if w in before), "")
     name = str(indicators["name_zh"].get(indicator, "")) if indicator else ""
     if change and change not in name:
@@ -120,6 +127,22 @@ def review_reasons(*, clause: str, before: str, subject: str, unit: str, indicat
     return reasons
 
 
+def counted_after(norm: str, end: int, unit: str) -> str:
+    """What a count ending at ``end`` counts, as written after its unit (104个项目 -> 项目);
+    "" when unsaid."""
+    if unit != "count":
+        return ""
+    after = norm[end:end + 12]
+    match = re.match(r"\s*[个项户家名人次所座条台套批]?(?:“[^”]*”)?([^，,；;。、（(]*)", after)
+    words = match.group(1) if match else ""
+    return next((noun for noun in COUNTED if noun in words[:6]), "")
+
+
+def counted(name: str) -> str:
+    """What a count indicator counts, from its Chinese name (…企业数 -> 企业, …项目数 -> 项目)."""
+    return _counted(name)
+
+
 def _content(text: str) -> str:
     """``text`` without digits, punctuation, quotation marks and the generic words of rates."""
     text = re.sub(r"[\d.%\s“”\"'‘’「」『』（）()，,、]", "", text)
@@ -135,7 +158,7 @@ def _shares_piece(topic: str, text: str) -> bool:
 
 def _counted(name: str) -> str:
     """What a count indicator counts, from its Chinese name (…企业数 -> 企业, …项目数 -> 项目)."""
-    match = re.search(r"(企业|项目|中心|基地|平台|人员|人次)(?:数|数量|户数)?$", name)
+    match = re.search(rf"({'|'.join(COUNTED)})(?:数|数量|户数)?$", name)
     return match.group(1) if match else ""
 
 

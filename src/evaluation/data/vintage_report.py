@@ -12,12 +12,53 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation.data.resolve import RULE_TEXT, ranked
+from evaluation.data.resolve import RULE_TEXT, deciding_step, ranked
 from evaluation.data.sources import Source
 from evaluation.data.vintages import disagreements, select, vintages
 from evaluation.errors import DataError, problem
 
 RULE = "latest"
+CONFLICT_COLUMNS = ("indicator", "year", "measure", "period", "scope", "fact_id", "source_id",
+                    "doc_type", "published", "kind", "status", "value", "value_high", "unit",
+                    "qualifier", "used", "why")
+
+
+def conflicts(facts: pd.DataFrame, *, sources: dict[str, Source],
+              pins: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Every figure stated by more than one document: each statement, the one used and why.
+
+    Parameters
+    ----------
+    facts
+        Output of :func:`evaluation.data.facts.load_facts`.
+    sources
+        The registry (document types and publication dates).
+    pins
+        The edition's pins.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`CONFLICT_COLUMNS`, one row per statement, grouped by indicator, year,
+        measure, period and scope (earliest vintage first); ``used`` marks the statement the
+        rule (:mod:`evaluation.data.resolve`) chooses; ``why`` is the rule's step
+        (:data:`evaluation.data.resolve.STEPS`) at which the used one beats this one (for the
+        used one, the step at which it beats the runner-up).
+    """
+    table = vintages(facts, sources=sources)
+    several = table[table["n_vintages"] > 1].reset_index(drop=True)
+    dated = facts.assign(published=facts["source_id"].map(
+        {k: s.published for k, s in sources.items()}))
+    position = {fid: i for i, fid in enumerate(dated["fact_id"])}
+    chosen = set(select(facts, rule=RULE, sources=sources, pins=dict(pins or {}))["fact_id"])
+    why = pd.Series("", index=several.index, dtype=object)
+    for _, group in several.groupby(["indicator", "year", "measure", "period", "scope"],
+                                    sort=False):
+        rows = [position[fid] for fid in group["fact_id"]]
+        why[group.index] = deciding_step(dated, rows, pins=pins)
+    return several.assign(
+        doc_type=several["source_id"].map({k: s.doc_type for k, s in sources.items()}),
+        used=several["fact_id"].isin(chosen), why=why)[list(CONFLICT_COLUMNS)]
 
 
 def vintage_lines(facts: pd.DataFrame, *, sources: dict[str, Source],

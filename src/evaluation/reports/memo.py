@@ -21,6 +21,7 @@ from evaluation.analysis.audit import run_audit
 from evaluation.data.availability import Availability
 from evaluation.data.edition import EditionContext
 from evaluation.data.sources import Source
+from evaluation.data.vintage_report import conflicts
 from evaluation.errors import DataError, ParameterError, problem
 from evaluation.model.parameters import ModelInputs, default_inputs
 from evaluation.model.sensitivity import SOBOL_N
@@ -69,6 +70,9 @@ class MemoData:
     findings: ModelFindings | None
     availability: Availability | None = None
     scenario_names: tuple[str, ...] = ()
+    revisions: pd.DataFrame | None = None
+    """Figures stated by more than one document
+    (:func:`evaluation.data.vintage_report.conflicts`)."""
 
     @property
     def base_year(self) -> int:
@@ -146,7 +150,8 @@ def gather(context: EditionContext, *, edition: str, scenarios: Sequence[str], d
         results=results, inputs=inputs,
         findings=None if results is None else ModelFindings(
             results, *shared_sensitivity(results, seed=seed, n=sobol_n), inputs),
-        availability=run.availability, scenario_names=tuple(scenarios))
+        availability=run.availability, scenario_names=tuple(scenarios),
+        revisions=conflicts(context.facts, sources=dict(context.sources), pins=context.pins))
 
 
 def find_fact(context: EditionContext, indicator: str, year: int, *,
@@ -253,8 +258,19 @@ def memo_page(data: MemoData, *, draws: int, seed: int, lang: str, date: str,
                            title=labels.report_title(notebook, lang))
     body = render("memo/memo.html.j2", lang, **context)
     notes = cite.footnotes_html(heading=labels.text("notes", lang), documents=False)
-    html = body.replace("<!-- notes -->", notes)
+    html = body.replace("<!-- notes -->", _revisions_block(data, lang) + notes)
     return renumber_notes(f'{page_style()}<div class="memo" lang="{lang}">\n{html}\n</div>')
+
+
+def _revisions_block(data: MemoData, lang: str) -> str:
+    """The appendix's table of revisions and conflicts (figures several documents state)."""
+    from evaluation.reports.vintages import conflicts_html
+
+    if data.revisions is None:
+        return ""
+    return ('<div class="memo-revisions" data-prov-ignore="revisions">'
+            + conflicts_html(data.revisions, data.context.sources, lang, heading="h3")
+            + "</div>")
 
 
 def page_style() -> str:
