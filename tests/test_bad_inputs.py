@@ -107,6 +107,8 @@ def test_every_fixture_is_used():
 def test_cli_check_exits_2_without_traceback(tmp_path):
     root = tmp_path / "project"
     shutil.copytree(project.current().data_dir, root / "data")
+    shutil.copytree(project.current().notebooks_dir, root / "notebooks")  # a run needs them
+    shutil.rmtree(root / "data" / "editions")  # no edition: its years would follow the facts'
     (root / "pyproject.toml").write_text("", encoding="utf-8")
     shutil.copy(FIXTURES / "value_not_number_in_quote.csv", root / "data" / "facts.csv")
     env = {**os.environ, "EVALUATION_ROOT": str(root)}

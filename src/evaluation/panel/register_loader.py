@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluation import project
 from evaluation.core.numbers import plain_number
 from evaluation.errors import DataError, Problem, problem
 from evaluation.io import decode_utf8, read_bytes
@@ -28,16 +27,14 @@ from evaluation.panel.register import (
     RegisterColumn,
     valid_credit_code,
 )
-from evaluation.panel.schema import FIRST_VALID_YEAR, LAST_VALID_YEAR, add_derived_columns
+from evaluation.panel.schema import (
+    FIRST_VALID_YEAR,
+    LAST_VALID_YEAR,
+    add_derived_columns,
+    project_file,
+)
 
 HEADER_ROWS = 1  # spreadsheet row of the column names; data rows are numbered after it
-
-
-def register_file(path: str | Path) -> Path:
-    """``path`` as given when absolute, else relative to the project root (as a panel path;
-    never to the working folder, which is notebooks/ in a run)."""
-    path = Path(path).expanduser()
-    return path if path.is_absolute() else project.current().root / path
 
 
 def read_register(path: str | Path) -> dict[str, pd.DataFrame]:
@@ -53,7 +50,7 @@ def read_register(path: str | Path) -> dict[str, pd.DataFrame]:
         without a workbook, a missing sheet; one line per formula cell (its cached result is
         not a value typed in the register).
     """
-    path = register_file(path)
+    path = project_file(path)
     if path.is_dir():
         raw = {}
         for table in TABLES:
@@ -290,6 +287,6 @@ def build_panel(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def load_register(path: str | Path) -> pd.DataFrame:
     """Read, validate and build the panel from a filled register (workbook or CSV folder);
     a relative ``path`` is relative to the project root."""
-    path = register_file(path)
+    path = project_file(path)
     tables = validate_register(read_register(path), file=path)
     return build_panel(tables)
