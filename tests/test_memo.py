@@ -31,7 +31,7 @@ from evaluation.reports.provenance_check import check_provenance
 NOTEBOOK = project.current().notebooks_dir / "04-policy-memo.ipynb"
 WARNING_TEXT = re.compile(r"warning|glyph|traceback", re.IGNORECASE)
 SPAN = re.compile(r"""<span class=["']prov["'] data-prov=(["'])(.*?)\1 """
-                  r"""title=(["'])(.*?)\3>(.*?)<sup>""", re.S)
+                  r"""title=(["'])(.*?)\3>([^<]*)(?:<sup>|</span>)""", re.S)
 
 
 # --------------------------------------------------------------------------- the notebook
@@ -55,8 +55,9 @@ def spans(html: str) -> list[tuple[str, str, str]]:
     return [(unescape(p), unescape(t), unescape(x)) for _, p, _, t, x in SPAN.findall(html)]
 
 
-def lede(html: str) -> str:
-    return re.search(r'<p class="memo-lede">(.*?)</p>', html, re.S).group(1)
+def messages(html: str) -> str:
+    """The key messages on page 1."""
+    return re.search(r'<ol class="memo-messages">(.*?)</ol>', html, re.S).group(1)
 
 
 def test_notebook_is_committed_clean_with_one_documented_parameters_cell():
@@ -93,21 +94,22 @@ def test_rendered_memo_is_code_free(executed):
 def test_every_number_in_the_rendered_memo_has_provenance(executed):
     assert check_provenance(executed.html) == []
     assert check_provenance(executed.zh) == []
-    typed = executed.html.replace('<p class="memo-lede">', '<p class="memo-lede">typed 123.4 ')
-    assert check_provenance(typed) == ["'123.4' in “…typed 123.4 In 2012 the…”"]
+    typed = executed.html.replace('<ol class="memo-messages">',
+                                  '<ol class="memo-messages"><li>typed 123.4 </li>')
+    assert check_provenance(typed) == ["'123.4' in “…typed 123.4…”"]
 
 
 def test_sections_are_present_in_order_in_both_languages(executed):
-    keys = ["headline", "policy", "methods", "appendix"]
+    keys = ["messages", "actions", "basis", "appendix"]
     for html in (executed.html, executed.zh):
         positions = [html.index(f'id="memo-{key}"') for key in keys]
         assert positions == sorted(positions)
-    for n, title in enumerate(["Headline findings", "What follows for policy",
-                               "Methods and limitations"], start=1):
+    for n, title in enumerate(["Key messages", "What to do next", "The basis"], start=1):
         assert re.search(rf"<h2[^>]*>{n}\. {title}", executed.html)
-    assert re.search("<h2[^>]*>一、主要结论", executed.zh) and re.search("<h2[^>]*>附录", executed.zh)
+    for title in ("一、主要结论", "二、下一步工作建议", "三、主要依据", "附件"):
+        assert re.search(f"<h2[^>]*>{title}", executed.zh)
     assert '<html lang="zh-CN">' in executed.zh and '<html lang="en">' in executed.html
-    assert "双百项目" in executed.zh and "Headline findings" not in executed.zh
+    assert "双百项目" in executed.zh and "Key messages" not in executed.zh
     for html in (executed.html, executed.zh):
         assert visible_identifiers(visible_text(html)) == []
 
@@ -123,16 +125,16 @@ def test_notes_are_numbered_in_reading_order(executed):
 def test_memo_pdfs_in_both_languages(executed):
     pypdf = pytest.importorskip("pypdf")
     for name, lang_text, page_word in (("04-policy-memo.pdf", "主要结论", "第 1 页"),
-                                       ("04-policy-memo.en.pdf", "Headline findings",
+                                       ("04-policy-memo.en.pdf", "Key messages",
                                         "Page 1 of")):
         reader = pypdf.PdfReader(executed.out_dir / name)
         assert 3 <= len(reader.pages) <= 10
         first = reader.pages[0].extract_text()
         assert lang_text in first and page_word in first
-        assert "Edition 2013" in first or "评估版本 2013" in first
+        assert re.search(r"2013\s*edition|2013\s*年度", first)
         text = "".join(p.extract_text() for p in reader.pages[:2])
         assert "point at a number" not in text.lower() and "鼠标" not in text
-        assert reader.metadata.title in ("Policy memo", "政策建议备忘录")
+        assert reader.metadata.title in ("Policy brief", "决策参考")
         for page in reader.pages:
             for font in page["/Resources"]["/Font"].values():
                 font = font.get_object()
@@ -142,9 +144,35 @@ def test_memo_pdfs_in_both_languages(executed):
                 assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
 
 
+def test_memo_pdf_text_keeps_every_figure_of_page_one_intact(executed):
+    """Copied from the PDF, a figure stays itself: note marks are bracketed ([1]), so 101
+    with note 1 reads 101[1], never 1011; and no line of page 1 starts with a mark."""
+    pypdf = pytest.importorskip("pypdf")
+    for name, html in (("04-policy-memo.pdf", executed.zh), ("04-policy-memo.en.pdf",
+                                                             executed.html)):
+        text = pypdf.PdfReader(executed.out_dir / name).pages[0].extract_text()
+        flat = re.sub(r"\s+", "", text)
+        figures = {t for _, _, t in spans(messages(html)) if re.search(r"\d", t)}
+        assert len(figures) >= 8
+        for figure in figures:
+            number = re.sub(r"\s+", "", figure)
+            assert re.search(rf"(?<!\d)(?<!\d[.,]){re.escape(number)}(?!\d)", flat), (name, figure)
+        assert re.findall(r"\[\d+\]", text)
+        assert not [line for line in text.splitlines() if re.match(r"\s*\[\d+\]", line)]
+
+
+def test_one_note_mark_per_sentence_on_page_one(executed):
+    for html in (executed.html, executed.zh):
+        for item in re.findall(r"<li>(.*?)</li>", messages(html), re.S):
+            sentences = [s for s in re.split(r"。|\.\s|\.$", re.sub(r"<[^>]+>", "", item))
+                         if re.search(r"\d", s)]
+            marks = re.findall(r'href="#prov-\d+"', item)
+            assert 1 <= len(marks) <= len(sentences)
+
+
 def test_headline_required_growth_of_the_2013_investment_target(executed):
-    expected = f"{100 * (472.8 / 465 - 1):+.1f}%"  # +1.7%
-    found = [text for prov, title, text in spans(lede(executed.html))
+    expected = f"{100 * (472.8 / 465 - 1):.1f}%"  # 1.7% (above the outcome)
+    found = [text for prov, title, text in spans(messages(executed.html))
              if prov == "derived:plan2013.2012.project_investment;plan2013.2013.project_investment"
              and title.startswith("target ÷ outcome − 1")]
     assert found == [expected]
@@ -169,22 +197,22 @@ def test_model_headline_is_the_models_result(executed):
                            target_years=tuple(used["target_years"]), draws=used["draws"],
                            seed=used["seed"], with_tiers=False)
     share = np.quantile(independent.headline["investment_share"], [0.05, 0.5, 0.95]) * 100
-    headline = executed.html[executed.html.index('id="memo-headline"'):
-                             executed.html.index('id="memo-policy"')]
-    model_texts = [text for prov, _, text in spans(headline) if prov.startswith("model:")]
+    model_texts = [text for prov, _, text in spans(executed.html) if prov.startswith("model:")]
     assert f"{share[1]:.1f}%" in model_texts
     assert f"{share[0]:.1f}–{share[2]:.1f}%" in model_texts
     text = unescape(re.sub(r"<[^>]+>", "", executed.html))
-    assert "illustrative attribution" in text.lower()
+    assert "illustrative" in text.lower() and "should not be quoted" in text
     assert "Credit, not the budget" not in text  # a lesson from scale alone is not drawn
     assert "increase in the loan balance" in text
-    assert "Collect next year" in text and "drawn" in text
+    assert "What to do next" in text and "drawn" in text
+    assert "假设驱动的示意值" in unescape(re.sub(r"<[^>]+>", "", executed.zh))
 
 
 def test_every_span_names_its_origin(executed):
     facts, inputs = default_facts(), default_inputs()
     found = spans(executed.html)
-    assert {p.split(":")[0] for p, _, _ in found} == {"fact", "derived", "model"}
+    assert {p.split(":")[0] for p, _, _ in found} == {"fact", "derived", "model", "quote"}
+    sources = default_sources()
     for prov, title, _ in found:
         kind, _, origin = prov.partition(":")
         if kind == "fact":
@@ -193,17 +221,42 @@ def test_every_span_names_its_origin(executed):
             names = origin.split(";")
             assert set(names) <= set(inputs.parameters)
             assert title.endswith("; ".join(memo.parameter_references(names, inputs)))
+        elif kind == "quote":
+            assert sources[origin].title_zh in title
         else:
             assert "; " in title
 
 
-def test_methods_label_the_panel_synthetic_and_sources_list_checksums(executed):
-    methods = executed.html[executed.html.index('id="memo-methods"'):
-                            executed.html.index('id="memo-appendix"')]
-    assert "SYNTHETIC" in methods and "judgement" in methods
-    for source in default_sources().values():
-        assert source.sha256[:16] in executed.html and source.sha256[:16] in executed.zh
+def test_the_panel_is_labelled_synthetic_and_documents_cited_by_title(executed):
+    basis = executed.html[executed.html.index('id="memo-basis"'):
+                          executed.html.index('id="memo-appendix"')]
+    assert "SYNTHETIC" in basis and "judgement" in executed.html
+    for source in default_sources().values():  # checksums are in the replication README
+        assert source.sha256[:12] not in executed.html and source.sha256[:12] not in executed.zh
+        assert f"《{source.title_zh}》" in executed.zh and source.title_en in executed.html
         assert source.issuer_in("zh") in executed.zh and source.issuer in executed.html
+
+
+def test_the_brief_answers_whether_the_base_year_targets_were_met(executed):
+    """The documents set no base-year targets; the plan's own verdict is quoted and cited."""
+    facts = default_facts()
+    assert not ((facts["year"] == 2012) & facts["kind"].isin(["target", "plan"])).any()
+    zh = unescape(re.sub(r"<[^>]+>", "", messages(executed.zh)))
+    assert "文件未载明2012年的目标值" in zh and "“圆满完成了全年任务”无法用数据核实" in zh
+    assert "目前无法判断目标是否完成" in zh
+    quoted = [p for p, _, t in spans(executed.zh) if t == "圆满完成了全年任务"]
+    assert quoted == ["quote:plan2013"]
+
+
+def test_actions_name_their_lead_department(executed):
+    from evaluation.reports.labels import default_labels
+
+    actions = default_labels().entries["actions"]
+    zh = executed.zh[executed.zh.index('id="memo-actions"'):executed.zh.index('id="memo-basis"')]
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", zh, re.S)
+    assert len(rows) >= 3
+    leads = {a["zh"]: a["lead_zh"] for a in actions.values()}
+    assert all(leads[unescape(action)] == unescape(lead) for action, lead in rows)
 
 
 # --------------------------------------------------------------------------- the builders

@@ -58,7 +58,7 @@ def test_notebook_executes_without_error_or_warning(published_edition):
             f"simulation), seed {used['seed']}") in prose
     assert " interval " in prose and "区间" in prose
     assert "Illustrative attribution under assumed additionality" in prose
-    assert "在假定附加性下的示意性归因" in prose
+    assert "在假定额外性下的示意性测算" in prose
 
 
 @pytest.mark.parametrize("bad", [["baseline", "no_such_scenario"]])

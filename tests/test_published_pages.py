@@ -48,13 +48,13 @@ def test_index_describes_each_report_and_starts_with_the_memo(published_edition)
 def test_memo_pdf_in_both_languages(published_edition):
     pypdf = pytest.importorskip("pypdf")
     for name, words in (("04-policy-memo.pdf", ("主要结论", "第 1 页")),
-                        ("04-policy-memo.en.pdf", ("Headline findings", "Page 1 of"))):
+                        ("04-policy-memo.en.pdf", ("Key messages", "Page 1 of"))):
         reader = pypdf.PdfReader(published_edition.folder / name)
         first = reader.pages[0].extract_text()
         assert all(w in first for w in words), name
         assert 3 <= len(reader.pages) <= 8, len(reader.pages)
         texts = [p.extract_text() for p in reader.pages]
-        appendix = next(i for i, t in enumerate(texts) if re.search(r"^(Appendix|附录)", t, re.M))
+        appendix = next(i for i, t in enumerate(texts) if re.search(r"^(Annex|附件)\s*$", t, re.M))
         assert appendix <= 2, name  # the memo takes at most two pages, then the appendix
         assert all(re.search(rf"(Page {i + 1} of {len(texts)}|第 {i + 1} 页，共 {len(texts)} 页)",
                              t) for i, t in enumerate(texts)), name

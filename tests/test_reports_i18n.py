@@ -88,7 +88,7 @@ def test_a_page_keeps_one_language_and_links_its_twin():
     assert '<html lang="zh-CN">' in zh and "<h2" in zh and ">A<" not in zh
     assert '<html lang="en">' in en and "一" not in visible_text(en).replace("中文", "")
     assert 'href="04-policy-memo.en.html"' in zh and 'href="04-policy-memo.html"' in en
-    assert "<title>政策建议备忘录 · " in zh and "<title>Policy memo · " in en
+    assert "<title>决策参考 · " in zh and "<title>Policy brief · " in en
     assert 'class="evaluation-toc"' in zh and 'href="00-audit.en.html"' in en
     assert page_name("00-audit", "zh") == "00-audit.html"
 
@@ -322,8 +322,8 @@ def test_report_01_findings_are_worded_in_each_language_without_english_on_the_c
         assert "本节说明暂仅有英文版本" not in zh
     growth = visible_text(builders["targets/growth.html.j2"]("zh"))
     # 2013 investment target: 472.8 / 465 − 1 = +1.7 %, worded in Chinese
-    assert re.search(r"双百项目年度投资\s*：2012年实际\s*465亿元.*?总变化\s*"
-                     + re.escape(f"{100 * (472.8 / 465 - 1):+.1f}%"), growth)
+    assert re.search(r"双百项目年度投资\s*：2012年实际\s*465亿元.*?比2012年增长\s*"
+                     + re.escape(f"{100 * (472.8 / 465 - 1):.1f}%"), growth)  # no + in Chinese
     financing = visible_text(builders["targets/financing.html.j2"]("zh"))
     assert f"{273.45 - 223.45:.2f}亿元" in financing and "未列明" in financing
 
@@ -338,9 +338,10 @@ def test_panel_findings_show_the_estimates_in_words_in_each_language(panel_resul
     builders = _panel_builders(panel_results)
     twfe = fit_twfe(data, outcome="log_sales", treatment="subsidy_received")
     expected = f"{twfe.params['subsidy_received']:+.3f}"
-    for lang in LANGUAGES:
+    for lang in LANGUAGES:  # Chinese writes a minus sign and no plus sign
         html = builders["panel/comparison.html.j2"](lang)
-        assert expected in visible_text(html)
+        shown = expected if lang == "en" else expected.removeprefix("+").replace("-", "−")
+        assert shown in visible_text(html)
     english_run = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){3}")
     for name, build in builders.items():
         zh = visible_text(build("zh"))
@@ -378,7 +379,8 @@ def test_model_findings_show_the_simulated_attribution_in_each_language(memo_dat
     p5, p50, p95 = np.quantile(draws, [0.05, 0.5, 0.95])
     for lang in LANGUAGES:
         shown = re.sub(r"\[\d+\]", "", visible_text(_model_report(memo_data, lang)))
-        assert f"{p50:.1f}%" in shown and f"{p5:.1f}–{p95:.1f}%" in shown, lang
+        band = f"{p5:.1f}–{p95:.1f}%" if lang == "en" else f"{p5:.1f}%—{p95:.1f}%"
+        assert f"{p50:.1f}%" in shown and band in shown, lang
 
 
 def test_chinese_model_pages_have_no_english_sentence(memo_data):
@@ -404,7 +406,8 @@ def test_memo_odds_table_speaks_the_pages_language(memo_data):
     from evaluation.reports import memo
 
     labels = default_labels()
-    for lang, header in (("zh", "<th>情景</th>"), ("en", "<th>Scenario</th>")):
+    for lang, header in (("zh", '<th scope="col">情景</th>'),
+                         ("en", '<th scope="col">Scenario</th>')):
         page = memo.memo_page(memo_data, draws=1500, seed=3, lang=lang, date="2026-01-01",
                               notebook="04-policy-memo")
         odds = page[page.index('class="memo-odds"'):]

@@ -29,7 +29,8 @@ LABELS_FILE = Path(__file__).resolve().parent / "labels.yaml"
 SECTIONS = ("units", "columns", "scenarios", "instruments", "parameters", "estimators",
             "designs", "checks", "statuses", "kinds", "qualifiers", "quantities", "readings",
             "calibration", "reports", "tables", "derivations", "refusals", "text",
-            "doc_types", "vintage_statuses", "resolution_steps", "conflicts", "periods")
+            "doc_types", "vintage_statuses", "resolution_steps", "conflicts", "periods",
+            "claims", "actions")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 """The ``lang`` attribute of a page in each language."""
 

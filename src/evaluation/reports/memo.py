@@ -9,6 +9,7 @@ displays.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -48,10 +49,35 @@ PERCENT = "{:.0%}"
 
 
 # --------------------------------------------------------------------------- provenance helpers
-def full_reference(reference: Mapping[str, object]) -> str:
-    """``Authors (year), title, source`` of a parameter's reference."""
-    return (f"{reference['authors']} ({reference['year']}), {reference['title']}, "
-            f"{reference['source']}")
+def full_reference(reference: Mapping[str, object],
+                   sources: Mapping[str, Source] | None = None, lang: str = "en") -> str:
+    """``Authors (year), title, source`` of a parameter's reference.
+
+    A reference to one of the project's own documents (its ``source`` names the document's
+    file) is cited by the document's title and the part it points to, as a reader cites it:
+    ``《2013年工业“双百”行动实施方案》（第一部分）``, ``2013 implementation plan … (section 一)``.
+    """
+    text = f"{reference['title']}, {reference['source']}"
+    for source in (sources or {}).values():
+        if source.file and source.file in str(reference["source"]):
+            part = _PART.search(str(reference["title"]))
+            if lang == "zh":
+                where = "、".join(_part_zh(p.strip()) for p in part["parts"].split(",")) \
+                    if part else ""
+                return f"《{source.title_zh}》{where}"
+            return f"{source.title_en}{' (' + part.group(0)[1:-1] + ')' if part else ''}"
+    return f"{reference['authors']} ({reference['year']}), {text}"
+
+
+def _part_zh(part: str) -> str:
+    """A document part as Chinese cites it: ``一`` → ``第一部分``, ``三(四)`` → ``第三部分第（四）
+    项``, ``(六)`` → ``第（六）项``."""
+    head, _, item = part.partition("(")
+    words = f"第{head}部分" if head else ""
+    return words + (f"第（{item.rstrip(')')}）项" if item else "")
+
+
+_PART = re.compile(r"\((?:sections?) (?P<parts>(?:[^()]|\([^()]*\))*)\)")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -237,7 +263,7 @@ def memo_page(data: MemoData, *, draws: int, seed: int, lang: str, date: str,
     from evaluation.reports.labels import check_language, default_labels
     from evaluation.reports.memo_findings import memo_context
     from evaluation.reports.prose import render
-    from evaluation.reports.provenance import renumber_notes
+    from evaluation.reports.provenance import one_mark_per_sentence, renumber_notes
 
     check_language(lang)
     labels = default_labels()
@@ -258,7 +284,8 @@ def memo_page(data: MemoData, *, draws: int, seed: int, lang: str, date: str,
                            title=labels.report_title(notebook, lang))
     body = render("memo/memo.html.j2", lang, **context)
     notes = cite.footnotes_html(heading=labels.text("notes", lang), documents=False)
-    html = body.replace("<!-- notes -->", _revisions_block(data, lang) + notes)
+    html = one_mark_per_sentence(
+        body.replace("<!-- notes -->", _revisions_block(data, lang) + notes), lang)
     return renumber_notes(f'{page_style()}<div class="memo" lang="{lang}">\n{html}\n</div>')
 
 

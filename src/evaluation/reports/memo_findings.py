@@ -24,6 +24,9 @@ from evaluation.reports.provenance import Citations
 # The base year's outcomes the memo's lede states (key in the template -> indicator).
 LEDE_OUTCOMES = {"projects": "projects", "investment": "project_investment", "firms": "firms",
                  "sales": "sales_revenue", "growth": "sales_growth"}
+# Said of the base year when the documents state it (the lede adds it where found).
+LEDE_EXTRAS = {"share": "investment_share_general_industrial"}
+TARGET_KINDS = ("target", "plan")
 FORMULAS = {
     "change": findings.FORMULAS["change"],  # worded once, with report 01's findings
     "cagr": {"en": "(target ÷ outcome)^(1/{n}) − 1, over {n} years",
@@ -38,10 +41,14 @@ FORMULAS = {
               "zh": "100 ×（蒙特卡洛抽样的上分位数 − 下分位数）"},
     "quantiles": {"en": "the model's reported quantiles", "zh": "模型报告的分位数"},
     "facts": {"en": "rows of the curated facts table", "zh": "整理的事实数据表的行数"},
+    "facts_table": {"en": "the table of every figure the documents state, each with its quote",
+                    "zh": "文件所载全部数据的整理表（每个数据附原文）"},
+    "parameters_table": {"en": "the effects model's parameters, each with its reference",
+                         "zh": "效应模型参数表（每个参数附文献依据）"},
     "documents": {"en": "documents the facts quote", "zh": "事实数据引用的文件数"},
     "parameters": {"en": "behavioural parameters of the effects model",
                    "zh": "效应模型的行为参数个数"},
-    "judged": {"en": "parameters set by judgement", "zh": "依判断设定的参数个数"},
+    "judged": {"en": "parameters set by judgement", "zh": "由评估组经验设定的参数个数"},
     "mc_se": {"en": "largest Monte Carlo standard error, √(p(1 − p) ÷ draws)",
               "zh": "最大蒙特卡洛标准误，√(p(1 − p) ÷ 抽样次数)"},
     "mc_inputs": {"en": "Monte Carlo probabilities and the number of draws",
@@ -54,16 +61,47 @@ def word(key: str, cite: Citations, **values: Any) -> str:
     return FORMULAS[key][cite.lang].format(**values)
 
 
-def required_growth(row: pd.Series, cite: Citations) -> dict[str, str | None]:
-    """Change in all and, over more than one year, required growth a year, as spans."""
+def required_growth(row: pd.Series, cite: Citations) -> dict[str, str | bool | None]:
+    """Change in all and, over more than one year, required growth a year, as spans: signed
+    (``change``, ``cagr``, for tables) and as sizes with their direction (``change_size``,
+    ``cagr_size``, ``rises``, ``cagr_rises``) for prose that says 增长 or 下降."""
     inputs = [row["base_fact_id"], row["target_fact_id"]]
     n = int(row["target_year"]) - int(row["base_year"])
-    change = cite.derived(row["change_pct"], formula=word("change", cite), inputs=inputs,
-                          fmt="{:+.1f}", unit="percent")
-    cagr = None if n == 1 else cite.derived(
-        row["required_cagr_pct"], formula=word("cagr", cite, n=n), inputs=inputs,
-        fmt="{:+.1f}", unit="percent")
-    return {"change": change, "cagr": cagr, "years": str(n)}
+
+    def span(value: float, formula: str, fmt: str) -> str:
+        return cite.derived(value, formula=formula, inputs=inputs, fmt=fmt, unit="percent")
+
+    change, cagr = float(row["change_pct"]), float(row["required_cagr_pct"])
+    several = n > 1
+    return {"change": span(change, word("change", cite), "{:+.1f}"),
+            "change_size": span(abs(change), word("change", cite), "{:.1f}"),
+            "rises": change >= 0,
+            "cagr": span(cagr, word("cagr", cite, n=n), "{:+.1f}") if several else None,
+            "cagr_size": span(abs(cagr), word("cagr", cite, n=n), "{:.1f}") if several else None,
+            "cagr_rises": cagr >= 0, "years": str(n)}
+
+
+def attainment_claim(data: m.MemoData, cite: Citations, labels: Labels) -> dict[str, str] | None:
+    """The documents' own verdict on the base year (e.g. 圆满完成了全年任务), quoted with its
+    source: the first phrase of the registry's ``claims`` section found in a document that
+    states the base year's outcomes; ``None`` when none says so."""
+    base = data.facts[(data.facts["year"] == data.base_year) & (data.facts["kind"] == "actual")]
+    for source_id in dict.fromkeys(base["source_id"]):
+        text = data.sources[source_id].text()
+        for key, entry in labels.entries.get("claims", {}).items():
+            if entry["zh"] in text:
+                return {"quote": cite.quote(source_id, entry["zh"]),
+                        "words": escape(labels.get("claims", key, cite.lang)),
+                        "title": escape(data.sources[source_id].title_zh)}
+    return None
+
+
+def actions(flags: dict[str, bool], labels: Labels, lang: str) -> list[dict[str, str]]:
+    """What to do next and who leads it (registry section ``actions``), the ones whose
+    ``when`` flag holds (``always`` or a flag of :func:`memo_context`)."""
+    return [{"action": escape(entry[lang]), "lead": escape(entry[f"lead_{lang}"])}
+            for entry in labels.entries.get("actions", {}).values()
+            if entry.get("when", "always") == "always" or flags.get(entry["when"], False)]
 
 
 def _count(audit: pd.DataFrame, cite: Citations, labels: Labels,
@@ -72,6 +110,20 @@ def _count(audit: pd.DataFrame, cite: Citations, labels: Labels,
     formula = (word("checks", cite) if status is None else
                word("checks_with", cite, status=labels.get("statuses", status, cite.lang)))
     return cite.derived(n, formula=formula, inputs=[word("audit_input", cite)], fmt="{:d}")
+
+
+def written_date(date: str, lang: str) -> str:
+    """An ISO date as a reader writes it (``2026年12月7日``, ``7 December 2026``); any other
+    text as it is."""
+    import datetime as dt
+
+    try:
+        day = dt.date.fromisoformat(date[:10])
+    except ValueError:
+        return date
+    if lang == "zh":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {day:%B} {day.year}"
 
 
 def financing_gap_failed(mix: pd.DataFrame, audit: pd.DataFrame) -> bool:
@@ -106,7 +158,8 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
     lang = cite.lang
     f, y = data.facts, data.base_year
     first = min(data.target_years)
-    ctx: dict[str, Any] = {"lang": lang, "edition": escape(data.edition), "date": date,
+    ctx: dict[str, Any] = {"lang": lang, "edition": escape(data.edition),
+                           "date": escape(written_date(date, lang)),
                            "issuer": escape(labels.text("issuer", lang)),
                            "title": escape(title),
                            "site": escape(labels.text("site_title", lang)),
@@ -123,6 +176,12 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
     # the lede in full when every outcome is stated; otherwise the ones stated, by name
     ctx["outcome"] = ({k: v["value"] for k, v in stated.items()}
                       if len(stated) == len(LEDE_OUTCOMES) and not rows.empty else None)
+    for key, indicator in LEDE_EXTRAS.items():
+        found = data.context.resolve_or_none(indicator=indicator, year=y, kind="actual", scope="")
+        if ctx["outcome"] is not None and found is not None:
+            ctx["outcome"][key] = cite.fact(str(found["fact_id"]))
+    ctx["base_targets"] = bool(((f["year"] == y) & f["kind"].isin(TARGET_KINDS)).any())
+    ctx["claim"] = attainment_claim(data, cite, labels)
     ctx["stated"] = list(stated.values())
     ctx["target"] = None if rows.empty else cite.fact(rows.iloc[0]["target_fact_id"])
     ctx["required"] = None if rows.empty else required_growth(rows.iloc[0], cite)
@@ -132,6 +191,8 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                     "consistent": _count(audit, cite, labels, CONSISTENT),
                     "qualified": _count(audit, cite, labels, QUALIFIER_ONLY),
                     "failed": _count(audit, cite, labels, INCONSISTENT),
+                    "n_failed": int((audit["status"] == INCONSISTENT).sum()),
+                    "n_qualified": int((audit["status"] == QUALIFIER_ONLY).sum()),
                     "problems": [label(labels.find("checks", r["check_id"], lang)
                                        or r["description"])
                                  for _, r in audit[audit["status"] != CONSISTENT].iterrows()],
@@ -168,8 +229,12 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
     ctx["same_lists"] = bool(data.attainment.empty
                              or not data.comparisons["like_for_like"].all())
     ctx["plan_years"] = ", ".join(map(str, plans))
-    facts_file = data.context.project.display_path(data.context.project.facts_file)
-    params_file = data.context.project.display_path(data.inputs.path)
+    ctx["actions"] = actions({"same_lists": ctx["same_lists"],
+                              "incomplete_reporting": ctx["incomplete_reporting"],
+                              "model": bool(model.get("computable"))}, labels, lang)
+    ctx["evidence"] = None  # the empirical evidence's one sentence, when it is available
+    facts_file = word("facts_table", cite)
+    params_file = word("parameters_table", cite)
     judged = [n for n, p in data.inputs.parameters.items() if p.judgement]
     ctx["n_facts"] = cite.derived(len(f), formula=word("facts", cite), inputs=[facts_file],
                                   fmt="{:d}")
@@ -181,9 +246,10 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                                    inputs=[params_file], fmt="{:d}")
     ctx["documents"] = [
         {"title_zh": escape(s.title_zh), "title_en": escape(s.title_en),
-         "issuer": escape(s.issuer_in(lang)), "file": escape(s.file), "sha256": s.sha256}
+         "issuer": escape(s.issuer_in(lang)), "published": escape(str(s.published))}
         for s in (data.sources[i] for i in sorted(f["source_id"].unique()))]
-    refs = sorted({m.full_reference(p.reference) for p in data.inputs.parameters.values()})
+    refs = sorted({m.full_reference(p.reference, data.sources, lang)
+                   for p in data.inputs.parameters.values()})
     ctx["references"] = [{"full": escape(r)} for r in refs]
     return ctx
 

@@ -23,9 +23,17 @@ from evaluation.errors import RunError, problem
 FONT_FAMILY = "Noto Sans CJK SC"
 BODY_PT = 9.5
 NOTES_PT = 8.5
-_ESCAPE = re.compile(r"([\\#*_\[\]$<>@`~/=\-+\"'])")
+_ESCAPE = re.compile(r"([\\#*_\[\]$<>@`~/=\-+\"';])")  # ; would end a call before it
 _SPACE = re.compile(r"\s+")
 SKIP_CLASSES = frozenset({"screen-only"})
+WORD_JOINER = "\u2060"
+"""Keeps a note mark on the line of the word it follows (no line starts with a mark)."""
+LATIN_FONT = {"en": "Libertinus Serif"}
+"""The font for Latin text per language (Typst's own); Chinese text, and Chinese pages, use
+:data:`FONT_FAMILY`, so English quotation marks are Latin glyphs, not full-width ones."""
+_NUMERIC = re.compile(r"[\d−+\-.,%（(]")
+KEEP_TOGETHER_ROWS = 14
+"""A table up to this many rows is never split across pages (no orphaned rows)."""
 
 
 def font_dir() -> Path:
@@ -76,8 +84,8 @@ def _inline(node: Any) -> str:
                 out.append(f"#strong[{inner}]")
             elif child.name in ("i", "em"):
                 out.append(f"#emph[{inner}]")
-            elif child.name == "sup":
-                out.append(f"#super[{inner.replace(chr(92) + '[', '').replace(chr(92) + ']', '')}]")
+            elif child.name == "sup":  # [n], joined to the word before: copied text keeps
+                out.append(f"{WORD_JOINER}#super[{inner}]")  # 101[1], never 1011
             elif child.name == "br":
                 out.append(" \\ ")
             else:
@@ -140,15 +148,27 @@ def _table(node: Any) -> str:
     if not rows:
         return ""
     width = max(len(r.find_all(["th", "td"])) for r in rows)
-    cells = []
+    head: list[str] = []
+    cells: list[str] = []
     for i, row in enumerate(rows):
         for cell in row.find_all(["th", "td"]):
             text = _inline(cell).strip()
-            cells.append(f"[#strong[{text}]]" if i == 0 and cell.name == "th" else f"[{text}]")
+            if i == 0 and cell.name == "th":
+                head.append(f"[#strong[{text}]]")
+            else:
+                cells.append(f"[{text}]")
     columns = "(" + ", ".join(["2fr"] + ["1fr"] * (width - 1)) + ",)"
-    align = "(" + ", ".join(["left"] + ["right"] * (width - 1)) + ",)"
-    return (f"#table(columns: {columns}, align: {align}, stroke: (x: none, y: 0.4pt + gray), "
-            f"inset: 3pt, {', '.join(cells)})")
+    body = [r.find_all(["th", "td"]) for r in rows[1:]]
+    numeric = [j > 0 and all(_NUMERIC.match(cells_[j].get_text().strip() or "0")
+                             for cells_ in body if len(cells_) > j) for j in range(width)]
+    align = "(" + ", ".join("right" if n else "left" for n in numeric) + ",)"
+    header = f"table.header({', '.join(head)}), " if head else ""
+    caption = node.find("caption")
+    title = f"#strong[{_inline(caption).strip()}] \\\n" if caption else ""
+    table = (f"#table(columns: {columns}, align: {align}, stroke: (x: none, y: 0.4pt + gray), "
+             f"inset: 3pt, {header}{', '.join(cells)})")
+    breakable = "false" if len(rows) <= KEEP_TOGETHER_ROWS else "true"
+    return f"#block(breakable: {breakable})[{title}{table}]"
 
 
 def typst_source(html: str, meta: PaperMeta) -> str:
@@ -157,19 +177,21 @@ def typst_source(html: str, meta: PaperMeta) -> str:
 
     soup = BeautifulSoup(html, "html.parser")
     root = soup.find(class_="memo") or soup
-    edition = f"评估版本 {meta.edition}" if meta.lang == "zh" else f"Edition {meta.edition}"
+    edition = f"{meta.edition}年度" if meta.lang == "zh" else f"{meta.edition} edition"
     header = escape_typst(f"{meta.title} · {edition} · {meta.date} · {meta.issuer}")
     page_words = meta.page_words.replace("{page}", "\x00P").replace("{total}", "\x00T")
     page_words = escape_typst(page_words).replace("\x00P", "#counter(page).display()").replace(
         "\x00T", "#counter(page).final().first()")
     region = ', region: "cn"' if meta.lang == "zh" else ""
     title, issuer = _string(meta.title), _string(meta.issuer)
+    faces = (LATIN_FONT.get(meta.lang), FONT_FAMILY)
+    fonts = "(" + ", ".join(_string(f) for f in faces if f) + ",)"
     preamble = f"""#set document(title: {title}, author: {issuer}, date: none)
 #set page(paper: "a4", margin: (x: 18mm, top: 22mm, bottom: 20mm),
   header: context [#set text(size: 8pt, fill: luma(90)); {header} #h(1fr)
     #line(length: 100%, stroke: 0.3pt + luma(150))],
   footer: context [#set text(size: 8pt); #h(1fr) {page_words} #h(1fr)])
-#set text(font: {_string(FONT_FAMILY)}, size: {BODY_PT}pt, lang: {_string(meta.lang)}{region})
+#set text(font: {fonts}, size: {BODY_PT}pt, lang: {_string(meta.lang)}{region})
 #set par(justify: false, leading: 0.6em, spacing: 0.8em)
 #show heading.where(level: 1): set text(size: 15pt)
 #show heading.where(level: 2): set text(size: 12pt)
@@ -218,6 +240,7 @@ def memo_pdfs(pages: dict[str, str], *, notebook: str, edition: str, date: str,
     """Print each language's memo (``{lang: html}``, default language first) as
     ``<notebook>.pdf`` and ``<notebook>.<lang>.pdf`` in the notebook's output folder."""
     from evaluation.reports.labels import default_labels
+    from evaluation.reports.memo_findings import written_date
     from evaluation.reports.outputs import output_dir
 
     labels = default_labels()
@@ -225,7 +248,8 @@ def memo_pdfs(pages: dict[str, str], *, notebook: str, edition: str, date: str,
     default = next(iter(pages))
     written = []
     for lang, html in pages.items():
-        meta = PaperMeta(title=labels.report_title(notebook, lang), edition=edition, date=date,
+        meta = PaperMeta(title=labels.report_title(notebook, lang), edition=edition,
+                         date=written_date(date, lang),
                          issuer=labels.text("issuer", lang), lang=lang,
                          page_words=labels.get("text", "page", lang))
         name = f"{notebook}.pdf" if lang == default else f"{notebook}.{lang}.pdf"

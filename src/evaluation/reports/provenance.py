@@ -135,7 +135,8 @@ class Citations:
         facts = [i for i in names if i in self._facts.index]
         others = [i for i in names if i not in self._facts.index]
         title = f"{formula}; " + w["sep"].join(self._input(i) for i in names)
-        refs = ", ".join(self._link(self._fact_note(i)) for i in facts)
+        refs = ("、" if self.lang == "zh" else ", ").join(self._link(self._fact_note(i))
+                                                         for i in facts)
         basis = [w["see"].format(refs=refs)] if refs else []
         basis += [escape(o) for o in others]
         note = (w["derived"].format(formula=escape(formula))
@@ -171,6 +172,27 @@ class Citations:
         number = self._note(("model", tuple(parameters)), note)
         return self._span(_format(value, fmt, unit, lang=self.lang), title=title,
                           prov=f"model:{';'.join(parameters)}", number=number)
+
+    def quote(self, source_id: str, quote: str) -> str:
+        """A document's own words (no figure), e.g. a plan's claim, quoted with its source.
+
+        Raises
+        ------
+        DataError
+            ``quote`` is not in the document's text (the document, the quote and what was
+            expected are named).
+        """
+        from evaluation.errors import DataError, problem
+
+        source = self._sources[source_id]
+        if quote not in source.text():
+            raise DataError(problems=[problem(source.path, "quoted words", repr(quote),
+                                              "words that occur in the document")])
+        title = (f"——《{source.title_zh}》" if self.lang == "zh"
+                 else f"— {source.title_zh} ({source.title_en})")
+        number = self._note(("quote", source_id, quote),
+                            _quote_note(quote, source, self.lang))
+        return self._span(quote, title=title, prov=f"quote:{source_id}", number=number)
 
     def footnotes_html(self, *, heading: str | None = None, documents: bool = True) -> str:
         """The numbered notes cited so far, as an HTML section exempt from the check.
@@ -249,17 +271,29 @@ def _fact_value(row: pd.Series) -> Value:
 
 
 def _format(value: Value, fmt: str | None, unit: str, *, lang: str = "en") -> str:
-    """``value`` (or a ``(low, high)`` pair) with ``fmt`` and the unit's suffix."""
+    """``value`` (or a ``(low, high)`` pair) with ``fmt`` and the unit's suffix.
+
+    Chinese follows the provincial conventions: no thousands separator (``1571.6亿元``), a
+    range as ``24亿—77亿元`` or ``5.1%—16.6%`` (``至`` when a bound is negative), the minus
+    sign ``−``. English keeps the separator and writes ``24–77``.
+    """
     suffixes = UNIT_SUFFIX_ZH if lang == "zh" else UNIT_SUFFIX
     suffix = suffixes.get(unit, f" {unit}") if unit else ""
     if isinstance(value, tuple):
         low, high = (_format(v, fmt, "", lang=lang) for v in value)
-        return f"{low}–{high}{suffix}"
+        if lang != "zh":
+            return f"{low}–{high}{suffix}"
+        dash = "至" if min(value) < 0 else "—"
+        first = {"yi_yuan": "亿", "percent": "%"}.get(unit, "")
+        return f"{low}{first}{dash}{high}{suffix}"
     if fmt is None:
         whole = float(value).is_integer()
         text = f"{value:,.0f}" if whole else f"{value:,.2f}".rstrip("0").rstrip(".")
-        return text + suffix
-    return fmt.format(value) + suffix
+    else:
+        text = fmt.format(value)
+    if lang == "zh":  # the sign of a change is worded (增长, 下降); a table shows − only
+        text = text.replace(",", "").replace("-", "−").removeprefix("+")
+    return text + suffix
 
 
 def _fact_note(row: pd.Series, source: Source, lang: str = "en") -> str:
@@ -267,6 +301,12 @@ def _fact_note(row: pd.Series, source: Source, lang: str = "en") -> str:
         return f"“{escape(row['quote'])}”——《{escape(source.title_zh)}》。"
     return (f"“{escape(row['quote'])}” — {escape(source.title_zh)} "
             f"({escape(source.title_en)}).")
+
+
+def _quote_note(quote: str, source: Source, lang: str) -> str:
+    if lang == "zh":
+        return f"“{escape(quote)}”——《{escape(source.title_zh)}》。"
+    return f"“{escape(quote)}” — {escape(source.title_zh)} ({escape(source.title_en)})."
 
 
 def _document_note(source: Source, lang: str = "en") -> str:
@@ -316,3 +356,86 @@ def renumber_notes(html: str, prefix: str = "prov") -> str:
     spans = [m.span() for m in _ITEM.finditer(html) if m["prefix"] == prefix]
     start, end = spans[0][0], spans[-1][1]
     return html[:start] + new_list + html[end:]
+
+
+_SUP = re.compile(r'<sup><a href="#(?P<prefix>[\w-]+?)-(?P<n>\d+)">\[(?P=n)\]</a></sup>')
+_TOKEN = re.compile(r"(<[^>]+>)")
+_BLOCK = re.compile(r"</?(?:p|li|dd|dt|ul|ol|table|tr|h[1-6]|caption|section|div)\b|<br\b",
+                    re.I)
+_STOP = {"zh": re.compile("\x00\\d+\x00|。"),
+         "en": re.compile("\x00\\d+\x00|(?<!\\d)\\.(?=\\s+[^a-z\\s]|\\s*$)")}
+
+
+def one_mark_per_sentence(html: str, lang: str, prefix: str = "prov") -> str:
+    """``html`` with one note mark per sentence, list item or table row instead of one per
+    number.
+
+    Each number keeps its provenance span (its ``title`` and ``data-prov``); the marks of a
+    sentence (ended by ``。`` in Chinese, by a full stop and a space in English, or by the end
+    of its paragraph, list item, cell row or heading) become one mark before the sentence's
+    full stop (in a table row: at the end of its last cell) that links to one note holding
+    each cited note in turn. Notes no longer linked from the text or from another note are
+    dropped; numbering in reading order is :func:`renumber_notes`' job.
+    """
+    start = html.find('<section class="provenance-notes"')
+    body, tail = (html, "") if start < 0 else (html[:start], html[start:])
+    items = {m["n"]: m["body"] for m in _ITEM.finditer(tail) if m["prefix"] == prefix}
+    if not items:
+        return html
+    combined: dict[tuple[str, ...], str] = {}
+    next_number = max(int(n) for n in items) + 1
+
+    def mark(held: list[str]) -> str:
+        nonlocal next_number
+        numbers = tuple(dict.fromkeys(held))
+        if len(numbers) == 1:
+            number = numbers[0]
+        else:
+            if numbers not in combined:
+                combined[numbers] = str(next_number)
+                next_number += 1
+                glue = "" if lang == "zh" else " "
+                items[combined[numbers]] = glue.join(items[n] for n in numbers)
+            number = combined[numbers]
+        held.clear()
+        return f'<sup><a href="#{prefix}-{number}">[{number}]</a></sup>'
+
+    body = _SUP.sub(lambda m: f"\x00{m['n']}\x00" if m["prefix"] == prefix else m.group(0),
+                    body)
+    out: list[str] = []
+    held: list[str] = []
+    for token in _TOKEN.split(body):
+        if token.startswith("<"):
+            if held and _BLOCK.match(token):
+                if token.lower().startswith("</tr"):
+                    last = max(i for i, t in enumerate(out) if t.lower().startswith("</t"))
+                    out.insert(last, mark(held))
+                else:
+                    out.append(mark(held))
+            out.append(token)
+            continue
+        pos = 0
+        for m in _STOP[lang].finditer(token):
+            out.append(token[pos:m.start()])
+            if m.group(0).startswith("\x00"):
+                held.append(m.group(0).strip("\x00"))
+            else:
+                if held:
+                    out.append(mark(held))
+                out.append(m.group(0))
+            pos = m.end()
+        out.append(token[pos:])
+    if held:
+        out.append(mark(held))
+    body = "".join(out)
+    linked = set(re.findall(rf'href="#{re.escape(prefix)}-(\d+)"', body))
+    queue = list(linked)
+    while queue:
+        for n in re.findall(rf'href="#{re.escape(prefix)}-(\d+)"', items.get(queue.pop(), "")):
+            if n not in linked:
+                linked.add(n)
+                queue.append(n)
+    kept = "\n".join(f'<li id="{prefix}-{n}" value="{n}">{b}</li>'
+                      for n, b in items.items() if n in linked)
+    spans = [m.span() for m in _ITEM.finditer(tail) if m["prefix"] == prefix]
+    return body + tail[:spans[0][0]] + kept + tail[spans[-1][1]:]

@@ -215,8 +215,7 @@ def report_context(f: ModelFindings, cite: Citations, *, facts: pd.DataFrame, ed
             inputs=[{"en": "Sobol analysis of the effects model (SALib)",
                      "zh": "效应模型的 Sobol 分析（SALib）"}], fmt="{:.3f}"),
         "assumptions": assumptions(f.inputs, lang, labels),
-        "scenarios": scenarios_in_words(scenarios, f.inputs, lang, labels),
-        "parameters_file": "data/model/parameters.yaml"})
+        "scenarios": scenarios_in_words(scenarios, f.inputs, lang, labels)})
     return ctx
 
 

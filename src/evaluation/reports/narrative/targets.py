@@ -84,6 +84,13 @@ def growth_context(comparisons: pd.DataFrame, cite: Citations, *, edition: str,
                                    inputs=inputs, fmt="{:+.1f}", unit="percent"),
             "cagr": cite.derived(row["required_cagr_pct"], formula=_cagr_formula(years),
                                  inputs=inputs, fmt="{:+.1f}", unit="percent"),
+            # sizes without sign, for prose that says which way (增长 / 下降)
+            "change_size": cite.derived(abs(row["change_pct"]), formula=FORMULAS["change"],
+                                        inputs=inputs, fmt="{:.1f}", unit="percent"),
+            "cagr_size": cite.derived(abs(row["required_cagr_pct"]),
+                                      formula=_cagr_formula(years), inputs=inputs,
+                                      fmt="{:.1f}", unit="percent"),
+            "years": years,
             "direction": ("up" if row["required_cagr_pct"] > 0 else
                           "down" if row["required_cagr_pct"] < 0 else "flat"),
             "own": None, "like_for_like": bool(row["like_for_like"]),
