@@ -102,22 +102,26 @@ CHECKS = """
   - id: investment_share_of_the_2013_target
     type: ratio
     description: January-November investment over the 2013 target, against the stated share
+    description_zh: 2013年1-11月投资与年度目标之比，对照所述完成比例
     numerator: {indicator: project_investment, year: 2013, period: "months:1-11"}
     denominator: {indicator: project_investment, year: 2013, kind: target}
     percent: {indicator: project_investment_target_share, year: 2013, period: "months:1-11"}
   - id: implied_investment_target_2013
     type: parts_sum
     description: The 2013 investment target implied by the stated share, against the stated one
+    description_zh: 由所述完成比例推算的2013年投资目标，对照所述目标
     parts: {derived: project_investment_target_implied, year: 2013}
     total: {indicator: project_investment, year: 2013, kind: target}
   - id: investment_2013_part_year_within_year
     type: subset
     description: January-November investment is part of the year's
+    description_zh: 1-11月投资是全年投资的一部分
     part: {indicator: project_investment, year: 2013, period: "months:1-11"}
     whole: {indicator: project_investment, year: 2013}
   - id: sales_2013_part_year_within_year
     type: subset
     description: January-November sales are part of the year's
+    description_zh: 1-11月销售收入是全年销售收入的一部分
     part: {indicator: sales_revenue, year: 2013, period: "months:1-11"}
     whole: {indicator: sales_revenue, year: 2013}
 """

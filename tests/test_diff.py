@@ -158,3 +158,23 @@ def test_cli_diff_prints_table_and_writes_csv(tmp_path):
                              env=env, timeout=60, check=False)
     assert missing.returncode == 2 and missing.stderr.startswith("error: ")
     assert "Traceback" not in missing.stderr
+
+
+def test_a_changed_source_is_reported_even_within_the_written_precision(tmp_path):
+    # the release's 1572 replaced the plan's 1571.6: 0.4 apart, within no interval of either
+    # value, yet the same row now rests on another document
+    reports = tmp_path / "reports"
+    old = pd.DataFrame({"indicator": ["sales_revenue", "projects"], "target_year": [2013, 2013],
+                        "base_value": [1571.6, 101.0],
+                        "base_fact_id": ["plan2013.2012.sales_revenue", "plan2013.2012.projects"]})
+    new = old.assign(base_fact_id=["news2013.2012.sales_revenue", "plan2013.2012.projects"])
+    publish(reports, "2013", {"outcomes": old})
+    publish(reports, "2014", {"outcomes": new})
+    result = diff_editions("2013", "2014", reports_dir=reports)
+    assert result.figures.empty  # no value changed
+    assert result.choices[["key", "column", "old", "new"]].values.tolist() == [
+        ["indicator=sales_revenue", "base_fact_id", "plan2013.2012.sales_revenue",
+         "news2013.2012.sales_revenue"]]
+    text = "\n".join(result.lines())
+    assert "sources: 1 changed choices of the figure used" in text
+    assert "plan2013.2012.sales_revenue -> news2013.2012.sales_revenue" in text

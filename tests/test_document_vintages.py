@@ -153,3 +153,24 @@ def test_nothing_flagged_is_accepted(registered):
     report = pd.read_csv(registered["root"] / "progress2011.csv", dtype=str,
                          keep_default_na=False).set_index("value_text")
     assert "新增" in report.loc["131", "review"]  # expected new sales, not the sales level
+
+
+def test_part_year_attainment_and_the_full_year_the_documents_imply(registered):
+    from evaluation.analysis.attainment import attainment
+    from evaluation.data.edition import edition_context
+    from evaluation.project import Project
+    from evaluation.reports.vintages import status_note
+
+    context = edition_context(base_year=2011, target_years=[2012],
+                              project=Project(registered["root"]))
+    rows = attainment(context).query("indicator == 'sales_revenue' and year == 2011")
+    by_period = rows.set_index("actual_period")
+    implied_target = 1155 / 0.9829  # the January-November sales over the stated share
+    part, full = by_period.loc["months:1-11"], by_period.loc["year"]
+    assert part["attainment_pct"] == pytest.approx(100 * 1155 / implied_target)
+    # the full year: 2012 sales over their growth (1571.6 / 1.256), against the same target
+    assert full["attainment_pct"] == pytest.approx(100 * 1571.6 / 1.256 / implied_target)
+    assert round(full["attainment_pct"], 1) == 106.5
+    assert "outcome implied by later figures" in full["caveats"]
+    assert status_note(part["actual_status"], "months:1-11", "zh") == "（1–11月）"
+    assert status_note(part["actual_status"], "months:1-11", "en") == " (Jan–Nov)"

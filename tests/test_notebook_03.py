@@ -84,7 +84,8 @@ def test_runs_on_the_synthetic_panel(published_edition):
     assert set(recovery["design"]) == set(DESIGNS)
     bounds = pd.read_csv(tmp_path / "tables" / "panel_sensitivity_synthetic.csv",
                          encoding="utf-8-sig")
-    assert {"m_bar", "robust_low", "robust_high"} <= set(bounds.columns)
+    assert {"restriction", "m", "robust_low", "robust_high"} <= set(bounds.columns)
+    assert set(bounds["restriction"]) == {"relative_magnitudes", "smoothness"}
 
 
 def test_runs_end_to_end_on_a_filled_register_template(tmp_path, monkeypatch):

@@ -134,20 +134,21 @@ def memo_data():
 @pytest.fixture(scope="module")
 def panel_results():
     """The firm panel's results on the committed SYNTHETIC panel (a small recovery study)."""
-    from evaluation.panel.compare import CS_NEVER, compare_estimators
+    from evaluation.panel.compare import compare_estimators
+    from evaluation.panel.honest import sensitivity_fit, sensitivity_table
     from evaluation.panel.schema import load_panel
-    from evaluation.panel.sensitivity import relative_magnitude_bounds
     from evaluation.panel.study import run_design_study
 
     data = load_panel(None)
     comparison = compare_estimators(data, bootstrap_reps=99)
-    bounds = relative_magnitude_bounds(comparison.paths()[CS_NEVER])
+    fitted = sensitivity_fit(data, outcome="log_sales", treatment="subsidy_received")
+    assert fitted is not None
+    bounds = sensitivity_table(fitted[1], name=fitted[0])
     study = run_design_study(n_panels=2, seed=5, workers=1)
     return data, comparison, bounds, study.table
 
 
 def _panel_builders(panel_results) -> dict:
-    from evaluation.panel.compare import CS_NEVER
     from evaluation.reports.narrative import panel
 
     data, comparison, bounds, summary = panel_results
@@ -157,8 +158,7 @@ def _panel_builders(panel_results) -> dict:
                                              cite=c),
         "comparison": lambda c: panel.comparison_context(comparison, source="", cite=c),
         "pretrend": lambda c: panel.pretrend_context(comparison, source="", cite=c),
-        "sensitivity": lambda c: panel.sensitivity_context(bounds, estimator=CS_NEVER, source="",
-                                                           cite=c),
+        "sensitivity": lambda c: panel.sensitivity_context(bounds, source="", cite=c),
         "recovery": lambda c: panel.recovery_context(summary, cite=c),
         "identification": lambda c: panel.identification_context(comparison, cite=c),
     }

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from evaluation.errors import EvaluationError, display_path
+from evaluation.errors import EvaluationError
+from evaluation.paths import display_path
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -152,9 +153,12 @@ def run(edition: str | None, only: tuple[str, ...], force: bool, jobs: int | Non
               help="Checks file (default: data/checks.yaml).")
 def audit(checks_file: str | None) -> None:
     """Check the documents' own arithmetic (parts vs totals, ratios, bases); print each result
-    (figures named by meaning are those the latest edition chooses, its pins applied)."""
+    (figures named by meaning are those the latest edition chooses, its pins applied), then a
+    warning for each implausible figure (attainment, growth, a level against the year before)."""
+    from evaluation.analysis.attainment import attainment
     from evaluation.analysis.audit import STATUSES, run_audit
     from evaluation.analysis.checks import load_checks
+    from evaluation.data.sanity import plausibility_warnings
     from evaluation.pipeline.editions import edition_context_of, latest_edition, load_edition
     from evaluation.project import Project
 
@@ -165,6 +169,8 @@ def audit(checks_file: str | None) -> None:
                    f"gap {row.gap_point:+.4g} (written precision {row.gap_written:+.4g})")
     counts = results["status"].value_counts()
     click.echo(", ".join(f"{int(counts.get(s, 0))} {s}" for s in STATUSES))
+    for line in plausibility_warnings(edition.facts, edition.indicators, attainment(edition)):
+        click.echo(f"warning: {line}")
 
 
 @cli.command()
@@ -193,11 +199,10 @@ def extract(document: str, source_id: str | None, output: str | None) -> None:
               help="Existing edition to copy, e.g. 2013.")
 def new_edition(name: str, source: str) -> None:
     """Scaffold data/editions/NAME.yaml from an existing edition (never overwrites)."""
-    from evaluation import project
     from evaluation.workflow.scaffold import new_edition as scaffold
 
     path = scaffold(name, source=source)
-    click.echo(f"wrote {project.display_path(path)} (from edition {source}); review its values, "
+    click.echo(f"wrote {display_path(path)} (from edition {source}); review its values, "
                f"then `evaluation run --edition {name}`")
 
 

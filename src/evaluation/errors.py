@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from evaluation.paths import display_path
 
 
 @dataclass(frozen=True)
@@ -65,17 +66,7 @@ class ProjectNotFoundError(ConfigError):
     """No project root could be found from the working folder, ``--project`` or the environment."""
 
 
-def display_path(path: str | Path) -> str:
-    """Return ``path`` relative to the project root (``EVALUATION_ROOT``, else the working
-    folder)."""
-    p = Path(path)
-    base = Path(os.environ.get("EVALUATION_ROOT") or Path.cwd())
-    try:
-        return str(p.resolve().relative_to(base.resolve()))
-    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic-link loop
-        return str(p)
-
-
 def problem(file: str | Path, location: str, found: object, expected: str) -> Problem:
-    """Build a :class:`Problem` with the file shown relative to the project root."""
+    """Build a :class:`Problem` with the file shown relative to the project root
+    (:func:`evaluation.paths.display_path`)."""
     return Problem(display_path(file), location, str(found), expected)

@@ -16,15 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evaluation.errors import ProjectNotFoundError
+from evaluation.paths import ROOT_ENV, display_path, is_root
 
-ROOT_ENV = "EVALUATION_ROOT"
-"""Environment variable naming the project root (set by ``evaluation --project DIR``)."""
 OUTPUT_DIR_ENV = "EVALUATION_OUTPUT_DIR"
 """Environment variable naming the folder a notebook writes tables and figures into."""
-
-
-def _is_root(path: Path) -> bool:
-    return (path / "data" / "sources.yaml").is_file()
 
 
 @dataclass(frozen=True)
@@ -58,7 +53,7 @@ class Project:
             return cls(root)
         here = (start or Path.cwd()).resolve()
         for folder in (here, *here.parents):
-            if _is_root(folder):
+            if is_root(folder):
                 return cls(folder)
         raise ProjectNotFoundError(
             f"{here}: found no evaluation project here or in any parent folder; expected a folder "
@@ -136,25 +131,12 @@ class Project:
                 os.environ[ROOT_ENV] = previous
 
     def display_path(self, path: str | Path) -> str:
-        """Return ``path`` relative to the root when it lies inside it."""
-        p = Path(path)
-        try:
-            return str(p.resolve().relative_to(self.root))
-        except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic-link loop
-            try:
-                return str(p.absolute().relative_to(self.root))
-            except ValueError:
-                return str(p)
+        """Return ``path`` relative to the root when it lies inside it
+        (:func:`evaluation.paths.display_path`)."""
+        return display_path(path, root=self.root)
 
 
 def current() -> Project:
     """The project of this process (see the module docstring for how it is found)."""
     return Project.find()
 
-
-def display_path(path: str | Path) -> str:
-    """Return ``path`` relative to the current project's root, or as given outside a project."""
-    try:
-        return current().display_path(path)
-    except ProjectNotFoundError:
-        return str(path)

@@ -4,7 +4,10 @@ The outcome is the figure :func:`evaluation.data.resolve.resolve` picks (the ful
 of it, final before preliminary before estimate); the target is a stated target, else a stated
 plan, else a target implied by a stated share of it (``data/derivations.yaml``). Each row says
 what limits the comparison: a part-year outcome against a full-year target, a figure that is not
-final, a target that is derived, or lists of projects or firms of different sizes.
+final, a target that is derived, or lists of projects or firms of different sizes. Where the
+stated outcome covers part of the year only (or none is stated) and a full-year outcome is
+implied by later figures (a derivation with an outcome ``result``), the full year's attainment
+is a row of its own too.
 """
 
 from __future__ import annotations
@@ -59,20 +62,39 @@ def attainment(edition: EditionContext, *, years: list[int] | None = None,
     outcomes = facts[facts["kind"].map(MEASURE) == "outcome"]
     keys = sorted({(str(i), int(y)) for i, y in zip(outcomes["indicator"], outcomes["year"],
                                                       strict=True)})
+    derived_outcomes = implied[(implied["indicator"] != "") & (implied["kind"] == "actual")
+                               & (implied["period"] == "year")]
+    keys = sorted(set(keys) | {(str(i), int(y)) for i, y in zip(
+        derived_outcomes["indicator"], derived_outcomes["year"], strict=True)})
     rows = []
     for indicator, year in keys:
         if years is not None and year not in years:
             continue
-        actual = edition.resolve_or_none(indicator=indicator, year=year, period=None, scope="")
-        if actual is None or int(actual.get("months", period_months(str(actual["period"])))) > 12:
-            continue  # cumulative or lifetime outcomes are not a year's
         target, source = _target(edition, derived_targets, indicator, year)
         if target is None:
             continue
-        rows.append(_row(actual, target, source, facts, indicators))
+        actual = edition.resolve_or_none(indicator=indicator, year=year, period=None, scope="")
+        if actual is not None and int(actual.get("months", period_months(
+                str(actual["period"])))) <= 12:  # cumulative or lifetime outcomes are not a year's
+            rows.append(_row(actual, target, source, facts, indicators))
+        if actual is None or period_months(str(actual["period"])) < 12:
+            found = derived_outcomes[(derived_outcomes["indicator"] == indicator)
+                                     & (derived_outcomes["year"] == year)]
+            if not found.empty:  # the full year, implied by later figures
+                rows.append(_row(_implied_outcome(found.iloc[-1], indicators), target, source,
+                                 facts, indicators))
     if not rows:
         return pd.DataFrame(columns=list(COLUMNS))
     return pd.DataFrame(rows, columns=list(COLUMNS)).reset_index(drop=True)
+
+
+def _implied_outcome(row: pd.Series, indicators: pd.DataFrame) -> pd.Series:
+    """A derived full-year outcome (``data/derivations.yaml``) in the shape of a fact."""
+    return pd.Series({"indicator": row["indicator"], "year": int(row["year"]),
+                      "unit": indicators.loc[row["indicator"], "unit"], "point": row["value"],
+                      "low": row["low"], "high": row["high"], "period": "year",
+                      "kind": "actual", "status": "final", "fact_id": row["fact_ids"],
+                      "source_id": "", "derived_id": row["derived_id"]})
 
 
 def _target(edition: EditionContext, derived: pd.DataFrame, indicator: str, year: int
@@ -119,6 +141,8 @@ def _row(actual: pd.Series, target: dict[str, object], source: str, facts: pd.Da
         caveats.append(f"outcome for {period_words(period)} only, target for the full year")
     if status != "final":
         caveats.append(f"outcome is {'an' if status == 'estimate' else 'a'} {status} figure")
+    if "derived_id" in actual:
+        caveats.append("outcome implied by later figures")
     if source != "stated target":
         caveats.append(f"target {source}")
     caveats += _scope_caveat(actual, target, facts, indicators)

@@ -20,7 +20,7 @@ from evaluation.errors import DataError, Problem, problem
 from evaluation.io import describe as describe_value
 from evaluation.io import read_yaml_list
 
-COMMON_KEYS = {"id", "type", "description", "note", "assumption"}
+COMMON_KEYS = {"id", "type", "description", "description_zh", "note", "assumption"}
 # type -> (required keys, optional keys); every key except bounds/mode holds an expression.
 CHECK_TYPES: dict[str, tuple[set[str], set[str]]] = {
     "parts_sum": ({"parts", "total"}, set()),
@@ -131,7 +131,7 @@ def _parse_check(entry: Any, n: int, path: Path, facts: pd.DataFrame,
         problems.append(problem(path, f"{where}, keys 'base'/'bounds'",
                                 "both" if "base" in entry else "neither",
                                 "exactly one: the stated base, or bounds when it is not stated"))
-    for key in ("description", "note", "assumption"):
+    for key in ("description", "description_zh", "note", "assumption"):
         if key in entry and not isinstance(entry[key], str):
             problems.append(problem(path, f"{where}, key {key!r}", describe_value(entry[key]),
                                     "text"))
@@ -141,8 +141,8 @@ def _parse_check(entry: Any, n: int, path: Path, facts: pd.DataFrame,
     expressions = {key: _parse_expression(entry[key], f"{where}, key {key!r}", path, facts,
                                           problems, edition)
                    for key in entry if key in (required | optional) - NON_EXPRESSION_KEYS}
-    bounds = _parse_bounds(entry["bounds"], f"{where}, key 'bounds'", path, facts, problems) \
-        if "bounds" in entry else None
+    bounds = _parse_bounds(entry["bounds"], f"{where}, key 'bounds'", path, facts, problems,
+                           edition) if "bounds" in entry else None
     if len(problems) > before:
         return None
     if kind == "count_le":
@@ -228,11 +228,20 @@ def _parse_expression(raw: Any, where: str, path: Path, facts: pd.DataFrame,
 
 
 def _parse_bounds(raw: Any, where: str, path: Path, facts: pd.DataFrame,
-                  problems: list[Problem]) -> tuple[float | str | None, float | str | None] | None:
+                  problems: list[Problem], edition: EditionContext
+                  ) -> tuple[float | str | None, float | str | None] | None:
+    """``[low, high]``: each a number, ``null``, a fact id or a figure by meaning (its id)."""
     if not isinstance(raw, list) or len(raw) != 2:
         problems.append(problem(path, where, repr(raw),
-                                "a list [low, high] of numbers, fact ids or null"))
+                                "a list [low, high] of numbers, fact ids, figures by meaning "
+                                "or null"))
         return None
+    by_meaning = [isinstance(b, dict) and {"indicator", "year"} <= set(b) <= MEANING_KEYS
+                  for b in raw]
+    raw = [_by_meaning(b, where, path, problems, edition) if named else b
+           for b, named in zip(raw, by_meaning, strict=True)]
+    if any(named and b is None for b, named in zip(raw, by_meaning, strict=True)):
+        return None  # the term names no figure (a problem says so)
     for bound in raw:
         if isinstance(bound, str) and bound not in facts.index:
             problems.append(problem(path, where, f"fact id {bound!r}",

@@ -11,7 +11,7 @@ import pandas as pd
 from evaluation import project
 from evaluation.data.completeness import Coverage, completeness_problems, coverage, load_ignored
 from evaluation.data.facts import load_facts, load_indicators
-from evaluation.data.sanity import status_warnings
+from evaluation.data.sanity import quote_warnings, status_warnings
 from evaluation.data.sources import Source, load_sources
 from evaluation.errors import DataError, problem
 
@@ -75,7 +75,14 @@ def check_data(*, sources_file: str | Path | None = None, indicators_file: str |
     if problems:
         raise DataError(problems=problems)
     return DataSummary(sources, indicators, facts, coverages,
-                       warnings=status_warnings(facts, sources))
+                       warnings=data_warnings(facts, indicators, sources))
+
+
+def data_warnings(facts: pd.DataFrame, indicators: pd.DataFrame, sources: dict[str, Source]
+                  ) -> list[str]:
+    """The warnings of :mod:`evaluation.data.sanity` the data alone give: statuses and quotes
+    (the plausibility of figures needs the analysis: ``evaluation check`` adds it)."""
+    return status_warnings(facts, sources) + quote_warnings(facts, indicators)
 
 
 def select_facts(facts: pd.DataFrame, *, indicators: pd.DataFrame, year: int | None = None,

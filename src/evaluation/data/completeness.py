@@ -15,6 +15,7 @@ from evaluation.data.schema import locate_value_text
 from evaluation.data.sources import Source, default_sources
 from evaluation.errors import DataError, Problem, problem
 from evaluation.io import read_yaml_list
+from evaluation.paths import display_path
 
 PATTERN_TIMEOUT_S = 2.0
 """Longest time one ignore pattern may take on one document."""
@@ -193,8 +194,8 @@ def completeness_problems(coverages: list[Coverage], *,
             problems.append(problem(
                 cov.source.path, f"line {line}, offset {m.start}",
                 f"the number {m.text} in “…{text[max(m.start - SNIPPET, 0):m.end + SNIPPET]}…”",
-                f"a fact in {project.display_path(project.current().facts_file)} or an entry in "
-                f"{project.display_path(ignored_path)}"))
+                f"a fact in {display_path(project.current().facts_file)} or an entry in "
+                f"{display_path(ignored_path)}"))
         for entry in cov.unused:
             what = (f"pattern {entry.pattern!r}" if entry.pattern is not None
                     else f"context {entry.context!r} with number {entry.number!r}")

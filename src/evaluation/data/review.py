@@ -143,6 +143,11 @@ def counted(name: str) -> str:
     return _counted(name)
 
 
+def subject_words(text: str) -> str:
+    """What ``text`` names besides digits, punctuation and the generic words of rates."""
+    return _content(text)
+
+
 def _content(text: str) -> str:
     """``text`` without digits, punctuation, quotation marks and the generic words of rates."""
     text = re.sub(r"[\d.%\s“”\"'‘’「」『』（）()，,、]", "", text)
@@ -164,3 +169,19 @@ def _counted(name: str) -> str:
 
 def _plain_number(text: str) -> str:
     return text[:-2] if text.endswith(".0") else text
+
+
+def tiers_agree(tier: str, name: str) -> bool:
+    """Whether the tier a quote writes (:func:`tier_label`) is the one an indicator's Chinese
+    name writes: the same lower bound (超过50亿元 and 50-100亿 agree; 上百亿 and 10-50亿 do not);
+    an indicator whose name writes no tier agrees with none."""
+    named = _lower_bound(name)
+    return named is not None and named == _lower_bound(tier)
+
+
+def _lower_bound(text: str) -> float | None:
+    """The lower bound of the tier a label or name writes (超百亿 -> 100, 50-100亿 -> 50)."""
+    if "百亿" in text:
+        return 100.0
+    match = re.search(r"(\d+(?:\.\d+)?)(?:-\d+(?:\.\d+)?)?亿", text)
+    return float(match.group(1)) if match else None

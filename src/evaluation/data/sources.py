@@ -12,6 +12,7 @@ from evaluation.cache import reloaded_on_change
 from evaluation.core.numbers import ID_EXPECTED, id_problem
 from evaluation.errors import DataError, Problem, problem
 from evaluation.io import describe, read_text, read_yaml, read_yaml_list, sha256_file
+from evaluation.paths import display_path
 
 __all__ = ["REQUIRED_KEYS", "Source", "default_sources", "load_sources", "read_text",
            "read_yaml", "read_yaml_list", "sha256_file"]
@@ -142,7 +143,7 @@ def load_sources(path: str | Path | None = None, *, raw_dir: str | Path | None =
         doc_path = raw_dir / str(entry["file"])
         if not doc_path.exists() and not doc_path.is_symlink():
             problems.append(problem(path, f"{where}.file ({sid})", f"{entry['file']!r} missing "
-                                    f"from {project.display_path(raw_dir)}", "an existing file"))
+                                    f"from {display_path(raw_dir)}", "an existing file"))
             continue
         try:
             digest = sha256_file(doc_path)
@@ -152,7 +153,7 @@ def load_sources(path: str | Path | None = None, *, raw_dir: str | Path | None =
         if digest != entry["sha256"]:
             problems.append(problem(doc_path, f"sha256 (source {sid})", digest,
                                     f"{entry['sha256']} as registered in "
-                                    f"{project.display_path(path)}"))
+                                    f"{display_path(path)}"))
             continue
         optional, bad = _optional_fields(entry, path=path, where=f"{where} ({sid})")
         if bad:

@@ -1,8 +1,9 @@
 """Callaway & Sant'Anna (2021) group-time ATTs and their aggregations (no covariates).
 
-Reproduces the R ``did`` package's ``att_gt`` (unconditional parallel trends, ``base_period =
-"varying"``, no anticipation) and ``aggte`` (``simple``, ``dynamic``, ``group``) point estimates
-and analytic standard errors, including the influence function of the estimated cohort weights.
+Reproduces the R ``did`` package's ``att_gt`` (unconditional parallel trends, ``base_period``
+``"varying"`` or ``"universal"``, no anticipation) and ``aggte`` (``simple``, ``dynamic``,
+``group``) point estimates and analytic standard errors, including the influence function of
+the estimated cohort weights.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from evaluation.panel.staggered import (
 )
 
 NAME = "Callaway-Sant'Anna"
+BASE_PERIODS = ("varying", "universal")
 
 
 def _weights_influence(keep: np.ndarray, pg: np.ndarray, member: np.ndarray) -> np.ndarray:
@@ -47,7 +49,8 @@ def _aggregate(att: np.ndarray, inf: np.ndarray, keep: np.ndarray, pg: np.ndarra
 def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
                           treatment: str = "subsidy_received", control: str = "never_treated",
                           entity: str = "firm_id", time: str = "year",
-                          adoption: str = "absorbing") -> StaggeredResults:
+                          adoption: str = "absorbing", base_period: str = "varying"
+                          ) -> StaggeredResults:
     """Group-time ATTs with never-treated or not-yet-treated controls, aggregated.
 
     Parameters
@@ -55,6 +58,11 @@ def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
     control
         ``"never_treated"`` or ``"not_yet_treated"`` (firms whose adoption comes after both
         the year and its base year, the never-treated included).
+    base_period
+        ``"varying"`` (default: a pre-entry ATT(g,t) compares year ``t`` with ``t-1``, a
+        one-year change) or ``"universal"`` (every ATT(g,t) compares with ``g-1``: pre-entry
+        terms are levels against the year before entry, ``e=-1`` is the omitted reference;
+        what a sensitivity analysis of the path needs).
 
     Returns
     -------
@@ -66,7 +74,8 @@ def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
     Notes
     -----
     ``ATT(g,t) = E[Y_t - Y_b | G=g] - E[Y_t - Y_b | C]`` with base year ``b = g-1`` for
-    ``t >= g`` and ``b = t-1`` before (``varying``). The influence function of firm ``i`` is
+    ``t >= g`` and ``b = t-1`` before (``varying``), ``b = g-1`` always (``universal``).
+    The influence function of firm ``i`` is
     ``n (1[G_i=g]/n_g (dY_i - m_g) - 1[i in C]/n_C (dY_i - m_C))``; an aggregate
     ``sum_k w_k ATT_k`` with ``w_k = p_g / sum p_g`` adds the weights' influence.
     ``V = psi' psi / n^2``.
@@ -74,6 +83,10 @@ def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
     if control not in CONTROL_GROUPS:
         raise refuse(NAME, f"control={control!r}", " or ".join(CONTROL_GROUPS), reason="option",
                      option=f"control={control!r}")
+    if base_period not in BASE_PERIODS:
+        raise refuse(NAME, f"base_period={base_period!r}", " or ".join(BASE_PERIODS),
+                     reason="option", option=f"base_period={base_period!r}")
+    universal = base_period == "universal"
     t = timing(panel, estimator=NAME, outcome=outcome, treatment=treatment, entity=entity,
                time=time, adoption=adoption)
     if not t.balanced:
@@ -91,10 +104,10 @@ def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
     cells, att, inf = [], [], []
     for g in t.cohorts:
         in_g = cohort == g
-        for j in range(1, periods.size):
+        for j in range(periods.size):
             tt = int(periods[j])
-            base = g - 1 if tt >= g else tt - 1
-            if base not in t.periods:
+            base = g - 1 if tt >= g or universal else tt - 1
+            if base not in t.periods or base == tt:
                 continue
             b = int(np.flatnonzero(periods == base)[0])
             if control == "never_treated":
@@ -173,7 +186,8 @@ def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
         estimates=estimates, cov=pd.DataFrame(cov, index=names, columns=names),
         cell_weights=pd.DataFrame(weight_rows), n_firms=n, n_periods=periods.size,
         n_clusters=n, df_inference=None, band_critical=sup_t_critical(path_cov),
-        pretrend=pretrend, synthetic=t.synthetic, reference=None, group_time=group_time,
+        pretrend=pretrend, synthetic=t.synthetic, reference=-1 if universal else None,
+        group_time=group_time,
         by_cohort=by_cohort,
         extra={"dynamic_att": float(estimates[[f"e={int(e)}" for e in post_e]].mean()),
                "dynamic_att_se": float(np.sqrt(dyn_inf @ dyn_inf) / n),

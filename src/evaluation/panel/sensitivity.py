@@ -1,5 +1,5 @@
-"""Inference where the usual one fails: a wild cluster bootstrap for few clusters, and
-Rambachan & Roth (2023) relative-magnitude bounds for violations of parallel trends."""
+"""Inference where the usual one fails: a wild cluster bootstrap for few clusters (the
+sensitivity to violations of parallel trends is :mod:`evaluation.panel.honest`)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evaluation.panel.results import CI_LEVEL
-from evaluation.panel.staggered import ATT_TERM, StaggeredResults
 from evaluation.panel.within import codes, demean, require_columns
 
 BOOTSTRAP_REPS = 999
 BOOTSTRAP_SEED = 20_240_101  # fixed: the same data give the same p-value
 WEBB_WEIGHTS = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
-M_BAR_GRID = (0.0, 0.5, 1.0, 1.5, 2.0)  # relative magnitudes reported by default
 
 
 @dataclass(frozen=True)
@@ -90,69 +87,3 @@ def wild_cluster_bootstrap(panel: pd.DataFrame, *, outcome: str = "log_sales",
     return WildBootstrap(term=treatment, estimate=float(b[0]), t_stat=t_obs, p_value=p,
                          ci_low=float(b[0] - hi_q * se[0]), ci_high=float(b[0] - lo_q * se[0]),
                          reps=reps, n_clusters=n_g, weights=weights)
-
-
-def pre_period_slopes(result: StaggeredResults) -> np.ndarray:
-    """Year-on-year changes of the pre-period path (its largest one scales the bounds).
-
-    Callaway-Sant'Anna's pre-period terms (varying base) are already one-year changes; other
-    paths are levels against the reference year, so their differences are taken with the
-    reference's 0 included.
-    """
-    path = result.path
-    pre = path[path["event_time"] < 0].sort_values("event_time")
-    if result.reference is None and result.estimator.startswith("Callaway"):
-        return pre["estimate"].to_numpy(float)
-    levels = pre["estimate"].to_numpy(float)
-    if result.reference is None:
-        levels = np.r_[0.0, levels]
-    return np.diff(levels)
-
-
-def relative_magnitude_bounds(result: StaggeredResults, *,
-                              m_bars: tuple[float, ...] = M_BAR_GRID) -> pd.DataFrame:
-    """Robust intervals for the ATT and each post-period term under ``Delta^RM(M)``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per term x ``m_bar``: the bias bound, the robust interval and whether it
-        excludes zero; the attribute ``breakdown`` (in ``DataFrame.attrs``) is the largest
-        ``M`` at which the ATT's robust interval still excludes zero.
-
-    Notes
-    -----
-    Rambachan & Roth (2023) bound each post-period change in the trend difference by ``M``
-    times the largest pre-period change ``D = max_s |d_{s+1} - d_s|``. The bias of the term at
-    event time ``e >= 0`` is then at most ``M D (e + 1)``; an aggregate's bound is its cell
-    weights' average of these. The interval is ``b +- (M D (e+1) + z se)``: a plug-in version
-    that treats ``D`` as known (HonestDiD's conditional intervals also account for the
-    estimation error in ``D`` and are somewhat wider).
-    """
-    slopes = pre_period_slopes(result)
-    biggest = float(np.abs(slopes).max()) if slopes.size else float("nan")
-    z = float(stats.norm.ppf(0.5 + CI_LEVEL / 2))
-    se = result.std_errors
-    horizon = {}
-    for term, group in result.cell_weights.groupby("term"):
-        if term == ATT_TERM or int(str(term).removeprefix("e=")) >= 0:
-            horizon[str(term)] = float((group["weight"] * (group["event_time"] + 1)).sum()
-                                       / group["weight"].sum())
-    rows = []
-    for term, steps in horizon.items():
-        if term not in result.estimates.index:
-            continue
-        b = float(result.estimates[term])
-        for m in m_bars:
-            bias = m * biggest * steps
-            low, high = b - bias - z * se[term], b + bias + z * se[term]
-            rows.append({"term": term, "m_bar": m, "max_pre_change": biggest, "bias_bound": bias,
-                         "estimate": b, "robust_low": low, "robust_high": high,
-                         "excludes_zero": bool(low > 0 or high < 0)})
-    table = pd.DataFrame(rows)
-    att_b, att_se = float(result.estimates[ATT_TERM]), float(se[ATT_TERM])
-    denom = biggest * horizon.get(ATT_TERM, np.nan)
-    margin = abs(att_b) - z * att_se
-    table.attrs["breakdown"] = (float(margin / denom) if margin > 0 and denom > 0
-                                else 0.0 if margin <= 0 else float("inf"))
-    return table

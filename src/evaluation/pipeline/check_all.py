@@ -23,7 +23,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from evaluation import project
-from evaluation.errors import DataError, EvaluationError, Problem
+from evaluation.errors import DataError, EvaluationError, Problem, problem
 
 if TYPE_CHECKING:
     from evaluation.data.check import DataSummary
@@ -98,6 +98,32 @@ def _edition_as_run(edition: Any, notebooks: list[Any]) -> None:
         load_panel(edition.parameters["panel_path"])
 
 
+def _plausibility(context: Any) -> list[str]:
+    """:func:`evaluation.data.sanity.plausibility_warnings` of the facts, attainment by the rule
+    alone (no edition's pins)."""
+    from evaluation.analysis.attainment import attainment
+    from evaluation.data.sanity import plausibility_warnings
+
+    return plausibility_warnings(context.facts, context.indicators, attainment(context))
+
+
+def _checks_named(checks: list[Any]) -> list[Any]:
+    """The audit's checks, each named by the labels registry in every language (section
+    ``checks``), so that no page shows a check by its id or its English description."""
+    from evaluation.reports.labels import LANGUAGES, default_labels
+
+    labels = default_labels()
+    checks_file = project.current().checks_file
+    found = [problem(checks_file, f"check {c.id!r}", f"no {lang!r} words",
+                     "description_zh (Chinese) and description (English) in the check, or an "
+                     f"entry {{zh: ..., en: ...}} under checks in {labels.path.name}")
+             for c in checks for lang in LANGUAGES
+             if not labels.entry("checks", c.id).get(lang)]
+    if found:
+        raise DataError(problems=found)
+    return checks
+
+
 def check_inputs() -> InputsSummary:
     """Validate every input file the reports read (see the module docstring).
 
@@ -121,9 +147,14 @@ def check_inputs() -> InputsSummary:
     if ok:
         summary.data = data
         summary.lines += data.lines()
-        ok, checks = _stage(lambda: load_checks(audit_context(here, data)), problems)
+        ok, checks = _stage(lambda: _checks_named(load_checks(audit_context(here, data))),
+                            problems)
         if ok:
-            summary.lines.append(f"audit checks: {len(checks)} valid")
+            summary.lines.append(f"audit checks: {len(checks)} valid, named in every language")
+        ok, warned = _stage(lambda: _plausibility(audit_context(here, data)), problems)
+        if ok:
+            summary.lines.append(f"plausibility: {len(warned)} warnings")
+            summary.lines += [f"  warning: {line}" for line in warned]
         ok, derivations = _stage(_derivations_named, problems)
         if ok:
             summary.lines.append(f"derivations: {len(derivations)} valid, named in every "

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from evaluation import project
 from evaluation.errors import ConfigError, Problem, problem
+from evaluation.paths import display_path
 from evaluation.project import Project
 
 if TYPE_CHECKING:
@@ -211,7 +212,7 @@ def load_edition(name: str, *, editions_dir: str | Path | None = None) -> Editio
     if not path.exists() and not path.is_symlink():
         known = sorted(p.stem for p in editions_dir.glob("*.yaml"))
         expected = (f"one of the editions {known}" if known else
-                    f"an edition file in {project.display_path(editions_dir)}")
+                    f"an edition file in {display_path(editions_dir)}")
         raise ConfigError(problems=[problem(path, "", "no such edition file", expected)])
     doc = read_yaml(path)
     if not isinstance(doc, dict):
@@ -310,13 +311,13 @@ def validate_edition(edition: Edition, notebooks: list[Path]) -> dict[Path, dict
                 problems.append(problem(
                     nb, f"parameters cell, {param.help} ({key})",
                     "a line papermill cannot parse (more than one '=', e.g. in the comment), so "
-                    f"{project.display_path(edition.path)} cannot set {key!r}",
+                    f"{display_path(edition.path)} cannot set {key!r}",
                     "`name: type = value  # comment` with a single '='"))
             elif not param.accepts(value):
                 problems.append(problem(
                     edition.path, f"parameter {key!r}",
                     f"{type(value).__name__} {value!r}",
-                    f"{param.describe_type()} as declared in {project.display_path(nb)} "
+                    f"{param.describe_type()} as declared in {display_path(nb)} "
                     f"(`{key}: {param.type_name} = {param.default}`)"))
     from evaluation.pipeline.edition_values import value_problems
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from evaluation.errors import ConfigError, RunError, problem
+from evaluation.paths import display_path
 from evaluation.pipeline import assemble, batch
 from evaluation.pipeline import extras as edition_files
 from evaluation.pipeline.batch import now
@@ -72,7 +73,7 @@ from evaluation.pipeline.publish import (
     recover,
     swap_in,
 )
-from evaluation.project import Project, display_path
+from evaluation.project import Project
 
 
 @dataclass

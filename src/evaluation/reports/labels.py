@@ -30,7 +30,7 @@ SECTIONS = ("units", "columns", "scenarios", "instruments", "parameters", "estim
             "designs", "checks", "statuses", "kinds", "qualifiers", "quantities", "readings",
             "calibration", "reports", "tables", "derivations", "refusals", "text",
             "doc_types", "vintage_statuses", "resolution_steps", "conflicts", "periods",
-            "claims", "actions")
+            "claims", "actions", "restrictions")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 """The ``lang`` attribute of a page in each language."""
 
@@ -150,18 +150,44 @@ def with_indicators(labels: Labels, indicators: pd.DataFrame) -> Labels:
     return Labels(entries={**labels.entries, "indicators": section}, path=labels.path)
 
 
+def with_checks(labels: Labels, checks_file: str | Path) -> Labels:
+    """``labels`` plus, for each check of ``checks_file`` that the ``checks`` section does not
+    name, its own words: ``description_zh`` and ``description`` (a check added next year is
+    named on every page without editing this package). A file that cannot be read adds
+    nothing (``evaluation check`` reports it)."""
+    from evaluation.errors import EvaluationError
+    from evaluation.io import read_yaml_list
+
+    try:
+        entries = read_yaml_list(checks_file, "checks", items="checks")
+    except EvaluationError:
+        return labels
+    own = {str(e["id"]): {"zh": str(e["description_zh"]), "en": str(e["description"])}
+           for e in entries if isinstance(e, dict) and {"id", "description", "description_zh"}
+           <= e.keys()}
+    section = {**own, **labels.entries.get("checks", {})}
+    return Labels(entries={**labels.entries, "checks": section}, path=labels.path)
+
+
 def default_labels() -> Labels:
-    """The current project's labels with its indicator names (read again when a file changes)."""
-    indicators_file = project.current().indicators_file
+    """The current project's labels with its indicator names and its checks' own words (read
+    again when a file changes)."""
+    here = project.current()
+    indicators_file, checks_file = here.indicators_file, here.checks_file
     stamp = indicators_file.stat().st_mtime_ns if indicators_file.is_file() else None
-    return _labels(str(indicators_file), stamp, LABELS_FILE.stat().st_mtime_ns)
+    checks_stamp = checks_file.stat().st_mtime_ns if checks_file.is_file() else None
+    return _labels(str(indicators_file), stamp, LABELS_FILE.stat().st_mtime_ns,
+                   str(checks_file), checks_stamp)
 
 
 @cache
-def _labels(indicators_file: str, stamp: int | None, labels_stamp: int) -> Labels:
+def _labels(indicators_file: str, stamp: int | None, labels_stamp: int, checks_file: str,
+            checks_stamp: int | None) -> Labels:
     from evaluation.data.facts import load_indicators
 
     labels = load_labels()
+    if checks_stamp is not None:
+        labels = with_checks(labels, checks_file)
     if stamp is None:
         return labels
     return with_indicators(labels, load_indicators(indicators_file))

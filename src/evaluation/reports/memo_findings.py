@@ -20,6 +20,7 @@ from evaluation.reports.labels import Labels
 from evaluation.reports.narrative import targets as findings
 from evaluation.reports.prose import label
 from evaluation.reports.provenance import Citations
+from evaluation.reports.vintages import status_note
 
 # The base year's outcomes the memo's lede states (key in the template -> indicator).
 LEDE_OUTCOMES = {"projects": "projects", "investment": "project_investment", "firms": "firms",
@@ -212,9 +213,10 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
     ctx["attainment"] = [
         {"name": label(labels.get("indicators", r["indicator"], lang)), "year": r["year"],
          "value": cite.derived(r["attainment_pct"], formula=word("attainment", cite),
-                               inputs=[r["actual_fact_id"],
+                               inputs=[*str(r["actual_fact_id"]).split(";"),
                                        *str(r["target_fact_id"]).split(";")],
-                               fmt="{:.1f}", unit="percent")}
+                               fmt="{:.1f}", unit="percent"),
+         "note": status_note(str(r["actual_status"]), str(r["actual_period"]), lang, labels)}
         for _, r in data.attainment.iterrows()]
     ctx["scenarios"] = [
         {"name": escape(labels.find("scenarios", sc.name, lang) or sc.name),

@@ -7,12 +7,15 @@ on their key columns; a figure is ``changed`` when both editions have it with di
 under ``data/`` other than model parameters and editions), ``parameters`` (the notebook's
 parameters from the edition file, and the model parameters and scenarios in ``data/model/``) and
 ``code`` (the notebook producing the table, the library under ``src/``, package versions).
+A row whose figure comes from another fact (a ``*fact_id`` or ``*source_id`` column that differs)
+is a changed choice of source, reported even when the value did not change beyond its written
+precision.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,9 @@ whose name ends in ``_year``."""
 REL_TOLERANCE = 1e-9
 ABS_TOLERANCE = 1e-12
 OCCURRENCE = "#"
+CHOICE_SUFFIXES = ("fact_id", "fact_ids", "source_id")
+"""Columns naming the figure a row uses: a change in them is a changed choice of source."""
+CHOICE_COLUMNS = ("table", "key", "column", "old", "new", "causes")
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,10 @@ class EditionDiff:
     """Differences across all notebooks (data, every notebook's parameters and code)."""
     unchanged: int
     """Figures present in both editions with the same value."""
+    choices: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=list(CHOICE_COLUMNS)))
+    """Columns :data:`CHOICE_COLUMNS`: rows whose figure comes from another fact or document,
+    whether or not its value changed."""
 
     def lines(self) -> list[str]:
         """A readable report: what changed, then counts, then the figures."""
@@ -72,6 +82,9 @@ class EditionDiff:
         out.append(f"figures: {int(counts.get('changed', 0))} changed, "
                    f"{int(counts.get('added', 0))} added, {int(counts.get('removed', 0))} "
                    f"removed, {self.unchanged} unchanged")
+        out.append(f"sources: {len(self.choices)} changed choices of the figure used")
+        out += [f"  {r.table} [{r.key}] {r.column}: {r.old} -> {r.new} ({r.causes})"
+                for r in self.choices.itertuples()]
         if not self.figures.empty:
             shown = self.figures.assign(**{c: self.figures[c].map(_fmt)
                                            for c in ("old", "new", "difference")})
@@ -108,7 +121,7 @@ def diff_editions(edition_a: str, edition_b: str, *, reports_dir: Path | None = 
     manifests = [_manifest(folder) for folder in folders]
     owners = [_owners(m) for m in manifests]
     names = sorted({p.name for folder in folders for p in (folder / "tables").glob("*.csv")})
-    frames, unchanged = [], 0
+    frames, choices, unchanged = [], [], 0
     for name in names:
         label = f"tables/{name}"
         old, new = (_read(folder / label) for folder in folders)
@@ -117,11 +130,15 @@ def diff_editions(edition_a: str, edition_b: str, *, reports_dir: Path | None = 
                      owners[1].get(label) or owners[0].get(label)]
         cause = attribute(manifests[0], manifests[1], notebooks=notebooks).causes()
         frames.append(figures.assign(table=Path(name).stem, causes=cause))
+        choices.append(compare_choices(old, new).assign(table=Path(name).stem, causes=cause))
         unchanged += same
     figures = (pd.concat(frames, ignore_index=True) if frames else
                pd.DataFrame(columns=list(DIFF_COLUMNS)))
+    chosen = (pd.concat(choices, ignore_index=True) if choices else
+              pd.DataFrame(columns=list(CHOICE_COLUMNS)))
     return EditionDiff(edition_a, edition_b, figures[list(DIFF_COLUMNS)],
-                       attribute(manifests[0], manifests[1]), unchanged)
+                       attribute(manifests[0], manifests[1]), unchanged,
+                       chosen[list(CHOICE_COLUMNS)])
 
 
 def compare_tables(old: pd.DataFrame | None, new: pd.DataFrame | None
@@ -298,3 +315,28 @@ def _fmt(x: Any) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
     return f"{x:.6g}"
+
+
+def compare_choices(old: pd.DataFrame | None, new: pd.DataFrame | None) -> pd.DataFrame:
+    """Rows of one table whose chosen figure changed document (columns ``key, column, old,
+    new``): a ``*fact_id``, ``*fact_ids`` or ``*source_id`` column that differs for the same
+    key, whether or not the values changed (a release's 1572 for the plan's 1571.6 is within
+    the written intervals, yet another source)."""
+    tables = [t if t is not None else pd.DataFrame() for t in (old, new)]
+    if any(t.empty for t in tables):
+        return pd.DataFrame(columns=["key", "column", "old", "new"])
+    keys = key_columns(*tables)
+    columns = [c for c in tables[0].columns if c in tables[1].columns and c not in keys
+               and str(c).endswith(CHOICE_SUFFIXES)]
+    if not columns:
+        return pd.DataFrame(columns=["key", "column", "old", "new"])
+    frames = []
+    for table in tables:
+        text = table[[*keys, *columns]].astype(str).where(table[[*keys, *columns]].notna(), "")
+        key = ["; ".join(f"{c}={v}" for c, v in zip(keys, row, strict=True))
+               for row in text[keys].itertuples(index=False)]
+        frames.append(text[columns].assign(key=key).drop_duplicates("key"))
+    both = frames[0].merge(frames[1], on="key", suffixes=("_old", "_new"))
+    rows = [{"key": r["key"], "column": c, "old": r[f"{c}_old"], "new": r[f"{c}_new"]}
+            for _, r in both.iterrows() for c in columns if r[f"{c}_old"] != r[f"{c}_new"]]
+    return pd.DataFrame(rows, columns=["key", "column", "old", "new"])

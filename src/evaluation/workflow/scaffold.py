@@ -12,6 +12,7 @@ from pathlib import Path
 
 from evaluation import project
 from evaluation.errors import ConfigError, problem
+from evaluation.paths import display_path
 from evaluation.pipeline.editions import check_edition_name, load_edition
 
 _EDITION_LINE = re.compile(r"^edition:[ \t]*(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^#\s]+)"
@@ -49,7 +50,7 @@ def new_edition(name: str, *, source: str, editions_dir: Path | None = None) -> 
                                             "`edition:` lines", "exactly one, e.g. "
                                             "`edition: \"2013\"  # comment`")])
     copied = _EDITION_LINE.sub(lambda m: f'edition: "{name}"{m.group("rest")}', text)
-    header = (f"# Scaffolded from edition {source} ({project.display_path(original.path)}) by "
+    header = (f"# Scaffolded from edition {source} ({display_path(original.path)}) by "
               f"`evaluation new-edition`; review every value below for edition {name}.\n")
     with open(target, "x", encoding="utf-8") as handle:
         handle.write(header + copied)

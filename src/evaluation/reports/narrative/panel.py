@@ -15,16 +15,23 @@ from html import escape
 from typing import Any
 
 import pandas as pd
+from scipy import stats
 
-from evaluation.panel.compare import NAIVE, TWFE, PanelComparison
+from evaluation.panel.compare import IMPUTATION, NAIVE, TWFE, PanelComparison
 from evaluation.panel.designs import DESIGNS
 from evaluation.panel.refusals import Refusal
 from evaluation.panel.results import CI_LEVEL, SIGNIFICANCE
 from evaluation.panel.schema import synthetic_panel_file
 from evaluation.panel.staggered import StaggeredResults
-from evaluation.panel.study import COVERAGE_RANGE, FULL_STUDY_PANELS, MAX_RELATIVE_BIAS
+from evaluation.panel.study import (
+    FULL_STUDY_PANELS,
+    MAX_RELATIVE_BIAS,
+    MC_LEVEL,
+    coverage_error,
+    coverage_floor,
+)
 from evaluation.panel.synthetic import PLANTED_EFFECT, SEED
-from evaluation.project import display_path
+from evaluation.paths import display_path
 from evaluation.reports.labels import Labels, default_labels
 from evaluation.reports.prose import label
 from evaluation.reports.provenance import Citations, Text
@@ -62,12 +69,26 @@ FORMULAS: dict[str, Mapping[str, str]] = {
                  "zh": "所有列入前效应均为零的联合Wald检验（统计量）"},
     "pre_p": {"en": "joint Wald test that every pre-entry effect is zero (p-value)",
               "zh": "所有列入前效应均为零的联合Wald检验（p值）"},
-    "breakdown": {"en": "largest multiple M of the largest pre-entry change at which the "
-                        "robust interval of the average effect still excludes zero (Rambachan "
-                        "and Roth 2023, relative magnitudes)",
-                  "zh": "平均效应的稳健区间仍不含零时，允许的偏离相对事前最大变化的最大倍数M"
-                        "（Rambachan 和 Roth 2023，相对幅度法）"},
+    "breakdown_rm": {"en": "breakdown value: largest M̄ at which the 95% confidence set of the "
+                           "average post-entry effect still excludes zero when no post-entry "
+                           "year-on-year departure from parallel trends exceeds M̄ times the "
+                           "largest pre-entry one (Rambachan and Roth 2023, relative "
+                           "magnitudes; ARP hybrid confidence sets)",
+                     "zh": "临界值：当列入后各年对平行趋势的逐年偏离不超过列入前最大逐年变化的 M̄ "
+                           "倍时，列入后平均效应的95%置信集仍不含零的最大 M̄（Rambachan 和 Roth "
+                           "2023，相对幅度法；ARP 混合检验置信集）"},
+    "breakdown_sd": {"en": "breakdown value: largest M at which the 95% confidence set of the "
+                           "average post-entry effect still excludes zero when the slope of the "
+                           "trend difference changes by at most M a year (Rambachan and Roth "
+                           "2023, smoothness; optimal fixed-length confidence intervals)",
+                     "zh": "临界值：当趋势差的斜率每年变化不超过 M 时，列入后平均效应的95%置信集仍"
+                           "不含零的最大 M（Rambachan 和 Roth 2023，平滑性限制；"
+                           "最优定长置信区间）"},
     "panels": {"en": "SYNTHETIC panels simulated per design", "zh": "每种设计模拟的面板数"},
+    "coverage_floor": {"en": "lowest coverage consistent with 95% intervals at this study's "
+                             "size: 0.95 − 1.96 × √(0.95 × 0.05 ÷ panels)",
+                       "zh": "在本研究规模下与95%区间相符的最低覆盖率：0.95 − 1.96 × "
+                             "√(0.95 × 0.05 ÷ 面板数)"},
     "mc_error": {"en": "Monte Carlo error of a coverage rate: √(0.95 × 0.05 ÷ panels)",
                  "zh": "覆盖率的蒙特卡洛误差：√(0.95 × 0.05 ÷ 面板数)"},
     "recovered": {"en": "robust estimators judged to recover the effect in the design",
@@ -174,7 +195,8 @@ def _bootstrap(boot: Any, value: Any) -> dict[str, str]:
 
 def pretrend_context(comparison: PanelComparison, *, source: str, cite: Citations,
                      labels: Labels | None = None) -> dict[str, Any]:
-    """Each estimator's joint pre-trend test: statistic, p-value, rejected or not."""
+    """Each estimator's joint pre-trend test: statistic, p-value, rejected or not; the name of
+    the imputation estimator when it fitted (its pre-entry terms and errors are explained)."""
     labels = labels or default_labels()
     inputs = [_source(panel_path(source))]
     tests = []
@@ -194,22 +216,34 @@ def pretrend_context(comparison: PanelComparison, *, source: str, cite: Citation
                               fmt="{:.3f}"),
             "rejects": test.p_value < SIGNIFICANCE,
         })
-    return {"tests": tests, "level": label(f"{SIGNIFICANCE:.0%}")}
+    imputation = (_name(labels, "estimators", IMPUTATION, cite.lang)
+                  if IMPUTATION in comparison.paths() else "")
+    return {"tests": tests, "level": label(f"{SIGNIFICANCE:.0%}"), "imputation": imputation}
 
 
-def sensitivity_context(bounds: pd.DataFrame, *, estimator: str, source: str, cite: Citations,
+def sensitivity_context(bounds: pd.DataFrame, *, source: str, cite: Citations,
                         labels: Labels | None = None) -> dict[str, Any]:
-    """The Rambachan-Roth breakdown value of the average effect: ``case`` is ``zero`` (the
-    interval includes zero even at M = 0), ``flat`` (no pre-entry change to scale by) or
-    ``value``."""
+    """The Rambachan-Roth breakdown values of the average post-entry effect
+    (:func:`~evaluation.panel.honest.sensitivity_table`), each with its ``case``: ``zero``
+    (the set includes zero even with no departure), ``never`` (it excludes zero over the whole
+    range searched) or ``value``."""
     labels = labels or default_labels()
-    breakdown = float(bounds.attrs.get("breakdown", math.nan))
-    case = ("zero" if math.isnan(breakdown) or breakdown == 0.0 else
-            "flat" if math.isinf(breakdown) else "value")
-    return {"estimator": _name(labels, "estimators", estimator, cite.lang), "case": case,
-            "breakdown": (cite.derived(breakdown, formula=FORMULAS["breakdown"],
-                                       inputs=[_source(panel_path(source))], fmt="{:.2f}")
-                          if case == "value" else "")}
+    inputs = [_source(panel_path(source))]
+
+    def breakdown(key: str, fmt: str) -> dict[str, str]:
+        value = float(bounds.attrs[key])
+        case = "zero" if value == 0.0 else "never" if math.isinf(value) else "value"
+        return {"case": case, "value": (cite.derived(value, formula=FORMULAS[key],
+                                                     inputs=inputs, fmt=fmt)
+                                        if case == "value" else "")}
+
+    return {"estimator": _name(labels, "estimators", str(bounds.attrs["estimator"]), cite.lang),
+            "window": label(f"0–{max(bounds.attrs['post'])}"),
+            "n_pre": label(str(len(bounds.attrs["pre"]))), "ci": label(f"{CI_LEVEL:.0%}"),
+            "rm": breakdown("breakdown_rm", "{:.2f}"),
+            "sd": breakdown("breakdown_sd", "{:.3f}"),
+            "outcome": _name(labels, "quantities", str(bounds.attrs.get("outcome", "")),
+                             cite.lang)}
 
 
 def recovery_context(summary: pd.DataFrame, *, cite: Citations, labels: Labels | None = None
@@ -218,7 +252,6 @@ def recovery_context(summary: pd.DataFrame, *, cite: Citations, labels: Labels |
     the bias of two-way fixed effects, and, where parallel trends fail, every estimator's."""
     labels = labels or default_labels()
     lang = cite.lang
-    low, high = COVERAGE_RANGE
     panels = int(summary["panels"].min())
 
     def value(x: float, key: str, fmt: str, unit: str = "") -> str:
@@ -226,8 +259,8 @@ def recovery_context(summary: pd.DataFrame, *, cite: Citations, labels: Labels |
 
     # cited in reading order: the criteria paragraph comes before the designs
     shown_panels = value(panels, "panels", "{:,d}")
-    mc_error = (value(math.sqrt(0.95 * 0.05 / panels), "mc_error", "{:.2f}")
-                if panels < FULL_STUDY_PANELS else "")
+    floor = value(coverage_floor(panels), "coverage_floor", "{:.3f}")
+    mc_error = value(coverage_error(panels), "mc_error", "{:.3f}")
     designs = []
     for design, rows in summary.groupby("design", sort=False):
         rows = rows.set_index("estimator")
@@ -252,9 +285,9 @@ def recovery_context(summary: pd.DataFrame, *, cite: Citations, labels: Labels |
     return {
         "panels": shown_panels,
         "max_bias": label(f"{MAX_RELATIVE_BIAS:.0%}"),
-        "coverage_low": label(f"{low:.2f}"), "coverage_high": label(f"{high:.2f}"),
-        "mc_error": mc_error,
-        "full_panels": label(f"{FULL_STUDY_PANELS:,d}"),
+        "coverage_floor": floor, "mc_error": mc_error,
+        "z": label(f"{stats.norm.ppf(0.5 + MC_LEVEL / 2):.2f}"),
+        "few": panels < FULL_STUDY_PANELS, "full_panels": label(f"{FULL_STUDY_PANELS:,d}"),
         "designs": designs, "ci": label(f"{CI_LEVEL:.0%}"),
     }
 
@@ -304,13 +337,12 @@ def estimate_columns(outcome: str, labels: Labels | None = None) -> list[Column]
 
 
 def sensitivity_columns(outcome: str, labels: Labels | None = None) -> list[Column]:
-    """How the sensitivity table reads (:func:`~evaluation.panel.sensitivity.
-    relative_magnitude_bounds`)."""
+    """How the sensitivity table reads (:func:`~evaluation.panel.honest.sensitivity_table`)."""
     unit = _unit(outcome, labels or default_labels())
-    return [Column("m_bar", "number", decimals=1),
+    return [Column("restriction", "label", section="restrictions"),
+            Column("m", "number", decimals=3),
             *(Column(c, "number", decimals=3, unit=unit)
-              for c in ("max_pre_change", "bias_bound", "estimate", "robust_low",
-                        "robust_high")),
+              for c in ("estimate", "std_error", "robust_low", "robust_high")),
             Column("excludes_zero", "bool")]
 
 

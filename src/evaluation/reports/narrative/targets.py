@@ -21,6 +21,7 @@ from evaluation.errors import Problem, problem
 from evaluation.reports.labels import LANGUAGES, Labels, default_labels
 from evaluation.reports.prose import label
 from evaluation.reports.provenance import Citations, Text
+from evaluation.reports.vintages import status_note
 
 PER_PROJECT = ("investment_per_project", "lifetime_investment_per_project")
 """Derivations of ``data/derivations.yaml``: investment per project in a year, lifetime."""
@@ -243,12 +244,14 @@ def conclusions_context(comparisons: pd.DataFrame, implied: pd.DataFrame, tiers:
                            & comparisons["target_scope_fact_id"].eq("")]
     context["firms_unstated"] = sorted(int(y) for y in unstated["target_year"].unique())
     for _, r in attainment.iterrows():
-        inputs = [r["actual_fact_id"], *str(r["target_fact_id"]).split(";")]
+        inputs = [*str(r["actual_fact_id"]).split(";"), *str(r["target_fact_id"]).split(";")]
         context["attainment"].append({
             "name": _indicator(labels, str(r["indicator"]), lang), "year": int(r["year"]),
             "value": cite.derived(r["attainment_pct"], formula=FORMULAS["attainment"],
                                   inputs=inputs, fmt="{:.1f}", unit="percent"),
-            "caveats": escape(str(r.get("caveats") or "")) if lang == "en" else ""})
+            "caveats": escape(str(r.get("caveats") or "")) if lang == "en" else "",
+            "note": status_note(str(r["actual_status"]), str(r["actual_period"]), lang,
+                                labels)})
     return context
 
 
