@@ -89,3 +89,22 @@ def test_locate_value_text_matches_whole_numbers_only():
     assert locate_value_text("企业25户", "5") == -1
     assert locate_value_text("10-50亿元企业25户", "25") == 9
     assert locate_value_text("累计实现销售收入1571．6亿元", "1571.6") == 8
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("两千五", 2500), ("一亿", 100_000_000), ("二〇一三", 2013), ("二○一三", 2013),
+    ("两", 2), ("一千二百万", 12_000_000)])
+def test_chinese_numerals_issue_23_reads(text, value):
+    # 两千五 was read as 2005, 一亿 refused, 二〇一三 (and 二○一三 with a white circle) as 3
+    assert chinese_numeral_value(text) == value
+
+
+def test_thousands_separators_are_one_number():
+    from evaluation.core.numbers import find_numbers
+
+    assert parse_written_number("1,571.6").value == 1571.6  # was 1 and 571.6
+    found = find_numbers("累计实现销售收入1,571.6亿元，同比增长25.6%", chinese_numerals=True)
+    assert [(m.text, m.value, m.unit) for m in found] == [("1,571.6", 1571.6, "亿元"),
+                                                          ("25.6", 25.6, "%")]
+    found = find_numbers("二〇一三年，引进两千五百名技术人员", chinese_numerals=True)
+    assert [(m.value, m.unit) for m in found] == [(2013, "年"), (2500, "名")]

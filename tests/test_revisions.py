@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -88,3 +89,20 @@ def test_a_figure_that_is_not_final_says_so():
     assert status_note("preliminary", "year", "zh") == "（初步）"
     assert status_note("estimate", "months:1-11", "en") == " (estimate, Jan–Nov)"
     assert status_note("final", "months:1-11", "zh") == "（1–11月）"
+
+
+def test_the_memo_counts_the_documents_by_type():
+    from types import SimpleNamespace
+
+    from evaluation.reports.labels import default_labels
+    from evaluation.reports.memo_findings import documents_by_type
+    from evaluation.reports.provenance import Citations
+
+    facts = pd.DataFrame([_fact("plan", "sales_revenue", 1.0), _fact("later", "firms", 2.0),
+                          _fact("news", "projects", 3.0)]).set_index("fact_id", drop=False)
+    data = SimpleNamespace(facts=facts, sources=SOURCES)
+    words = {lang: documents_by_type(data, Citations(facts=facts, sources=SOURCES, lang=lang),
+                                     default_labels(), "data/facts.csv") for lang in ("zh", "en")}
+    plain = {lang: re.sub(r"<sup.*?</sup>|<[^>]+>", "", text) for lang, text in words.items()}
+    assert plain["zh"] == "2份实施方案、1份新闻发布"
+    assert plain["en"] == "2 implementation plans and 1 news release"

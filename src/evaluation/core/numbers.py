@@ -15,11 +15,12 @@ _TRANSLATE = str.maketrans({
     "項": "项", "戶": "户", "噸": "吨", "畝": "亩", "臺": "台", "條": "条", "倆": "俩",
     "將": "将", "達": "达", "於": "于",
 })
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 CHINESE_NUMERAL = re.compile(f"[{''.join(_CN_DIGITS)}{''.join(_CN_UNITS)}]+")
-ARABIC_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# Digits, with thousands separators (1,571.6) and decimals.
+ARABIC_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 # A range: 40－50, 50至100, and 50亿元至100 (the unit written after the first end too).
 RANGE_UNITS = ("亿元", "万元", "亿", "万", "%", "个", "项", "户", "家", "名")
 RANGE = re.compile(rf"^(\d+(?:\.\d+)?)\s*(?:{'|'.join(RANGE_UNITS)})?\s*[-~至到]\s*"
@@ -45,27 +46,27 @@ def normalise(text: str) -> str:
 
 
 def chinese_numeral_value(text: str) -> int:
-    """Value of a simple Chinese numeral such as 三, 十二, 一百零一 or 两万.
+    """Value of a Chinese numeral such as 三, 十二, 一百零一, 两万, 两千五, 一亿 or 二〇一三.
+
+    Read by cn2an (its ``normal`` mode: 两千五 is 2500, 二〇一三 digit by digit 2013); a unit
+    alone (百, 千: 百户 is a hundred households) is one of it; ``○`` is read as ``〇``.
 
     Raises
     ------
     ValueError
-        If ``text`` contains a character that is not a Chinese numeral.
+        If ``text`` is not a Chinese numeral.
     """
-    total, section, digit = 0, 0, None
-    for char in text:
-        if char in _CN_DIGITS:
-            digit = _CN_DIGITS[char]
-        elif char == "万":
-            section += digit or 0
-            total += (section or 1) * 10_000
-            section, digit = 0, None
-        elif char in _CN_UNITS:
-            section += (1 if digit is None else digit) * _CN_UNITS[char]
-            digit = None
-        else:
-            raise ValueError(f"{text!r} is not a Chinese numeral (at {char!r})")
-    return total + section + (digit or 0)
+    import cn2an
+
+    if not text or any(char not in _CN_DIGITS and char not in _CN_UNITS for char in text):
+        raise ValueError(f"{text!r} is not a Chinese numeral")
+    if text in _CN_UNITS:
+        return _CN_UNITS[text]
+    try:
+        value = cn2an.cn2an(text.replace("○", "〇"), "normal")
+    except (ValueError, KeyError, IndexError) as exc:
+        raise ValueError(f"{text!r} is not a Chinese numeral ({exc})") from None
+    return int(value)
 
 
 def _decimals(token: str) -> int:
@@ -82,7 +83,8 @@ def parse_written_number(text: str) -> WrittenNumber:
     """
     norm = normalise(text.strip())
     if ARABIC_NUMBER.fullmatch(norm):
-        return WrittenNumber(float(Decimal(norm)), _decimals(norm))
+        plain = norm.replace(",", "")
+        return WrittenNumber(float(Decimal(plain)), _decimals(plain))
     match = RANGE.match(norm)
     if match:
         low, high = match.groups()
@@ -106,7 +108,7 @@ QUALIFIERS_BEFORE = ("超过", "将近", "接近", "大约", "不到", "不足",
                      "约")
 QUALIFIERS_BETWEEN = ("余", "多")
 QUALIFIERS_AFTER = ("及以上", "以上", "以下", "以内", "左右", "余", "多")
-_NUMBER = r"\d+(?:\.\d+)?"
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUMBER_OR_RANGE = re.compile(
     rf"(?<![\d.])(?P<low>{_NUMBER})(?:\s*[-~至到]\s*(?P<high>{_NUMBER}))?(?![\d.])")
 # A Chinese numeral not glued to digits (the 万 of 40万吨 is a unit, not a numeral).
@@ -155,7 +157,10 @@ def find_numbers(text: str, *, chinese_numerals: bool = False) -> list[NumberMen
                                            for m in _NUMBER_OR_RANGE.finditer(norm)])
     if chinese_numerals:
         for m in _CHINESE_COUNT.finditer(norm):
-            mention = _mention(text, norm, m)
+            try:
+                mention = _mention(text, norm, m)
+            except ValueError:  # not a number: 十二五 (the 12th five-year plan), 一一
+                continue
             if mention.unit:
                 mentions.append(mention)
         mentions.sort(key=lambda mention: mention.start)

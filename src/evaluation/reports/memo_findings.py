@@ -57,6 +57,26 @@ FORMULAS = {
 }
 
 
+def documents_by_type(data: Any, cite: Citations, labels: Labels, facts_file: str) -> str:
+    """The documents the facts quote, counted by type in ``cite``'s language: 2份实施方案、1份
+    新闻发布 / 2 implementation plans and 1 news release (from the registry's ``doc_type``)."""
+    from evaluation.data.sources import DOC_TYPES
+
+    quoted = [data.sources[sid] for sid in data.facts["source_id"].unique() if sid in data.sources]
+    parts = []
+    for doc_type in DOC_TYPES:
+        n = sum(s.doc_type == doc_type for s in quoted)
+        if not n:
+            continue
+        count = cite.derived(n, formula=word("documents", cite), inputs=[facts_file], fmt="{:d}")
+        name = escape(labels.get("doc_types", doc_type, cite.lang))
+        parts.append(f"{count}份{name}" if cite.lang == "zh" else
+                     f"{count} {name}{'s' if n > 1 else ''}")
+    if cite.lang == "zh":
+        return "、".join(parts)
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
+
+
 def word(key: str, cite: Citations, **values: Any) -> str:
     """A formula or input description of :data:`FORMULAS` in ``cite``'s language."""
     return FORMULAS[key][cite.lang].format(**values)
@@ -242,6 +262,7 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                                   fmt="{:d}")
     ctx["n_docs"] = cite.derived(len(f["source_id"].unique()), formula=word("documents", cite),
                                  inputs=[facts_file], fmt="{:d}")
+    ctx["docs_by_type"] = documents_by_type(data, cite, labels, facts_file)
     ctx["n_params"] = cite.derived(len(data.inputs.parameters), formula=word("parameters", cite),
                                    inputs=[params_file], fmt="{:d}")
     ctx["n_judged"] = cite.derived(len(judged), formula=word("judged", cite),
