@@ -1,6 +1,7 @@
 """Benchmark the panel estimators and the recovery study (SYNTHETIC data).
 
-Prints each estimator's fit time on 1,000 firms x 10 years and 10,000 x 20, then the recovery
+Prints each estimator's fit time on 1,000 firms x 10 years and 10,000 x 20, the time of one
+recovery-study task (one SYNTHETIC panel of each design, every estimator), then the recovery
 study's time with local processes and with a Dask LocalCluster at the same worker count (and
 checks that both give identical results), then the recovery table.
 
@@ -15,9 +16,11 @@ import time
 import numpy as np
 import pandas as pd
 
+from evaluation.panel.calibration import calibration_targets
 from evaluation.panel.compare import estimator_fits
+from evaluation.panel.designs import DESIGNS
 from evaluation.panel.executor import print_progress
-from evaluation.panel.study import FULL_STUDY_PANELS, run_design_study
+from evaluation.panel.study import FULL_STUDY_PANELS, STUDY_SEED, run_design_study, study_task
 
 SIZES = ((1_000, 10), (10_000, 20))  # firms x years
 COHORTS = 4  # adoption cohorts in the timing panels
@@ -59,6 +62,19 @@ def fit_times() -> pd.DataFrame:
                                           values="seconds", sort=False)
 
 
+def task_time(*, panels: int = 3) -> float:
+    """Best-of-``REPEATS`` mean seconds of one recovery-study task, in this process."""
+    targets = calibration_targets()
+    tasks = [(d, r, STUDY_SEED, 1, targets) for d in DESIGNS for r in range(panels)]
+    best = float("inf")
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        for task in tasks:
+            study_task(task)
+        best = min(best, (time.perf_counter() - start) / len(tasks))
+    return best
+
+
 def executor_times(*, workers: int, panels: int) -> tuple[float, float, bool]:
     """Recovery-study seconds with local processes and with a Dask LocalCluster."""
     from distributed import LocalCluster
@@ -84,6 +100,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"Fit time, seconds (best of {REPEATS}), firm-clustered inference:")
     print(fit_times().to_string(float_format=lambda v: f"{v:.3f}"))
+    print(f"\nRecovery task (one SYNTHETIC panel, every estimator; mean over "
+          f"{len(DESIGNS)} designs x 3 panels, best of {REPEATS}): {task_time():.3f} s")
     if args.skip_study:
         return
     local, dask, same = executor_times(workers=args.workers, panels=TIMING_PANELS)

@@ -38,6 +38,9 @@ REPO = Path(__file__).resolve().parents[1]
 """The repository (its ``data/`` is what ``tests/test_shipped_data.py`` pins)."""
 TEST_DOCUMENTS = ("plan2013", "plan2015")
 """The documents the generic tests are written against: the two plans the toolkit shipped with."""
+# --- #24: the statistics table report 05 reads (data, not a document: it has no facts).
+TEST_TABLES = ("provincial_gfcf",)
+"""Statistical tables kept in the tests' project beside :data:`TEST_DOCUMENTS`."""
 ROOT_FILES = ("Makefile", "pyproject.toml", "environment.yml", "requirements.lock", "README.md")
 OWN_ROOT_ENV = "EVALUATION_TESTS_OWN_ROOT"
 
@@ -56,7 +59,8 @@ def own_project(root: Path, *, source: Path = REPO) -> Path:
     for name in ROOT_FILES:
         shutil.copy2(source / name, root / name)
     data = root / "data"
-    dropped = _keep_entries(data / "sources.yaml", lambda e: e.get("id") in TEST_DOCUMENTS)
+    dropped = _keep_entries(data / "sources.yaml",
+                            lambda e: e.get("id") in (*TEST_DOCUMENTS, *TEST_TABLES))
     for entry in dropped:
         (data / "raw" / str(entry.get("file"))).unlink(missing_ok=True)
     with open(data / "facts.csv", encoding="utf-8", newline="") as handle:

@@ -8,10 +8,12 @@ from pathlib import Path
 import evaluation
 
 LIBRARY = Path(evaluation.__file__).resolve().parent
-RANK = {"project": 0, "errors": 0, "paths": 0, "cache": 0, "io": 0, "core": 1, "data": 2, "analysis": 3,
-        "model": 3, "panel": 3, "reports": 4, "pipeline": 5, "workflow": 6, "cli": 7}
+RANK = {"project": 0, "errors": 0, "paths": 0, "cache": 0, "io": 0, "core": 1, "data": 2,
+        "analysis": 3, "model": 3, "panel": 3, "evidence": 3, "reports": 4, "pipeline": 5,
+        "workflow": 6, "cli": 7}
 """Layer of each top-level module or package; a module may import only equal or lower ranks
-(and, at the same rank, only its own package: analysis, model and panel are siblings)."""
+(and, at the same rank, only its own package: analysis, model, panel and evidence are
+siblings)."""
 
 
 def _layer(module: str) -> str:

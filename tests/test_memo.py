@@ -232,6 +232,8 @@ def test_the_panel_is_labelled_synthetic_and_documents_cited_by_title(executed):
                           executed.html.index('id="memo-appendix"')]
     assert "SYNTHETIC" in basis and "judgement" in executed.html
     for source in default_sources().values():  # checksums are in the replication README
+        if source.is_table:  # data for report 05, not a document the memo quotes
+            continue
         assert source.sha256[:12] not in executed.html and source.sha256[:12] not in executed.zh
         assert f"《{source.title_zh}》" in executed.zh and source.title_en in executed.html
         assert source.issuer_in("zh") in executed.zh and source.issuer in executed.html

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from evaluation.model.effects import base_flows, headline, project, year_effects
+from evaluation.model.effects import base_flows, headline, project, total, year_effects
 from evaluation.model.flows import Documented, base_financing, loan_increase
 from evaluation.model.parameters import default_inputs
 from evaluation.model.scenarios import default_scenarios
@@ -293,3 +293,100 @@ def test_a_results_table_changed_by_one_caller_is_not_what_the_next_gets(results
     expected = table["probability"].to_numpy().copy()
     table["probability"] = -1.0
     np.testing.assert_array_equal(results.probabilities()["probability"], expected)
+
+
+# --------------------------------------------------------------------- the guarantee's accounting
+def _guarantee_year(results, scenario="guarantee_scheme"):
+    volume = float(default_scenarios()[scenario].levers["guarantee_volume"])
+    return (results.projections[scenario].years[0], results.projections["baseline"].years[0],
+            volume)
+
+
+def test_under_a_binding_cap_a_guarantee_adds_no_lending_and_relabels_none(results):
+    g, b, _ = _guarantee_year(results)
+    base = results.projections["baseline"]
+    at_cap = np.asarray(base.balances[0]) >= np.asarray(base.caps[0]) * (1 - 1e-12)
+    assert at_cap.any()  # the cap binds in some draws, or this tests nothing
+    gross_g = np.broadcast_to(g["gross"]["guarantee"], (results.draws,))
+    assert np.allclose(gross_g[at_cap], 0.0)
+    # ordinary credit is what it is without the guarantee: nothing moves between instruments
+    assert np.allclose(np.broadcast_to(g["gross"]["credit"], (results.draws,)),
+                       np.broadcast_to(b["gross"]["credit"], (results.draws,)))
+    assert np.allclose(np.broadcast_to(total(g["firm"]), (results.draws,))[at_cap],
+                       np.broadcast_to(total(b["firm"]), (results.draws,))[at_cap])
+
+
+def test_a_guarantee_within_the_cap_adds_its_volume_at_the_loans_long_term_share(results):
+    g, _, volume = _guarantee_year(results)
+    base, scheme = results.projections["baseline"], results.projections["guarantee_scheme"]
+    room = np.isclose(scheme.balances[0] - base.balances[0], volume)  # the whole volume lent
+    assert room.any()
+    p = results.parameters
+    expected = volume * p["loan_long_term_share"] * p["long_term_fixed_share"]
+    assert np.allclose(np.broadcast_to(g["gross"]["guarantee"], (results.draws,))[room],
+                       expected[room])
+    # its cost is borne on every guaranteed loan: PD(T) LGD + (admin - fee) T per yuan
+    term = p["guarantee_term_years"]
+    per_yuan = ((1 - (1 - p["guarantee_default_rate"]) ** term) * p["loss_given_default"]
+                + (p["guarantee_admin_cost_rate"] - p["guarantee_fee_rate"]) * term)
+    assert np.allclose(np.broadcast_to(g["cost_province"]["guarantee"], (results.draws,))[room],
+                       volume * per_yuan[room])
+    assert np.allclose(np.broadcast_to(g["contingent"], (results.draws,))[room],
+                       volume * np.broadcast_to(term, (results.draws,))[room])
+
+
+# ------------------------------------------------- one cost basis, break-even over the draws
+def test_the_cost_to_all_government_counts_every_instrument_on_one_basis(results):
+    from evaluation.model.flows import tax_forgone
+
+    e, p, doc = results.base, results.parameters, results.document_draws
+    n = results.draws
+    # tax relief: all tax forgone (also the relief that would be granted anyway)
+    assert np.allclose(np.broadcast_to(e["cost_government"]["tax_relief"], (n,)),
+                       tax_forgone(doc, p))
+    # grants in full with their administration
+    assert np.allclose(np.broadcast_to(e["cost_government"]["special_fund"], (n,)),
+                       doc["special_fund"] * (1 + p["programme_admin_cost_rate"]))
+    # credit: the rate concession on the new loans and the expected losses on the added ones
+    loans = base_financing(doc, p).loans
+    expected = loans * (p["credit_rate_subsidy_pp"] / 100 * p["loan_term_years"]
+                        + (1 - p["credit_deadweight"]) * p["loss_given_default"]
+                        * (1 - (1 - p["credit_default_rate"]) ** p["loan_term_years"]))
+    assert np.allclose(np.broadcast_to(e["cost_government"]["credit"], (n,)), expected)
+    table = results.value_for_money().set_index("instrument")
+    net, cost = (np.broadcast_to(e[k]["tax_relief"], (n,)) for k in ("province",
+                                                                      "cost_government"))
+    assert table.loc["tax_relief", "per_government_yuan_p50"] == pytest.approx(
+        float(np.quantile(net / cost, 0.5)))
+
+
+def test_break_even_over_the_draws_is_where_investment_equals_cost(results):
+    from evaluation.model.effects import DEADWEIGHT
+
+    table = results.break_even_draws().set_index("instrument")
+    assert {"special_fund", "tax_relief", "credit"} <= set(table.index)
+    assert "direct_financing" not in table.index  # no modelled cost to weigh
+    doc = results.document_draws
+    for name in ("credit", "special_fund"):
+        star = table.loc[name, "break_even_p50"]
+        # evaluated again at that additionality in every draw, the median draw is at one yuan
+        p = {**results.parameters, DEADWEIGHT[name]: np.full(results.draws, 1 - star)}
+        e = year_effects(base_flows(doc, p), p, doc["investment"])
+        ratio = (np.broadcast_to(e["province"][name], (results.draws,))
+                 / np.broadcast_to(e["cost_government"][name], (results.draws,)))
+        assert np.median(ratio) == pytest.approx(1.0, abs=0.02)
+    # grants never reach one yuan per yuan in any draw: the ceiling follows from the assumptions
+    assert table.loc["special_fund", "reached"] == 0.0
+    assert table.loc["special_fund", "break_even_p5"] > 1
+
+
+def test_other_borrowers_are_the_province_less_the_action(results):
+    table = results.other_borrowers("baseline")
+    proj = results.projections["baseline"]
+    first = table[table["year"] == results.years[0]].iloc[0]
+    others = np.broadcast_to(proj.province_loans[0] - proj.balances[0], (results.draws,))
+    assert first["others_p50"] == pytest.approx(float(np.median(others)))
+    doc = results.document_draws
+    base = doc["loan_balance"] / (doc["loan_share_pct"] / 100) - doc["loan_balance"]
+    assert first["others_change_p50"] == pytest.approx(float(np.median(others / base - 1)))
+    assert first["others_change_p50"] < 0  # the baseline's lending crowds other borrowers out

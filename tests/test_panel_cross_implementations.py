@@ -235,3 +235,27 @@ def test_robust_estimators_find_df_het_known_effects(fit):
     d["D"] = ((d["g"] > 0) & (d["year"] >= d["g"])).astype(float)
     result = fit(d)
     assert abs(result.att - _truth(result, d)) <= 2 * result.std_errors["ATT"]
+
+
+@pytest.mark.parametrize("name", ["mpdta", "synthetic"])
+@pytest.mark.parametrize("control", ["never_treated", "not_yet_treated"])
+@pytest.mark.parametrize("base_period", ["varying", "universal"])
+def test_callaway_santanna_with_anticipation_matches_diff_diff(name, control, base_period):
+    """One year of anticipation: bases move to g - 2, event time -1 counts as treated and
+    not-yet-treated controls must adopt a year later still (R did's rule, diff-diff's)."""
+    d = panel(name)
+    ours = fit_callaway_santanna(d, control=control, base_period=base_period, anticipation=1,
+                                 **KW)
+    theirs = quietly(dd.CallawaySantAnna(control_group=control, estimation_method="reg",
+                                         base_period=base_period, anticipation=1).fit, d, **DD)
+    cells = {(int(g), int(t)): v for (g, t), v in theirs.group_time_effects.items()
+             if np.isfinite(v["effect"]) and v["se"] > 0}
+    got = ours.group_time.set_index(["cohort", "year"])
+    assert set(cells) == set(got.index)
+    for cell, v in cells.items():
+        assert got.loc[cell, "estimate"] == pytest.approx(v["effect"], abs=EXACT), cell
+        assert got.loc[cell, "std_error"] == pytest.approx(v["se"], rel=EXACT_SE), cell
+    assert ours.att == pytest.approx(theirs.overall_att, abs=EXACT)
+    assert ours.std_errors["ATT"] == pytest.approx(theirs.overall_se, rel=EXACT_SE)
+    assert ours.att != pytest.approx(fit_callaway_santanna(d, control=control, **KW).att)
+    assert_path_matches(ours, event_study(theirs))

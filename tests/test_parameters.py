@@ -17,7 +17,12 @@ BAD = Path(__file__).parent / "fixtures" / "bad_parameters"
 # fixture file -> (loader, text every message must contain: the key or place, what was expected)
 BAD_FILES = {
     "missing_reference.yaml":
-        ("parameters", "parameter 'grant_deadweight'", "missing key(s) reference"),
+        ("parameters", "parameter 'grant_deadweight'", "no reference"),
+    "reference_and_informed_by.yaml":
+        ("parameters", "parameter 'grant_deadweight'", "exactly one of 'reference'"),
+    "informed_by_not_judgement.yaml":
+        ("parameters", "parameter 'grant_deadweight', key 'judgement'",
+         "a value only informed by a document is a judgement"),
     "incomplete_reference.yaml": ("parameters", "key 'reference'", "missing source, setting"),
     "central_outside_bounds.yaml":
         ("parameters", "key 'central'", "within the distribution's bounds"),
@@ -96,6 +101,27 @@ def test_references_fit_their_parameters():
     assert "Notching R&D" not in text
     assert "leverage_take_up" not in params  # no leverage multiplier
     assert params["credit_deadweight"].reference["authors"].startswith("Banerjee")
+
+
+def test_the_plans_inform_judgements_and_are_not_called_references():
+    from evaluation.data.sources import default_sources
+
+    documents = {f"data/raw/{s.file}" for s in default_sources().values()}
+    params = load_parameters().parameters
+    informed = {n for n, p in params.items() if p.informed}
+    citing_a_plan = {n for n, p in params.items() if p.reference["source"] in documents}
+    assert informed == citing_a_plan and informed  # the plans inform, they do not support
+    assert all(params[n].judgement for n in informed)
+    for p in params.values():
+        assert "DESIGN.md" not in p.reasoning  # a design note is not evidence for a value
+
+
+def test_the_tax_relief_reasoning_quotes_the_plan_whole():
+    from evaluation.data.sources import default_sources
+
+    reasoning = load_parameters().parameters["tax_relief_deadweight"].reasoning
+    quote = "减免企业所得税、加计扣除和设备抵免等优惠政策，合计金额超过7亿元"
+    assert quote in reasoning and quote in default_sources()["plan2013"].text()
 
 
 def test_scenario_fact_override_resolves_to_documented_value(tmp_path):

@@ -55,8 +55,9 @@ def test_sources_are_cited_with_checksums(manifest):
         assert source.title_zh in text and source.title_en in text
         assert f"`data/raw/{source.file}`" in text and f"`{source.original_file_name}`" in text
         assert source.sha256 in text
-    # the 2015 plan is not among this (made-up) run's inputs, and the README says so
-    assert text.count("(not among this run's recorded inputs)") == 1
+    # the 2015 plan and the statistics table are not among this (made-up) run's inputs, and
+    # the README says so
+    assert text.count("(not among this run's recorded inputs)") == 2
     assert "| `data/facts.csv` | `" + "ab" * 32 + "` |" in text
 
 

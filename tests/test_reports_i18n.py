@@ -196,6 +196,58 @@ def _targets_builders() -> dict:
         for name, build in contexts.items()}
 
 
+# evidence from official statistics (report 05): a small donor pool keeps it quick
+EVIDENCE_PROVINCES = ["qinghai", "gansu", "ningxia", "xinjiang", "guizhou", "yunnan", "shaanxi",
+                      "sichuan"]
+
+
+@pytest.fixture(scope="module")
+def evidence_results():
+    from dataclasses import replace
+
+    from evaluation.data.edition import edition_context
+    from evaluation.evidence.context import action_against_gfcf, peer_paths
+    from evaluation.evidence.series import find_table, load_series
+    from evaluation.evidence.study import evidence_study, first_action_year
+
+    context = edition_context(base_year=2012, target_years=[2013, 2015])
+    full = load_series(find_table(context.sources))
+    series = replace(full, current=full.current[EVIDENCE_PROVINCES],
+                     price_index=full.price_index[EVIDENCE_PROVINCES])
+    start = first_action_year(context)
+    results = evidence_study(series, province="qinghai", start=start, first=2000,
+                             last_published=2017, starts=[start + 1])
+    rows = action_against_gfcf(context, series, province="qinghai", last_published=2017)
+    peers = peer_paths(series, provinces=EVIDENCE_PROVINCES[:4], base=start - 1, first=2000,
+                       last=2022)
+    return context, results, rows, peers
+
+
+def _evidence_builders(evidence_results) -> dict:
+    from evaluation.evidence.study import ACTION_INDICATOR
+    from evaluation.reports.narrative import evidence
+
+    context, results, rows, peers = evidence_results
+    facts = context.facts
+    first = context.resolve_or_none(indicator=ACTION_INDICATOR, year=results.start)
+    labels = default_labels()
+    contexts = {
+        "context": lambda c: evidence.context_context(rows, peers, results, cite=c,
+                                                      labels=labels),
+        "fit": lambda c: evidence.fit_context(results, cite=c, labels=labels),
+        "placebos": lambda c: evidence.placebo_context(results, first_action=first, cite=c,
+                                                       labels=labels),
+        "reading": lambda c: evidence.reading_context(results, cite=c, labels=labels),
+    }
+    assert set(contexts) == set(evidence.SECTIONS)
+    builders = {f"evidence/{name}.html.j2": (lambda lang, name=name, build=build: prose.render(
+        f"evidence/{name}.html.j2", lang, **build(Citations(facts=facts, lang=lang))))
+        for name, build in contexts.items()}
+    builders["evidence/missing.html.j2"] = lambda lang: prose.render(
+        "evidence/missing.html.j2", lang, table=False, start=False)
+    return builders
+
+
 def _model_report(memo_data, lang: str) -> str:
     """Every part of report 02's template in ``lang``, as the notebook renders it."""
     from evaluation.model.scenarios import default_scenarios
@@ -211,7 +263,7 @@ def _model_report(memo_data, lang: str) -> str:
     return parts + cite.footnotes_html()
 
 
-def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
+def _render_all(memo_data, panel_results, evidence_results) -> dict[tuple[str, str], str]:
     from evaluation.analysis.audit import run_audit
     from evaluation.reports import memo
     from evaluation.reports.narrative.audit import audit_context
@@ -229,6 +281,7 @@ def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
         **_panel_builders(panel_results),
         **_targets_builders(),
         "model/report.html.j2": lambda lang: _model_report(memo_data, lang),
+        **_evidence_builders(evidence_results),
     }
     from evaluation.model.availability import model_availability
     from evaluation.panel.calibration import calibration_availability
@@ -247,12 +300,13 @@ def _render_all(memo_data, panel_results) -> dict[tuple[str, str], str]:
     return {(t, lang): build(lang) for t, build in builders.items() for lang in LANGUAGES}
 
 
-WITHOUT_FIGURES = ("panel/identification.html.j2", "targets/base_year.html.j2")
+WITHOUT_FIGURES = ("panel/identification.html.j2", "targets/base_year.html.j2",
+                   "evidence/reading.html.j2", "evidence/missing.html.j2")
 
 
 def test_every_template_renders_in_both_languages_with_provenance_on_every_number(
-        memo_data, panel_results):
-    rendered = _render_all(memo_data, panel_results)
+        memo_data, panel_results, evidence_results):
+    rendered = _render_all(memo_data, panel_results, evidence_results)
     for (template, lang), html in rendered.items():
         assert check_provenance(html) == [], (template, lang)
         assert visible_identifiers(visible_text(html)) == [], (template, lang)
@@ -436,8 +490,11 @@ def test_report_02_tables_word_every_header_and_value(memo_data):
     vfm, columns, _ = shown["value_for_money"]
     zh = reader_frame(vfm, columns, lang="zh")
     credit = list(vfm["instrument"]).index("credit")  # credit costs the province nothing
-    assert zh.iloc[credit, 2] == "—（不占用省级预算）"
-    assert zh.columns[1] == "省级财政成本（中位数）（亿元）"
+    names = [c.name for c in columns]
+    assert zh.iloc[credit, names.index("per_province_yuan_p50")] == "—（不占用省级预算）"
+    # a two-peaked cost is shown as its mean and range, not a median alone
+    assert zh.columns[names.index("cost_province_mean")] == "省级财政成本（均值）（亿元）"
+    assert "cost_government_p50" not in names
 
 
 def test_assumptions_are_one_readable_block_per_parameter(memo_data):

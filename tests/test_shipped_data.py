@@ -37,18 +37,34 @@ def test_seventy_facts_from_the_two_plans():
     assert facts.groupby("source_id").size().to_dict() == {"plan2013": 59, "plan2015": 11}
 
 
-def test_the_registry_lists_the_two_plans():
+def test_the_registry_lists_the_two_plans_and_the_statistics_table():
     sources = load_sources()
-    assert sorted(sources) == ["plan2013", "plan2015"]
+    plans = sorted(k for k, s in sources.items() if s.doc_type == "plan")
+    assert plans == ["plan2013", "plan2015"]
     assert sources["plan2013"].plan_year == 2013
     assert sources["plan2015"].plan_year == 2015
-    assert {s.doc_type for s in sources.values()} == {"plan"}
+    tables = [s for s in sources.values() if s.is_table]
+    assert [s.doc_type for s in tables] == ["statistical_table"]
+    assert len(sources) == len(plans) + len(tables)
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="the original seeds folder is not present")
 def test_raw_documents_are_the_seeds_unchanged():
     for source in load_sources().values():
-        assert source.path.read_bytes() == (SEEDS / source.original_file_name).read_bytes()
+        if not source.is_table:
+            assert source.path.read_bytes() == (SEEDS / source.original_file_name).read_bytes()
+
+
+STATISTICS = SEEDS.parent / "data" / "provincial_gfcf"
+
+
+@pytest.mark.skipif(not STATISTICS.is_dir(), reason="the shared statistics folder is not present")
+def test_the_statistics_table_and_its_readme_are_shipped_unchanged():
+    table = next(s for s in load_sources().values() if s.is_table)
+    shipped = STATISTICS / table.original_file_name
+    assert table.path.read_bytes() == shipped.read_bytes()
+    readme = table.path.with_name(table.path.stem + ".README.md")
+    assert readme.read_bytes() == (STATISTICS / "README.md").read_bytes()
 
 
 def test_plan2015_numbers_facts_and_ignored():

@@ -70,7 +70,8 @@ def check_data(*, sources_file: str | Path | None = None, indicators_file: str |
     indicators = load_indicators(indicators_file)
     facts = load_facts(facts_file, sources=sources, indicators=indicators)
     ignored = load_ignored(ignored_file, sources=sources)
-    coverages = [coverage(source, facts=facts, ignored=ignored) for source in sources.values()]
+    coverages = [coverage(source, facts=facts, ignored=ignored) for source in sources.values()
+                 if not source.is_table]
     problems = completeness_problems(coverages, ignored_path=ignored_file)
     if problems:
         raise DataError(problems=problems)

@@ -146,9 +146,10 @@ def coverage(source: Source, *, facts: pd.DataFrame, ignored: list[IgnoreEntry])
     Notes
     -----
     A fact covers the mention that starts at ``text.find(quote) + offset(value_text in quote)``.
-    Chinese-numeral figures (三次) are not scanned; they are curated by hand.
+    Chinese-numeral figures (三次) are not scanned; they are curated by hand. A statistical table
+    (:attr:`Source.is_table`) is data, not prose: it has no written numbers to account for.
     """
-    text = source.text()
+    text = "" if source.is_table else source.text()
     mentions = find_numbers(text)
     starts = {m.start for m in mentions}
     by_fact = {}

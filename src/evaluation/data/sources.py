@@ -14,7 +14,7 @@ from evaluation.errors import DataError, Problem, problem
 from evaluation.io import describe, read_text, read_yaml, read_yaml_list, sha256_file
 from evaluation.paths import display_path
 
-__all__ = ["REQUIRED_KEYS", "Source", "default_sources", "load_sources", "read_text",
+__all__ = ["REQUIRED_KEYS", "TABLE_TYPES", "Source", "default_sources", "load_sources", "read_text",
            "read_yaml", "read_yaml_list", "sha256_file"]
 
 REQUIRED_KEYS = ("id", "title_zh", "title_en", "issuer", "plan_year", "language", "file",
@@ -23,7 +23,10 @@ REQUIRED_KEYS = ("id", "title_zh", "title_en", "issuer", "plan_year", "language"
 # stay valid): a plan, published in its plan year, in the script its language tag implies, its
 # issuer shown as written in `issuer` on pages of every language.
 OPTIONAL_KEYS = ("doc_type", "published", "script", "issuer_zh")
-DOC_TYPES = ("plan", "progress_report", "news_release", "statistical_communique", "other")
+DOC_TYPES = ("plan", "progress_report", "news_release", "statistical_communique",
+             "statistical_table", "other")
+TABLE_TYPES = ("statistical_table",)
+"""Document types that are data tables, not prose: their numbers are not facts of the documents."""
 SCRIPTS = ("simplified", "traditional")
 PUBLISHED_FORMAT = "a date written YYYY, YYYY-MM or YYYY-MM-DD"
 _PUBLISHED = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -56,6 +59,11 @@ class Source:
     def published_key(self) -> tuple[int, int, int]:
         """The publication date as a sortable ``(year, month, day)``; unknown parts are 0."""
         return published_key(self.published or str(self.plan_year))
+
+    @property
+    def is_table(self) -> bool:
+        """Whether the source is a statistical table (data), not a document to read facts from."""
+        return self.doc_type in TABLE_TYPES
 
     def text(self) -> str:
         """Return the document's text (checksum already verified at load)."""

@@ -46,6 +46,10 @@ class Flows:
     subsidised_loans: Array = 0.0
     subsidy_rate_pp: Array = 0.0
     guarantee_volume: Array = 0.0
+    """New loans carrying the guarantee (its cost and contingent liability)."""
+    guarantee_added: Array = 0.0
+    """New lending the guarantee adds to what banks would lend without it (its gross effect):
+    under a binding credit cap it is less than ``guarantee_volume``, or nothing."""
 
 
 def additionality(gross: Array, *, deadweight: Array, displacement: Array = 0.0,
@@ -94,7 +98,8 @@ def year_effects(flows: Flows, p: Mapping[str, Array], investment: Array) -> dic
     Notes
     -----
     With ``f`` the fixed-investment share of long-term finance, debt ``D`` = loans ``× f``,
-    direct debt ``× f`` and guaranteed loans ``V f`` is split by :func:`flows.split_debt`;
+    direct debt ``× f`` and the lending the guarantee adds ``V_a m_L f`` (``m_L`` the long-term
+    share of new loans, as for every other loan) is split by :func:`flows.split_debt`;
     grants go to the projects; tax relief and placements split by ``project_financing_share``.
     Per instrument with deadweight ``d``: project level ``G_P (1 - d)``, firm level
     ``(G_P + G_O)(1 - d)``, province-wide ``(G_P + G_O)(1 - d)(1 - disp)(1 - leak)``.
@@ -106,7 +111,7 @@ def year_effects(flows: Flows, p: Mapping[str, Array], investment: Array) -> dic
     """
     f, fin = p["long_term_fixed_share"], flows.financing
     debt = {"credit": fin.loans * f, "direct_financing": fin.direct * f,
-            "guarantee": flows.guarantee_volume * f}
+            "guarantee": flows.guarantee_added * p["loan_long_term_share"] * f}
     split = split_debt(debt, {"tax_relief": flows.tax_forgone, "equity": fin.equity * f}, p,
                        investment)
     g_project = dict(split.project)
@@ -199,8 +204,9 @@ def lever(levers: Mapping[str, float | None], name: str) -> float:
 
 def scenario_flows(levers: Mapping[str, float | None], doc: Mapping[str, Array],
                    p: Mapping[str, Array], horizon: int
-                   ) -> tuple[list[Flows], list[Array], list[Array]]:
-    """Policy flows of the projection years, the 双百 loan balances and their caps.
+                   ) -> tuple[list[Flows], list[Array], list[Array], list[Array]]:
+    """Policy flows of the projection years, the 双百 loan balances, their caps and the
+    province's industrial loan balances.
 
     Notes
     -----
@@ -209,9 +215,11 @@ def scenario_flows(levers: Mapping[str, float | None], doc: Mapping[str, Array],
     ``P_t = (B_0 / sh) (1 + g_P)^t``. The balance ``B_t`` is nondecreasing in ``m`` in every
     year, but once the cap binds, more matching only brings lending forward: a larger lever
     lends more early and the same or less later, never more in total than the cap allows.
-    Guaranteed loans ``V`` are bank loans too: they count against the same cap, taken first
-    from the feasible lending ``L_t`` (guaranteed ``min(V, L_t)``, the rest ordinary lending),
-    so under a binding cap a guarantee reallocates lending rather than adding to it.
+    Guaranteed loans ``V`` are bank loans too and count against the same cap. The guarantee's
+    gross effect is only the lending it adds, ``V_a = L_t(mΔB_0 + V) - L_t(mΔB_0)`` (feasible
+    lending with and without it); ordinary lending is ``L_t(mΔB_0)``. Under a binding cap
+    ``V_a = 0``: the guarantee then covers ``min(V, L_t)`` of loans that would be made anyway,
+    which bear its cost and contingent liability but are not relabelled as its effect.
     """
     increase = loan_increase(doc)
     province = doc["loan_balance"] / (doc["loan_share_pct"] / 100)
@@ -219,14 +227,18 @@ def scenario_flows(levers: Mapping[str, float | None], doc: Mapping[str, Array],
     flows: list[Flows] = []
     balances: list[Array] = []
     caps: list[Array] = []
+    provinces: list[Array] = []
     for t in range(1, horizon + 1):
         cap_base = province * (1 + p["province_loan_growth"]) ** t
+        provinces.append(cap_base)
         volume = lever(levers, "guarantee_volume")
-        lending = feasible_lending(balance, lever(levers, "matching_scale") * increase + volume,
-                                   cap_base, max_share=p["max_loan_share"])
-        balance = balance + lending
-        guaranteed: Array = np.minimum(volume, lending) if volume else 0.0
-        lending = lending - guaranteed
+        wanted = lever(levers, "matching_scale") * increase
+        lending = feasible_lending(balance, wanted, cap_base, max_share=p["max_loan_share"])
+        with_guarantee = (feasible_lending(balance, wanted + volume, cap_base,
+                                           max_share=p["max_loan_share"]) if volume else lending)
+        balance = balance + with_guarantee
+        guaranteed: Array = np.minimum(volume, with_guarantee) if volume else 0.0
+        added: Array = with_guarantee - lending if volume else 0.0
         balances.append(balance)
         caps.append(np.maximum(p["max_loan_share"] * cap_base, doc["loan_balance"]))
         fin = base_financing(doc, p, loan_increase_amount=lending,
@@ -236,8 +248,8 @@ def scenario_flows(levers: Mapping[str, float | None], doc: Mapping[str, Array],
                            tax_forgone(doc, p), fin,
                            subsidised_loans=fin.loans * share if share else 0.0,
                            subsidy_rate_pp=lever(levers, "interest_subsidy_rate_pp"),
-                           guarantee_volume=guaranteed))
-    return flows, balances, caps
+                           guarantee_volume=guaranteed, guarantee_added=added))
+    return flows, balances, caps, provinces
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -261,6 +273,8 @@ class Projection:
     """双百 loan balance (亿元)."""
     caps: list[Array]
     """Its cap (亿元)."""
+    province_loans: list[Array]
+    """The province's industrial loan balance ``P_t`` the cap is a share of (亿元)."""
 
 
 def project(p: Mapping[str, Array], doc: Mapping[str, Array], levers: Mapping[str, float | None],
@@ -274,7 +288,7 @@ def project(p: Mapping[str, Array], doc: Mapping[str, Array], levers: Mapping[st
     plan or target ``P_H`` is realised on average under the base-year mix). Policy sales
     ``Σ_k r_k θ F_{t-k}`` from firm-level additional investment ``F``, ``r = (r0, r1, 1, ...)``.
     """
-    flows, balances, caps = scenario_flows(levers, doc, p, horizon)
+    flows, balances, caps, provinces = scenario_flows(levers, doc, p, horizon)
     years = [year_effects(fl, p, doc["investment"]) for fl in flows]
     proj = [total(y["project"]) for y in years]
     firm = [total(y["firm"]) for y in years]
@@ -287,4 +301,5 @@ def project(p: Mapping[str, Array], doc: Mapping[str, Array], levers: Mapping[st
     sales = [p["output_capital_ratio"] * sum(ramp[k] * firm[t - k] for k in range(t + 1))
              for t in range(horizon)]
     return Projection(years=years, net=proj, firm=firm, investment_first=first,
-                      investment_last=last, policy_sales=sales, balances=balances, caps=caps)
+                      investment_last=last, policy_sales=sales, balances=balances, caps=caps,
+                      province_loans=provinces)

@@ -23,10 +23,13 @@ from evaluation.errors import DataError, ParameterError, Problem, problem
 from evaluation.io import describe, read_yaml
 from evaluation.model.distributions import DISTRIBUTIONS, Distribution
 
-PARAMETER_KEYS = {"description", "unit", "central", "distribution", "reference", "judgement",
-                  "reasoning"}
-REQUIRED_PARAMETER_KEYS = ("description", "unit", "central", "distribution", "reference",
-                           "judgement")
+PARAMETER_KEYS = {"description", "unit", "central", "distribution", "reference", "informed_by",
+                  "judgement", "reasoning"}
+REQUIRED_PARAMETER_KEYS = ("description", "unit", "central", "distribution", "judgement")
+SOURCE_KEYS = ("reference", "informed_by")
+"""A parameter has exactly one: ``reference``, a source that supports its value, or
+``informed_by``, a document (the plans themselves) that informs a judgement without giving the
+value."""
 REFERENCE_REQUIRED = ("authors", "year", "title", "source", "setting")
 LEVER_KEYS = {"description", "unit", "baseline", "low", "high"}
 NULLABLE_LEVERS: frozenset[str] = frozenset()
@@ -44,6 +47,9 @@ class Parameter:
     reference: Mapping[str, Any]
     judgement: bool
     reasoning: str = ""
+    informed: bool = False
+    """Whether ``reference`` only informs a judgement (``informed_by``) rather than supporting
+    the value (``reference``)."""
 
     @property
     def central(self) -> float:
@@ -89,8 +95,9 @@ def is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _reference_problems(path: Path, name: str, ref: object) -> list[Problem]:
-    where = f"parameter {name!r}, key 'reference'"
+def _reference_problems(path: Path, name: str, ref: object, key: str = "reference"
+                        ) -> list[Problem]:
+    where = f"parameter {name!r}, key {key!r}"
     if not isinstance(ref, Mapping):
         return [problem(path, where, repr(ref) if ref is not None else "no reference",
                         f"a mapping with {', '.join(REFERENCE_REQUIRED)}")]
@@ -141,10 +148,19 @@ def _parameter(path: Path, name: str, entry: object) -> tuple[Parameter | None, 
     if missing:
         found.append(problem(path, f"parameter {name!r}", f"missing key(s) {', '.join(missing)}",
                              f"every one of {', '.join(REQUIRED_PARAMETER_KEYS)}"))
-        if "reference" in missing:
-            return None, found
-    found += _reference_problems(path, name, entry.get("reference"))
+    given = [k for k in SOURCE_KEYS if k in entry]
+    if len(given) != 1:
+        found.append(problem(path, f"parameter {name!r}",
+                             f"keys {given}" if given else "no reference",
+                             "exactly one of 'reference' (a source that supports the value) or "
+                             "'informed_by' (a document that informs a judgement)"))
+        return None, found
+    key = given[0]
+    found += _reference_problems(path, name, entry[key], key)
     judgement = entry.get("judgement")
+    if key == "informed_by" and judgement is not True:
+        found.append(problem(path, f"parameter {name!r}, key 'judgement'", repr(judgement),
+                             "true: a value only informed by a document is a judgement"))
     if "judgement" in entry and not isinstance(judgement, bool):
         found.append(problem(path, f"parameter {name!r}, key 'judgement'", repr(judgement),
                              "true or false"))
@@ -160,8 +176,8 @@ def _parameter(path: Path, name: str, entry: object) -> tuple[Parameter | None, 
     if found or dist is None:
         return None, found
     return Parameter(name, str(entry["description"]).strip(), str(entry["unit"]), dist,
-                     dict(entry["reference"]), bool(judgement),
-                     str(entry.get("reasoning", "")).strip()), []
+                     dict(entry[key]), bool(judgement),
+                     str(entry.get("reasoning", "")).strip(), informed=key == "informed_by"), []
 
 
 def _lever(path: Path, name: str, entry: object) -> tuple[Lever | None, list[Problem]]:
@@ -236,7 +252,9 @@ def default_inputs() -> ModelInputs:
 
 
 def assumptions_table(inputs: ModelInputs | None = None) -> pd.DataFrame:
-    """Every parameter: central value, range, whether it is a judgement, and its reference."""
+    """Every parameter: central value, range, whether it is a judgement, its reference and
+    whether that reference supports the value (``basis`` ``reference``) or only informs a
+    judgement (``informed_by``)."""
     inputs = inputs or default_inputs()
     rows = []
     for name, p in inputs.parameters.items():
@@ -246,6 +264,7 @@ def assumptions_table(inputs: ModelInputs | None = None) -> pd.DataFrame:
             "central": p.central, "distribution": p.distribution.name,
             "low": p.distribution.low, "high": p.distribution.high,
             "judgement": "yes" if p.judgement else "no",
+            "basis": "informed_by" if p.informed else "reference",
             "reference": f"{ref['authors']} ({ref['year']}), {ref['title']}, {ref['source']}",
             "setting": ref["setting"], "reasoning": p.reasoning,
         })

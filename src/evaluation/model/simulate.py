@@ -82,6 +82,8 @@ class EffectsResults:
     baseline: Projection
     tiers: dict[str, TierPaths] = field(default_factory=dict)
     calibration: Calibration | None = None
+    document_draws: dict[str, Any] = field(default_factory=dict)
+    """The document figures of each draw (inside their written intervals)."""
     _tables: dict[tuple[object, ...], pd.DataFrame] = field(
         default_factory=dict, init=False, repr=False, compare=False)
 
@@ -119,15 +121,19 @@ class EffectsResults:
     @_kept
     def value_for_money(self, scenario: str | None = None) -> pd.DataFrame:
         """Per instrument (base year, or a scenario's first year): cost to the province and to
-        all government, province-wide additional investment per yuan of each and per yuan
-        mobilised, and guarantees' contingent liability.
+        all government (mean, median and 90% range: the tax relief's cost has two peaks, one per
+        reading of the written figure, so its median alone misleads), province-wide additional
+        investment per yuan of each and per yuan mobilised, and guarantees' contingent
+        liability.
 
         Notes
         -----
         Ratios are quantiles of per-draw ratios; where the cost can be zero or negative in some
         draws (a guarantee whose fees exceed its losses) only the ratio of means is given; an
         instrument without cost at a level has no ratio there (credit and direct financing cost
-        the provincial budget nothing that is modelled).
+        the provincial budget nothing that is modelled). Per yuan mobilised is over the draws in
+        which the instrument mobilises anything (a guarantee adds no lending where the credit cap
+        binds).
         """
         e = self.base if scenario is None else self.projections[scenario].years[0]
         rows = []
@@ -142,13 +148,17 @@ class EffectsResults:
                                       **{f"net_{q}": v for q, v in self._d(net).items()}}
             for level in ("province", "government"):
                 cost = np.broadcast_to(e[f"cost_{level}"][k], (self.draws,))
-                row[f"cost_{level}_p50"] = self._d(cost)["p50"]
+                described = self._d(cost)
+                row.update({f"cost_{level}_{q}": described[q] for q in ("mean", "p5", "p50",
+                                                                         "p95")})
                 ratio = (self._d(net / cost) if np.all(cost > 0) else dict.fromkeys(
                     ("mean", "p5", "p50", "p95"), np.nan))
                 if not np.all(cost > 0) and np.mean(cost) > 0:
                     ratio["mean"] = float(np.mean(net) / np.mean(cost))
                 row.update({f"per_{level}_yuan_{q}": v for q, v in ratio.items()})
-            row["per_yuan_mobilised_p50"] = self._d(net / gross)["p50"]
+            lent = gross > 0  # a guarantee under a binding cap mobilises nothing in a draw
+            row["per_yuan_mobilised_p50"] = (float(np.median(net[lent] / gross[lent]))
+                                             if np.any(lent) else np.nan)
             row["contingent_p50"] = (self._d(e["contingent"])["p50"]
                                      if k == "guarantee" else 0.0)
             rows.append(row)
@@ -189,6 +199,86 @@ class EffectsResults:
                     "cap_p50": self._d(cap)["p50"],
                     "at_cap": float(np.mean(np.isclose(bal, cap))),
                     "max_balance_over_cap": float(np.max(np.asarray(bal) / cap))})
+        return pd.DataFrame(rows)
+
+    @_kept
+    def other_borrowers(self, scenario: str | None = None) -> pd.DataFrame:
+        """What the credit assumption implies for other industrial borrowers, per scenario (or
+        only ``scenario``) and year: the province's industrial loan balance ``P_t``, the 双百
+        balance ``B_t`` and the rest ``P_t - B_t``, with their changes since the base year.
+
+        Notes
+        -----
+        ``P_0 = B_0 / sh`` (the documented balance and its share of industrial loans) and
+        ``P_t = P_0 (1 + g_P)^t``; medians over draws, changes as medians of per-draw ratios.
+        """
+        if scenario is not None and scenario not in self.projections:
+            raise ValueError(f"scenario {scenario!r}: expected one of {list(self.projections)}")
+        doc = self.document_draws
+        b0 = np.asarray(doc["loan_balance"], dtype=float)
+        p0 = b0 / (np.asarray(doc["loan_share_pct"], dtype=float) / 100)
+        rows = [{"scenario": sc.name, "year": self.documented.base_year,
+                 "province_p50": float(np.median(p0)), "action_p50": float(np.median(b0)),
+                 "others_p50": float(np.median(p0 - b0)), "province_change_p50": 0.0,
+                 "action_change_p50": 0.0, "others_change_p50": 0.0}
+                for sc in self.scenarios if scenario in (None, sc.name)]
+        for sc in self.scenarios:
+            if scenario is not None and sc.name != scenario:
+                continue
+            proj = self.projections[sc.name]
+            for year, bal, prov in zip(self.years, proj.balances, proj.province_loans,
+                                       strict=True):
+                bal, prov = (np.broadcast_to(np.asarray(x, dtype=float), (self.draws,))
+                             for x in (bal, prov))
+                rows.append({"scenario": sc.name, "year": year,
+                             "province_p50": float(np.median(prov)),
+                             "action_p50": float(np.median(bal)),
+                             "others_p50": float(np.median(prov - bal)),
+                             "province_change_p50": float(np.median(prov / p0 - 1)),
+                             "action_change_p50": float(np.median(bal / b0 - 1)),
+                             "others_change_p50": float(np.median((prov - bal) / (p0 - b0) - 1))})
+        return pd.DataFrame(rows).sort_values(["scenario", "year"], kind="stable",
+                                              ignore_index=True)
+
+    @_kept
+    def break_even_draws(self) -> pd.DataFrame:
+        """Per instrument, over the draws: the additionality at which province-wide additional
+        investment equals its cost to all government, and how often it is reached.
+
+        Notes
+        -----
+        In each draw, additional investment is linear in additionality ``a`` (``N(a) = n a``)
+        and the cost affine (``C(a) = c_0 + c_1 a``: credit's expected losses grow with the
+        lending it adds), so the break-even is ``a* = c_0 / (n - c_1)`` (never reached when
+        ``n ≤ c_1``). ``reached`` is the share of draws with ``a* ≤ 1``; ``worth`` the share in
+        which the draw's own assumed additionality is at least ``a*``.
+        """
+        from evaluation.model.effects import DEADWEIGHT
+
+        doc, rows = self.document_draws, []
+        for name, deadweight in DEADWEIGHT.items():
+            ends = []
+            for additionality in (0.0, 1.0):
+                p = {**self.parameters, deadweight: np.full(self.draws, 1 - additionality)}
+                e = year_effects(base_flows(doc, p), p, doc["investment"])
+                ends.append((np.broadcast_to(np.asarray(e["province"][name], dtype=float),
+                                             (self.draws,)),
+                             np.broadcast_to(np.asarray(e["cost_government"][name],
+                                                        dtype=float), (self.draws,))))
+            (_, c0), (n, c_full) = ends
+            if not np.any(n) or not np.any(c_full):  # nothing added, or no cost to weigh
+                continue
+            slope = n - (c_full - c0)
+            star = np.where(slope > 0, c0 / np.where(slope > 0, slope, 1.0), np.inf)
+            assumed = 1 - np.asarray(self.parameters[deadweight], dtype=float)
+            finite = star[np.isfinite(star)]
+            q = np.quantile(finite, QUANTILES) if finite.size else [np.nan] * 3
+            rows.append({"instrument": name, "break_even_p5": float(q[0]),
+                         "break_even_p50": float(q[1]), "break_even_p95": float(q[2]),
+                         "reached": float(np.mean(star <= 1)),
+                         "worth": float(np.mean(assumed >= star)),
+                         "max_per_yuan_p50": float(np.nanmedian(
+                             n / np.where(c_full > 0, c_full, np.nan)))})
         return pd.DataFrame(rows)
 
     @_kept
@@ -363,4 +453,5 @@ def simulate(scenarios: Sequence[str] | None = None, *, base_year: int,
             persistence=p["growth_persistence"][:n], seed=tier_seed)
     return EffectsResults(draws=draws, seed=seed, scenarios=chosen, documented=documented,
                           parameters=p, headline=head, base=base, projections=projections,
-                          baseline=baseline, tiers=tiers, calibration=calibration)
+                          baseline=baseline, tiers=tiers, calibration=calibration,
+                          document_draws=doc)

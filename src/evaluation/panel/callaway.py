@@ -1,7 +1,7 @@
 """Callaway & Sant'Anna (2021) group-time ATTs and their aggregations (no covariates).
 
 Reproduces the R ``did`` package's ``att_gt`` (unconditional parallel trends, ``base_period``
-``"varying"`` or ``"universal"``, no anticipation) and ``aggte`` (``simple``, ``dynamic``,
+``"varying"`` or ``"universal"``, ``anticipation`` years) and ``aggte`` (``simple``, ``dynamic``,
 ``group``) point estimates and analytic standard errors, including the influence function of
 the estimated cohort weights.
 """
@@ -49,8 +49,8 @@ def _aggregate(att: np.ndarray, inf: np.ndarray, keep: np.ndarray, pg: np.ndarra
 def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
                           treatment: str = "subsidy_received", control: str = "never_treated",
                           entity: str = "firm_id", time: str = "year",
-                          adoption: str = "absorbing", base_period: str = "varying"
-                          ) -> StaggeredResults:
+                          adoption: str = "absorbing", base_period: str = "varying",
+                          anticipation: int = 0) -> StaggeredResults:
     """Group-time ATTs with never-treated or not-yet-treated controls, aggregated.
 
     Parameters
@@ -63,6 +63,11 @@ def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
         one-year change) or ``"universal"`` (every ATT(g,t) compares with ``g-1``: pre-entry
         terms are levels against the year before entry, ``e=-1`` is the omitted reference;
         what a sensitivity analysis of the path needs).
+    anticipation
+        Years before entry in which firms may already respond (``delta``): the base year of
+        cohort ``g`` becomes ``g - 1 - delta``, the aggregations count event times
+        ``e >= -delta`` as treated, and not-yet-treated controls must adopt more than
+        ``delta`` years after both the year and its base (R ``did``'s ``anticipation``).
 
     Returns
     -------
@@ -87,6 +92,10 @@ def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
         raise refuse(NAME, f"base_period={base_period!r}", " or ".join(BASE_PERIODS),
                      reason="option", option=f"base_period={base_period!r}")
     universal = base_period == "universal"
+    if isinstance(anticipation, bool) or not isinstance(anticipation, int) or anticipation < 0:
+        raise refuse(NAME, f"anticipation={anticipation!r}", "a whole number of years, 0 or more",
+                     reason="option", option=f"anticipation={anticipation!r}")
+    ahead = anticipation
     t = timing(panel, estimator=NAME, outcome=outcome, treatment=treatment, entity=entity,
                time=time, adoption=adoption)
     if not t.balanced:
@@ -106,14 +115,14 @@ def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
         in_g = cohort == g
         for j in range(periods.size):
             tt = int(periods[j])
-            base = g - 1 if tt >= g or universal else tt - 1
+            base = g - 1 - ahead if tt >= g or universal else tt - 1
             if base not in t.periods or base == tt:
                 continue
             b = int(np.flatnonzero(periods == base)[0])
             if control == "never_treated":
                 in_c = ~np.isfinite(cohort)
             else:
-                in_c = (cohort > max(tt, base)) & (cohort != g)
+                in_c = (cohort > max(tt, base) + ahead) & (cohort != g)
             if not in_c.any():
                 continue
             dy = wide[:, j] - wide[:, b]
@@ -149,7 +158,7 @@ def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
         weight_rows.extend({"term": term, "cohort": int(g), "event_time": int(e), "weight": wk}
                            for g, e, wk in zip(g_of[keep], e_of[keep], w, strict=True))
 
-    add(ATT_TERM, e_of >= 0)
+    add(ATT_TERM, e_of >= -ahead)
     for e in np.unique(e_of):
         add(f"e={int(e)}", e_of == e)
     psi_all = np.column_stack(infs)
@@ -158,10 +167,10 @@ def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
     path_terms = [k for k in names if k != ATT_TERM]
     path_idx = [names.index(k) for k in path_terms]
     gt_cov = inf_a.T @ inf_a / n**2
-    pre_cells = e_of < 0
+    pre_cells = e_of < -ahead
     pretrend = wald([f"ATT({g},{tt})" for g, tt in np.asarray(cells)[pre_cells]],
                     att_a[pre_cells], gt_cov[np.ix_(pre_cells, pre_cells)], df_denom=None)
-    dyn_post = e_of >= 0
+    dyn_post = e_of >= -ahead
     post_e = np.unique(e_of[dyn_post])
     dyn_inf = np.column_stack([infs[names.index(f"e={int(e)}")] for e in post_e]).mean(axis=1)
     group_rows, group_inf = [], []
@@ -186,7 +195,8 @@ def fit_callaway_santanna(panel: pd.DataFrame, *, outcome: str = "log_sales",
         estimates=estimates, cov=pd.DataFrame(cov, index=names, columns=names),
         cell_weights=pd.DataFrame(weight_rows), n_firms=n, n_periods=periods.size,
         n_clusters=n, df_inference=None, band_critical=sup_t_critical(path_cov),
-        pretrend=pretrend, synthetic=t.synthetic, reference=-1 if universal else None,
+        pretrend=pretrend, synthetic=t.synthetic,
+        reference=-1 - ahead if universal else None,
         group_time=group_time,
         by_cohort=by_cohort,
         extra={"dynamic_att": float(estimates[[f"e={int(e)}" for e in post_e]].mean()),

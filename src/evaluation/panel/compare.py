@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,7 @@ def estimator_fits(*, outcome: str, treatment: str, adoption: str = "absorbing",
                    cluster: str = "firm_id"
                    ) -> dict[str, Callable[[pd.DataFrame], PanelResults | StaggeredResults]]:
     """Each estimator as a one-argument fit with the same outcome, treatment and timing."""
-    staggered: dict[str, str] = {"outcome": outcome, "treatment": treatment,
+    staggered: dict[str, Any] = {"outcome": outcome, "treatment": treatment,
                                  "adoption": adoption}
     return {
         POOLED: lambda p: fit_pooled_ols(p, outcome=outcome, treatment=treatment,

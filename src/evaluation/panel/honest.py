@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -322,7 +323,7 @@ def sensitivity_fit(panel: pd.DataFrame, *, outcome: str, treatment: str,
     """The event study the sensitivity analysis reads, in levels against ``e = -1``:
     Callaway-Sant'Anna with a universal base period (never-treated controls, else
     not-yet-treated), else Sun-Abraham; ``None`` when all three refuse the design."""
-    kw = {"outcome": outcome, "treatment": treatment, "adoption": adoption}
+    kw: dict[str, Any] = {"outcome": outcome, "treatment": treatment, "adoption": adoption}
     fits = {CS_NEVER: lambda: fit_callaway_santanna(panel, control="never_treated",
                                                     base_period="universal", **kw),
             CS_NOTYET: lambda: fit_callaway_santanna(panel, control="not_yet_treated",

@@ -10,6 +10,7 @@ event-time cells the aggregate averages (so a recovery study can compute each es
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -133,9 +134,17 @@ def sup_t_critical(cov: np.ndarray, *, level: float = CI_LEVEL) -> float:
     corr = cov[np.ix_(keep, keep)] / np.outer(sd[keep], sd[keep])
     values, vectors = np.linalg.eigh(corr)
     root = vectors * np.sqrt(np.clip(values, 0.0, None))
-    rng = np.random.default_rng(SUP_T_SEED)
-    draws = rng.standard_normal((SUP_T_DRAWS, root.shape[0])) @ root.T
+    draws = _standard_draws(root.shape[0]) @ root.T
     return float(np.quantile(np.abs(draws).max(axis=1), level))
+
+
+@functools.lru_cache(maxsize=32)
+def _standard_draws(k: int) -> np.ndarray:
+    """The ``SUP_T_DRAWS x k`` standard normal draws of seed ``SUP_T_SEED`` (made once per
+    ``k``: every band of a recovery study reuses them, read-only)."""
+    draws = np.random.default_rng(SUP_T_SEED).standard_normal((SUP_T_DRAWS, k))
+    draws.flags.writeable = False
+    return draws
 
 
 def wald(terms: list[str], estimate: np.ndarray, cov: np.ndarray, *, df_denom: int | None
@@ -196,7 +205,9 @@ class StaggeredResults:
         return pd.Series(np.sqrt(np.clip(np.diag(self.cov.to_numpy()), 0, None)),
                          index=self.estimates.index)
 
-    def _q(self) -> float:
+    def critical_value(self) -> float:
+        """Two-sided critical value of the pointwise intervals (t with ``df_inference``
+        degrees of freedom, else normal)."""
         if self.df_inference is None:
             return float(stats.norm.ppf(0.5 + self.level / 2))
         return float(stats.t.ppf(0.5 + self.level / 2, self.df_inference))
@@ -210,7 +221,7 @@ class StaggeredResults:
     def table(self) -> pd.DataFrame:
         """Tidy table: term, event time, estimate, SE, pointwise CI, uniform band."""
         se = self.std_errors
-        q = self._q()
+        q = self.critical_value()
         event = [None if t == ATT_TERM else int(t.removeprefix("e=")) for t in self.estimates.index]
         is_path = [e is not None for e in event]
         table = pd.DataFrame({
@@ -266,19 +277,26 @@ def simple_cell_weights(cells: pd.DataFrame) -> pd.DataFrame:
     every post-period cell by its firm count; each event-time term weights the cohorts observed
     at that event time by their firm counts (Callaway & Sant'Anna's ``simple`` and ``dynamic``).
     """
-    post = cells[cells["event_time"] >= 0]
-    att = post.assign(term=ATT_TERM, weight=post["n"] / post["n"].sum())
-    path = cells.assign(term="e=" + cells["event_time"].astype(int).astype(str),
-                        weight=cells["n"] / cells.groupby("event_time")["n"].transform("sum"))
-    out = pd.concat([att, path], ignore_index=True)
-    return out[["term", "cohort", "event_time", "weight"]]
+    cohort = cells["cohort"].to_numpy()
+    event = cells["event_time"].to_numpy()
+    n = cells["n"].to_numpy()
+    post = event >= 0
+    times, at = np.unique(event, return_inverse=True)
+    per_time = np.bincount(at, weights=n, minlength=times.size)  # whole counts: exact sums
+    terms = np.array([f"e={int(e)}" for e in times], dtype=object)[at]
+    return pd.DataFrame({
+        "term": np.r_[np.full(int(post.sum()), ATT_TERM, dtype=object), terms],
+        "cohort": np.r_[cohort[post], cohort], "event_time": np.r_[event[post], event],
+        "weight": np.r_[n[post] / n[post].sum(), n / per_time[at]]})
 
 
 def treated_cells(t: Timing) -> pd.DataFrame:
     """Observed (cohort, event time) cells of treated cohorts with firm counts."""
-    d = t.data[np.isfinite(t.data["cohort"])]
-    cells = (d.assign(event_time=(d[t.time] - d["cohort"]).astype(int))
-             .groupby(["cohort", "event_time"], as_index=False)[t.entity].nunique()
-             .rename(columns={t.entity: "n"}))
-    cells["cohort"] = cells["cohort"].astype(int)
-    return cells
+    d = t.data
+    treated = np.isfinite(d["cohort"].to_numpy())
+    cohort = d["cohort"].to_numpy()[treated].astype(int)
+    event = (d[t.time].to_numpy()[treated] - d["cohort"].to_numpy()[treated]).astype(int)
+    firm = pd.factorize(d[t.entity])[0][treated]
+    firm_cells = np.unique(np.column_stack([cohort, event, firm]), axis=0)
+    keys, n = np.unique(firm_cells[:, :2], axis=0, return_counts=True)
+    return pd.DataFrame({"cohort": keys[:, 0], "event_time": keys[:, 1], "n": n})

@@ -54,13 +54,22 @@ def term_rows(result: PanelResults | StaggeredResults, cells: pd.Series,
     weighted = pd.DataFrame({"term": weights["term"], "wt": weights["weight"] * true,
                              "w": weights["weight"]}).groupby("term")[["wt", "w"]].sum()
     truth_of = (weighted["wt"] / weighted["w"]).to_dict()
+    estimate = result.estimates.to_numpy()
+    se = result.std_errors.to_numpy()
+    q = result.critical_value()
+    low, high = estimate - q * se, estimate + q * se
+    band = result.band_critical * se
     rows = []
-    for r in result.table.to_dict("records"):
-        event = np.nan if r["term"] == ATT_TERM else float(r["event_time"])
-        truth = truth_of.get(r["term"], 0.0 if event < 0 else np.nan)
-        rows.append({"term": r["term"], "event_time": event, "estimate": r["estimate"],
-                     "truth": truth, "ci_low": r["ci_low"], "ci_high": r["ci_high"],
-                     "band_low": r["band_low"], "band_high": r["band_high"]})
+    for k, term in enumerate(result.estimates.index):
+        if term == ATT_TERM:
+            event, band_low, band_high = np.nan, np.nan, np.nan
+        else:
+            event = float(int(term.removeprefix("e=")))
+            band_low, band_high = estimate[k] - band[k], estimate[k] + band[k]
+        truth = truth_of.get(term, 0.0 if event < 0 else np.nan)
+        rows.append({"term": term, "event_time": event, "estimate": estimate[k],
+                     "truth": truth, "ci_low": low[k], "ci_high": high[k],
+                     "band_low": band_low, "band_high": band_high})
     return rows
 
 

@@ -28,8 +28,8 @@ LANGUAGES = ("zh", "en")
 LABELS_FILE = Path(__file__).resolve().parent / "labels.yaml"
 SECTIONS = ("units", "columns", "scenarios", "instruments", "parameters", "estimators",
             "designs", "checks", "statuses", "kinds", "qualifiers", "quantities", "readings",
-            "calibration", "reports", "tables", "derivations", "refusals", "text",
-            "doc_types", "vintage_statuses", "resolution_steps", "conflicts", "periods",
+            "calibration", "reports", "tables", "derivations", "refusals", "provinces",
+            "text", "doc_types", "vintage_statuses", "resolution_steps", "conflicts", "periods",
             "claims", "actions", "restrictions")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 """The ``lang`` attribute of a page in each language."""

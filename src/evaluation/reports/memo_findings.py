@@ -271,8 +271,10 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
         {"title_zh": escape(s.title_zh), "title_en": escape(s.title_en),
          "issuer": escape(s.issuer_in(lang)), "published": escape(str(s.published))}
         for s in (data.sources[i] for i in sorted(f["source_id"].unique()))]
+    # the references that support values; the plans that only inform judgements are listed
+    # with the documents
     refs = sorted({m.full_reference(p.reference, data.sources, lang)
-                   for p in data.inputs.parameters.values()})
+                   for p in data.inputs.parameters.values() if not p.informed})
     ctx["references"] = [{"full": escape(r)} for r in refs]
     return ctx
 

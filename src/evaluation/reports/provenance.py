@@ -173,6 +173,32 @@ class Citations:
         return self._span(_format(value, fmt, unit, lang=self.lang), title=title,
                           prov=f"model:{';'.join(parameters)}", number=number)
 
+    def statistic(self, value: Value, *, formula: Text, source: Source, fmt: str | None = None,
+                  unit: str = "") -> str:
+        """A figure computed from a registered statistical table (not from a quoted fact).
+
+        Parameters
+        ----------
+        value
+            The computed value, or a ``(low, high)`` pair shown as ``low–high``.
+        formula
+            How it was computed from the table, in words.
+        source
+            The table's registry entry; the note names it, and the footnotes list it with the
+            documents (issuer, file, checksum).
+        fmt, unit
+            Format string and unit code of the value.
+        """
+        formula = formula_in_words(self.words(formula))
+        shown = source.title_zh if self.lang == "zh" else source.title_en
+        note = (self._words["derived"].format(formula=escape(formula)) + self._words["sep"]
+                + self._words["from"].format(inputs=escape(shown))
+                + ("。" if self.lang == "zh" else "."))
+        number = self._note(("statistic", source.id, formula), note)
+        return self._span(_format(value, fmt, unit, lang=self.lang),
+                          title=f"{formula}; {shown}", prov=f"statistic:{source.id}",
+                          number=number)
+
     def quote(self, source_id: str, quote: str) -> str:
         """A document's own words (no figure), e.g. a plan's claim, quoted with its source.
 
@@ -211,8 +237,8 @@ class Citations:
                 f"<h3>{escape(heading)}</h3>\n<ol>\n{items}\n</ol>\n{listed}</section>")
 
     def _cited_sources(self) -> list[str]:
-        cited = [lookup(key[1], self._facts)["source_id"] for key in self._notes
-                 if key[0] == "fact"]
+        cited = [lookup(key[1], self._facts)["source_id"] if key[0] == "fact" else key[1]
+                 for key in self._notes if key[0] in ("fact", "statistic")]
         return list(dict.fromkeys(cited))
 
     def _fact_note(self, fact_id: str) -> int:

@@ -175,15 +175,30 @@ def sobol(f: ModelFindings, cite: Citations, output: str, labels: Labels, *,
 def break_even(f: ModelFindings, cite: Citations, labels: Labels) -> list[dict[str, Any]]:
     """Per instrument: what ten points of additionality are worth (亿元 and points of the share),
     and the additionality from which it returns a yuan of investment per yuan of cost to all
-    government (``break_even``) or, when it never does, its most per yuan (``max_per_yuan``)."""
+    government (``break_even``) or, when it never does, its most per yuan (``max_per_yuan``);
+    over the draws (``draws``): the median break-even and its range, and the share of draws in
+    which it is reached at all (``reached``) and in which the draw's own assumed additionality
+    reaches it (``worth``)."""
     items = []
+    every = list(f.inputs.parameters)
+    over = f.results.break_even_draws().set_index("instrument")
     for row in f.break_even.itertuples():
         params = [DEADWEIGHT[row.instrument]]
 
-        def span(value: float, fmt: str, unit: str = "", p: list[str] = params) -> str:
+        def span(value: float | tuple[float, float], fmt: str, unit: str = "",
+                 p: list[str] = params) -> str:
             return model_number(cite, value, parameters=p, inputs=f.inputs, fmt=fmt, unit=unit)
 
-        items.append({
+        draws = None
+        if row.instrument in over.index:
+            d = over.loc[row.instrument]
+            draws = {"mid": span(100 * d["break_even_p50"], "{:.0f}", "percent", every),
+                     "band": span((100 * d["break_even_p5"], 100 * d["break_even_p95"]),
+                                  "{:.0f}", "percent", every),
+                     "reached": span(100 * d["reached"], "{:.0f}", "percent", every),
+                     "worth": span(100 * d["worth"], "{:.0f}", "percent", every),
+                     "never": bool(d["reached"] == 0)}
+        items.append({"draws": draws,
             "instrument": name(labels, "instruments", row.instrument, cite.lang),
             "step": span(row.per_10_points, "{:.1f}", "yi_yuan"),
             "points": span(row.share_points_per_10, "{:.2f}"),
@@ -263,23 +278,80 @@ def policy(f: ModelFindings, cite: Citations, labels: Labels) -> dict[str, Any]:
     values = [{"scenario": name(labels, "scenarios", n, lang),
                "value": estimate(cite, describe_draws(scenario_value(r, n)), parameters=every,
                                  inputs=f.inputs, fmt="{:.2f}")} for n in names]
+    guaranteed = [guarantee_lever(r, n, cite, labels, inputs=f.inputs) for n in
+                  guarantee_scenarios(r) if n not in names]
     survives = cite.derived(100 * SURVIVES[1], formula={"en": "upper quantile of the test",
                                                         "zh": "检验所用的上分位数"},
                             inputs=[word("quantiles", cite)], fmt="{:.0f}", unit="percent")
-    return {"comparisons": comparisons, "values": values, "survives": survives}
+    return {"comparisons": comparisons, "values": values, "guarantees": guaranteed,
+            "survives": survives}
+
+
+def guarantee_scenarios(results: EffectsResults) -> list[str]:
+    """Scenarios whose first projection year guarantees any loans."""
+    return [sc.name for sc in results.scenarios
+            if np.any(results.projections[sc.name].years[0]["contingent"])]
+
+
+def guarantee_lever(results: EffectsResults, scenario: str, cite: Citations, labels: Labels, *,
+                    inputs: ModelInputs) -> dict[str, Any]:
+    """A guarantee lever beside the costly ones: its extra province-wide investment against the
+    baseline (median and range), its expected extra provincial cost, their ratio of means (its
+    cost can be negative in a draw, fees above losses, so no per-draw ratio) and the contingent
+    liability it creates (median)."""
+    first, base = results.projections[scenario].years[0], results.baseline.years[0]
+    n = results.draws
+    d_net = np.broadcast_to(np.asarray(total(first["province"]) - total(base["province"]),
+                                       dtype=float), (n,))
+    d_cost = np.broadcast_to(np.asarray(total(first["cost_province"])
+                                        - total(base["cost_province"]), dtype=float), (n,))
+    stock = np.broadcast_to(np.asarray(first["contingent"], dtype=float), (n,))
+    every = list(inputs.parameters)
+
+    def span(value: float, fmt: str, unit: str = "") -> str:
+        return model_number(cite, value, parameters=every, inputs=inputs, fmt=fmt, unit=unit)
+
+    mean_cost = float(np.mean(d_cost))
+    return {"scenario": name(labels, "scenarios", scenario, cite.lang),
+            "added": estimate(cite, describe_draws(d_net), parameters=every, inputs=inputs,
+                              fmt="{:.1f}", unit="yi_yuan"),
+            "cost": span(mean_cost, "{:.1f}", "yi_yuan"),
+            "per_yuan": span(float(np.mean(d_net)) / mean_cost, "{:.2f}")
+            if mean_cost > 0 else None,
+            "stock": span(float(np.median(stock)), "{:.0f}", "yi_yuan")}
 
 
 def risks(f: ModelFindings, cite: Citations, labels: Labels) -> dict[str, Any]:
     """The share of draws in which the credit cap binds by the last year under the first
-    scenario, and the contingent liability and yearly expected cost of the first scenario with
-    guarantees (``None`` when no scenario has any)."""
+    scenario, what its credit assumption implies for the province's other industrial borrowers
+    in the first projection year (``others``: the 双百 balance and the rest of industrial
+    loans, from the base year, medians), and the contingent liability and yearly expected cost
+    of the first scenario with guarantees (``None`` when no scenario has any)."""
     r = f.results
     first = r.feasibility(r.scenarios[0].name)
+    others = r.other_borrowers(r.scenarios[0].name)
+    start, after = others.iloc[0], others.iloc[1]
+
+    def cap_span(value: float | tuple[float, float], fmt: str, unit: str = "") -> str:
+        return model_number(cite, value, parameters=CAP_PARAMETERS, inputs=f.inputs, fmt=fmt,
+                            unit=unit)
+
     out: dict[str, Any] = {
         "at_cap": model_number(cite, 100 * float(first["at_cap"].max()),
                                parameters=CAP_PARAMETERS, inputs=f.inputs, fmt="{:.0f}",
                                unit="percent"),
-        "first": name(labels, "scenarios", r.scenarios[0].name, cite.lang), "guarantee": None}
+        "first": name(labels, "scenarios", r.scenarios[0].name, cite.lang), "guarantee": None,
+        "others": {"year": int(after["year"]),
+                   "action_from": cap_span(start["action_p50"], "{:,.0f}", "yi_yuan"),
+                   "action_to": cap_span(after["action_p50"], "{:,.0f}", "yi_yuan"),
+                   "action_change": cap_span(100 * after["action_change_p50"], "{:.0f}",
+                                             "percent"),
+                   "province_change": cap_span(100 * after["province_change_p50"], "{:.0f}",
+                                               "percent"),
+                   "others_from": cap_span(start["others_p50"], "{:,.0f}", "yi_yuan"),
+                   "others_to": cap_span(after["others_p50"], "{:,.0f}", "yi_yuan"),
+                   "others_change": cap_span(100 * after["others_change_p50"], "{:+.0f}",
+                                             "percent")}}
     for sc in r.scenarios:
         year = r.projections[sc.name].years[0]
         if np.any(year["gross"]["guarantee"]):

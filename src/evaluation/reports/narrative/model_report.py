@@ -79,7 +79,8 @@ def value_in_words(value: float, unit: str, lang: str) -> str:
 
 
 def assumptions(inputs: ModelInputs, lang: str, labels: Labels) -> list[dict[str, Any]]:
-    """One block per parameter: its label, value, range, distribution, reference, reasoning.
+    """One block per parameter: its label, value, range, distribution, reference (or the
+    document that only informs the judgement, ``informed``), reasoning.
 
     Labels, values, distributions and (where the registry has ``description_<lang>`` and
     ``reasoning_<lang>``) the description and reasoning are in ``lang``; references are the
@@ -98,6 +99,7 @@ def assumptions(inputs: ModelInputs, lang: str, labels: Labels) -> list[dict[str
             "central": escape(fields["central"]),
             "range": escape(f"{fields['low']}–{fields['high']}"),
             "distribution": escape(words), "judgement": bool(p.judgement),
+            "informed": bool(p.informed),
             "unit": escape(labels.unit(p.unit, lang) if labels.find("units", p.unit, lang)
                            else p.unit),
             "description": escape(entry.get(f"description_{lang}") or readable(p.description)),
@@ -264,9 +266,13 @@ def tables(results: EffectsResults, sobol_ranking: Mapping[str, pd.DataFrame],
         Column("share_p50", "share", decimals=1)], _caption(labels, "cap_attribution"))
     out["value_for_money"] = (results.value_for_money(), [
         Column("instrument", "label", section="instruments"),
-        Column("cost_province_p50", "yi_yuan", decimals=2),
+        Column("cost_province_mean", "yi_yuan", decimals=2),
+        Column("cost_province_p5", "yi_yuan", decimals=2),
+        Column("cost_province_p95", "yi_yuan", decimals=2),
         Column("per_province_yuan_p50", "number", unit=per, missing="no_provincial_cost"),
-        Column("cost_government_p50", "yi_yuan", decimals=2),
+        Column("cost_government_mean", "yi_yuan", decimals=2),
+        Column("cost_government_p5", "yi_yuan", decimals=2),
+        Column("cost_government_p95", "yi_yuan", decimals=2),
         Column("per_government_yuan_p50", "number", unit=per, missing="no_government_cost"),
         Column("per_yuan_mobilised_p50", "number", unit=per)],
         _caption(labels, "cap_value_for_money"))
