@@ -231,9 +231,7 @@ def test_the_panel_is_labelled_synthetic_and_documents_cited_by_title(executed):
     basis = executed.html[executed.html.index('id="memo-basis"'):
                           executed.html.index('id="memo-appendix"')]
     assert "SYNTHETIC" in basis and "judgement" in executed.html
-    for source in default_sources().values():  # checksums are in the replication README
-        if source.is_table:  # data for report 05, not a document the memo quotes
-            continue
+    for source in default_sources().values():  # the plans and the statistics table (#24)
         assert source.sha256[:12] not in executed.html and source.sha256[:12] not in executed.zh
         assert f"《{source.title_zh}》" in executed.zh and source.title_en in executed.html
         assert source.issuer_in("zh") in executed.zh and source.issuer in executed.html
@@ -322,3 +320,16 @@ def test_scenarios_without_baseline_are_refused():
     with pytest.raises(ParameterError, match="baseline"):
         memo.gather(make_edition(target_years=[2013]), edition="2013", scenarios=["no_measures"],
                     draws=100, seed=1)
+
+
+# ------------------------------------------------- #24: the evidence beside the attribution
+def test_the_memo_states_the_evidence_beside_the_attribution(executed):
+    placebos = pd.read_csv(executed.out_dir / "tables" / "evidence_placebos.csv")
+    treated = placebos[placebos["treated"]].iloc[0]
+    for html in (executed.html, executed.zh):
+        headline = html[html.index('id="memo-headline"'):html.index('id="memo-policy"')]
+        cited = [text for prov, _, text in spans(headline) if prov == "statistic:provincial_gfcf"]
+        # report 05's rank and number of provinces, cited from the statistics table
+        assert str(int(treated["rank"])) in cited and str(len(placebos)) in cited
+    assert "Evidence from official statistics" in executed.html
+    assert "官方统计中的证据" in executed.zh
