@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -106,6 +107,8 @@ def test_every_fixture_is_used():
 def test_cli_check_exits_2_without_traceback(tmp_path):
     root = tmp_path / "project"
     shutil.copytree(project.current().data_dir, root / "data")
+    shutil.copytree(project.current().notebooks_dir, root / "notebooks")  # a run needs them
+    shutil.rmtree(root / "data" / "editions")  # no edition: its years would follow the facts'
     (root / "pyproject.toml").write_text("", encoding="utf-8")
     shutil.copy(FIXTURES / "value_not_number_in_quote.csv", root / "data" / "facts.csv")
     env = {**os.environ, "EVALUATION_ROOT": str(root)}
@@ -184,6 +187,58 @@ def _both(*mutations):
 
 def _nothing(root: Path) -> None:
     return None
+
+
+@functools.cache
+def _register_tables() -> dict:
+    """A filled register (SYNTHETIC firms) as the province's template holds it."""
+    from evaluation.panel.designs import simulate_design
+    from evaluation.panel.register import synthetic_register
+
+    return synthetic_register(simulate_design("dynamic", seed=3))
+
+
+def _register(*, cell: tuple[str, str, str] | None = None, damage: str = ""):
+    """The edition reads a register (relative to the project root, as the README says): a CSV
+    folder ``register/`` with one ``cell`` (table, column, text) of its first row changed, or
+    ``register.xlsx`` damaged: ``utf16`` (a CSV saved as UTF-16), ``not_zip``, ``truncated``,
+    ``zip_not_workbook``, ``formula`` (``=1/0`` in a cell)."""
+    def mutate(root: Path) -> None:
+        import zipfile
+
+        from evaluation.panel.register import write_register
+
+        tables = {t: f.copy() for t, f in _register_tables().items()}
+        workbook = damage in ("not_zip", "truncated", "zip_not_workbook", "formula")
+        if cell is not None:
+            table, column, text = cell
+            tables[table] = tables[table].astype(str)
+            tables[table].loc[tables[table].index[0], column] = text
+        written = write_register(tables, root / "register", workbook=workbook)
+        if workbook:
+            book = root / "register.xlsx"
+            written.replace(book)
+            shutil.rmtree(root / "register")
+            if damage == "not_zip":
+                book.write_bytes(b"firm_id,year\nA,2016\n")
+            elif damage == "truncated":
+                book.write_bytes(book.read_bytes()[: book.stat().st_size // 2])
+            elif damage == "zip_not_workbook":
+                with zipfile.ZipFile(book, "w") as archive:
+                    archive.writestr("notes.txt", "not a workbook")
+            elif damage == "formula":
+                from openpyxl import load_workbook
+
+                loaded = load_workbook(book)
+                sheet = loaded["firm_years"]
+                header = [c.value for c in sheet[1]]
+                sheet.cell(3, header.index("sales") + 1).value = "=1/0"
+                loaded.save(book)
+        elif damage == "utf16":
+            csv_file = root / "register" / "firm_years.csv"
+            csv_file.write_bytes(csv_file.read_text(encoding="utf-8").encode("utf-16"))
+        _edition(f'register_path: "{"register.xlsx" if workbook else "register"}"')(root)
+    return mutate
 
 
 def _fifo(rel: str):
@@ -512,6 +567,54 @@ CLI_CASES = [
     # --- #21: what a killed run left in reports/ ------------------------------------------------
     ("staging-entry-superscript", RUN, _folder("reports/.staging/2013-²"),
      ["reports/.staging/2013-²", "'2013-²'", "ASCII digits"]),
+    # --- #21: ids are ASCII [a-z0-9_.-], the character named where it is ------------------------
+    ("facts-id-zero-width-space", CHECK, _sub(FACTS, SALES_ROW, SALES_ROW.replace("sales_revenue,plan2013", "sales\u200b_revenue,plan2013")),
+     [FACTS, "(fact_id plan2013.2012.sales", "column fact_id", "U+200B ZERO WIDTH SPACE", "ASCII"]),
+    ("facts-id-bidi-override", CHECK, _sub(FACTS, SALES_ROW, SALES_ROW.replace("sales_revenue,plan2013", "sales\u202e_revenue,plan2013")),
+     [FACTS, "column fact_id", "U+202E RIGHT-TO-LEFT OVERRIDE"]),
+    ("facts-id-cyrillic-homoglyph", CHECK, _sub(FACTS, SALES_ROW, SALES_ROW.replace("sales_revenue,plan2013", "sal\u0435s_revenue,plan2013")),
+     [FACTS, "column fact_id", "U+0435 CYRILLIC SMALL LETTER IE"]),
+    ("facts-id-markup", CHECK, _sub(FACTS, SALES_ROW, SALES_ROW.replace("sales_revenue,plan2013", "sales<b>_revenue,plan2013")),
+     [FACTS, "column fact_id", "U+003C LESS-THAN SIGN"]),
+    ("facts-id-leading-equals", CHECK, _sub(FACTS, SALES_ROW, "=" + SALES_ROW),
+     [FACTS, "column fact_id", "U+003D EQUALS SIGN at character 1"]),
+    ("indicator-id-cyrillic", CHECK, _both(
+        _sub(IND, "{id: sales_revenue,", "{id: sal\u0435s_revenue,"),
+        _sub(FACTS, ",sales_revenue,1571.6,", ",sal\u0435s_revenue,1571.6,")),
+     [IND, "U+0435 CYRILLIC SMALL LETTER IE", "ASCII"]),
+    # --- #21: numbers are plain, finite, ASCII: one rule for every loader ------------------------
+    ("facts-value-arabic-indic", CHECK, _sub(FACTS, SALES_ROW, SALES_ROW.replace("1571.6", "١٥٧١.٦")),
+     [FACTS, "fact_id plan2013.2012.sales_revenue", "column value", "'١٥٧١.٦'", "ASCII digits"]),
+    ("facts-value-underscore", CHECK, _sub(FACTS, SALES_ROW, SALES_ROW.replace("1571.6", "1_571.6")),
+     [FACTS, "column value", "'1_571.6'", "ASCII digits"]),
+    ("facts-year-arabic-indic", CHECK, _sub(FACTS, SALES_ROW, SALES_ROW.replace(",2012,actual", ",٢٠١٢,actual")),
+     [FACTS, "column year", "'٢٠١٢'", "a whole number"]),
+    ("register-sales-infinite", CHECK, _register(cell=("firm_years", "sales", "1e309")),
+     ["register", "sheet firm_years", "column sales", "'1e309'"]),
+    ("register-year-fraction", CHECK, _register(cell=("firm_years", "year", "2016.0")),
+     ["register", "sheet firm_years", "column year", "'2016.0'"]),
+    ("register-sales-arabic-indic", CHECK, _register(cell=("firm_years", "sales", "١٥٧١.٦")),
+     ["register", "sheet firm_years", "column sales", "'١٥٧١.٦'"]),
+    # --- #21: the register's files, read as the run reads them ----------------------------------
+    ("register-utf16-csv", CHECK, _register(damage="utf16"),
+     ["register/firm_years.csv", "not UTF-8", "UTF-8 text"]),
+    ("register-not-zip", CHECK, _register(damage="not_zip"),
+     ["register.xlsx", "not a zip archive", "Excel workbook"]),
+    ("register-truncated", CHECK, _register(damage="truncated"), ["register.xlsx", "Excel workbook"]),
+    ("register-zip-not-workbook", CHECK, _register(damage="zip_not_workbook"),
+     ["register.xlsx", "an unreadable workbook", "Excel workbook"]),
+    ("register-formula-cell", CHECK, _register(damage="formula"),
+     ["register.xlsx", "sheet firm_years, row 3, column sales", "a formula (=1/0)", "a value typed"]),
+    # --- #21: `check` says what `run` would ------------------------------------------------------
+    ("edition-languages-unknown", CHECK, _edition("languages: [fr]"), [ED, "parameter 'languages'", "['fr']"]),
+    ("edition-languages-empty", CHECK, _edition("languages: []"), [ED, "parameter 'languages'", "[]"]),
+    ("edition-panel-path-not-a-panel", CHECK, _edition('panel_path: "/etc/passwd"'), ["/etc/passwd"]),
+    ("notebooks-missing", CHECK, lambda r: shutil.rmtree(r / "notebooks"), ["notebooks", "no notebook"]),
+    ("notebook-not-json", CHECK, _write("notebooks/04-policy-memo.ipynb", '{"cells": [\n'),
+     ["notebooks/04-policy-memo.ipynb", "unreadable notebook", "a notebook in JSON"]),
+    # --- #21: command-line options in the house format ------------------------------------------
+    ("run-jobs-zero", ("run", "--edition", "2013", "--jobs", "0"), _nothing, ["--jobs", "'0'", "1 or more"]),
+    ("run-jobs-negative", ("run", "--edition", "2013", "--jobs", "-3"), _nothing, ["--jobs", "'-3'", "1 or more"]),
 ]
 CLI_CASES = [case for case in CLI_CASES if case is not None]
 
@@ -680,3 +783,37 @@ def test_a_link_in_reports_is_refused_before_anything_is_removed(template, tmp_p
         "2013-1", "2013-99999999", "2013-99999999.old", "effects-x.tmp", "file.txt", "keep"]
     assert snapshot(root / "reports") == published
     assert link.is_symlink()
+
+
+# === #21: a second signal during the clean-up ====================================================
+
+@pytest.mark.parametrize(("delay_s", "options"), [(0.0, ()), (0.2, ("--fresh-kernels",))],
+                         ids=["at-once-forked", "0.2s-fresh"])
+def test_sigint_then_sigterm_exits_130_and_cleans_up(tmp_path, delay_s, options):
+    """SIGTERM ``delay_s`` after SIGINT (within 0.2 s): the clean-up still runs to its end (no staging folder, no
+    kernel left) and the run exits 130 (interrupted), not 143 (killed by SIGTERM)."""
+    import time
+
+    from test_runner import (
+        NOTEBOOKS,
+        make_project,
+        run,
+        start_run_until_slow_cell,
+        wait_until_no_process_of_run,
+    )
+    from test_runner import snapshot as edition_files
+
+    root = make_project(tmp_path, {"01-ok.ipynb": "ok"})
+    run(root)
+    before = edition_files(root / "reports" / "test")
+    shutil.copy(NOTEBOOKS / "slow.ipynb", root / "notebooks" / "02-slow.ipynb")
+    proc, marker = start_run_until_slow_cell(root, options)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(delay_s)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err.decode()
+    assert edition_files(root / "reports" / "test") == before
+    assert not list((root / "reports" / ".staging").glob("test-*"))
+    assert wait_until_no_process_of_run(marker) == {}

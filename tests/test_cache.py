@@ -311,3 +311,37 @@ def test_a_planted_compiled_template_is_never_loaded(tmp_path, secret, monkeypat
             assert cache.unseal(path.read_bytes(), path.name) is not None
     finally:
         prose.environment.cache_clear()
+
+
+def test_a_lock_held_too_long_names_its_holder_instead_of_hanging(tmp_path, secret, monkeypatch):
+    """Another process holds ``<name>.lock`` and never lets go: the wait ends with one line
+    naming the lock file and that process."""
+    import subprocess
+    import sys
+    import time
+
+    from evaluation.errors import RunError
+
+    folder = tmp_path / "store"
+    folder.mkdir()
+    lock = folder / "effects.lock"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, sys, time\n"
+        f"f = open({str(lock)!r}, 'a+b'); fcntl.flock(f, fcntl.LOCK_EX)\n"
+        "print('held', flush=True); time.sleep(60)")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setenv(cache.LOCK_WAIT_ENV, "0.5")
+        started = time.monotonic()
+        with pytest.raises(RunError) as error:
+            computed_once("effects", lambda: pytest.fail("computed without the lock"),
+                          key="a" * 64, folder=folder)
+        assert time.monotonic() - started < 10
+    finally:
+        holder.kill()
+        holder.wait()
+    message = str(error.value)
+    assert len(message.splitlines()) == 1
+    assert "effects.lock" in message and f"process {holder.pid}" in message
+    assert "more than 0.5 s" in message and "expected the lock released" in message
+    assert computed_once("effects", lambda: 7, key="a" * 64, folder=folder) == 7  # freed

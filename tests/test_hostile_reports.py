@@ -280,6 +280,65 @@ def test_a_workbook_from_a_table_of_formulas_holds_strings(tmp_path):
     assert cells[-0.5] == "n"  # numbers stay numbers
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def test_hostile_pages_in_chromium_open_no_dialog_send_no_request_run_no_payload(hostile_run):
+    """Each published page of the hostile run loaded in headless Chromium: the payloads
+    (``alert(...)``, ``onerror``, ``onload``, ``javascript:`` links) must not open a dialog,
+    call ``alert``/``confirm``/``prompt``, or make a request off the machine."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package `chromium`; .ci/run installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="playwright is not installed (test extra)")
+    from test_browser import CHROMIUM_ARGS
+
+    root, done = hostile_run
+    assert done.returncode == 0, done.stderr[-3000:]
+    pages = sorted((root / "reports").rglob("*.html"))
+    assert len(pages) >= 6
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            raw = root / "raw_payload.html"  # the detector sees the payload run when it does
+            raw.write_text(f"<!DOCTYPE html><html><body>{PAYLOAD}</body></html>",
+                           encoding="utf-8")
+            dialogs, ran, _, links = _visit(browser, raw)
+            assert (dialogs or ran) and links
+            for path in pages:
+                assert _visit(browser, path) == ([], [], [], []), path.name
+        finally:
+            browser.close()
+
+
+_HOOK = """for (const name of ["alert", "confirm", "prompt"]) {
+    window[name] = function () {
+        (window.__payload_ran = window.__payload_ran || []).push(name);
+    };
+}"""
+"""Records every call of a function the payloads use (before any script of the page runs)."""
+
+
+def _visit(browser, path: Path) -> tuple[list[str], list[str], list[str], list[str]]:  # noqa: ANN001
+    """Dialogs opened, hooked functions called, requests off the machine and ``javascript:``
+    links of ``path`` loaded in ``browser``."""
+    page = browser.new_page()
+    dialogs: list[str] = []
+    remote: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("request", lambda r: remote.append(r.url)
+            if not r.url.startswith(("file://", "data:")) else None)
+    page.add_init_script(_HOOK)
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_timeout(200)  # an onerror handler or a timer has had its turn
+    ran = page.evaluate("() => window.__payload_ran || []")
+    links = page.evaluate("""() => Array.from(document.querySelectorAll('[href],[src]'))
+        .map(e => e.getAttribute('href') || e.getAttribute('src'))
+        .filter(u => /^\\s*javascript:/i.test(u))""")
+    page.close()
+    return dialogs, ran, remote, links
+
+
 # --- the two defences on their own (fast) -------------------------------------------------------
 
 def test_escaped_markdown_renders_as_text():

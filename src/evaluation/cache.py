@@ -136,7 +136,7 @@ def computed_once(name: str, compute: Callable[[], T], *, key: str,
     except OSError:  # a link or not a file where the lock belongs
         return compute()
     with os.fdopen(fd, "r+b") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        _wait_for(lock, folder / f"{name}.lock")
         secret = _secret(secret_path())
         found: Any = _MISSING if secret is None else _read(stored, _context(name, key), secret)
         if found is not _MISSING:
@@ -160,6 +160,61 @@ def computed_once(name: str, compute: Callable[[], T], *, key: str,
 
 
 _MISSING = object()
+LOCK_WAIT_ENV = "EVALUATION_LOCK_WAIT"
+"""Environment variable: seconds to wait for a result another process is computing."""
+LOCK_WAIT_S = 1800.0
+"""Default wait (the largest edition's Monte Carlo takes a few minutes on a shared machine)."""
+
+
+def _wait_for(lock: BinaryIO, path: Path) -> None:
+    """Take ``lock`` (exclusive), waiting at most ``$EVALUATION_LOCK_WAIT`` seconds (default
+    :data:`LOCK_WAIT_S`); then write this process's id in it, so that a process left waiting
+    can name the holder. Raises :class:`~evaluation.errors.RunError` naming the holder when the
+    wait runs out (a process that hangs while holding the lock, not a crashed one: the system
+    releases the lock of a process that ends)."""
+    import time
+
+    from evaluation.errors import RunError, problem
+
+    try:
+        wait = float(os.environ.get(LOCK_WAIT_ENV) or LOCK_WAIT_S)
+    except ValueError:
+        wait = LOCK_WAIT_S
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                holder = _lock_holder(lock)
+                raise RunError(problems=[problem(
+                    path, "", f"a lock held by process {holder} for more than {wait:g} s",
+                    f"the lock released (process {holder} computes this result or hangs: "
+                    f"wait for it or stop it; {LOCK_WAIT_ENV} sets the wait)")]) from None
+            time.sleep(0.05)
+    lock.seek(0)
+    lock.truncate()
+    lock.write(str(os.getpid()).encode())
+    lock.flush()
+
+
+def _lock_holder(lock: BinaryIO) -> str:
+    """The process holding ``lock``: from ``/proc/locks`` (Linux) by the file's inode, else the
+    process id the holder wrote in it, else ``unknown``."""
+    inode = os.fstat(lock.fileno()).st_ino
+    try:
+        with open("/proc/locks", encoding="ascii", errors="replace") as table:
+            for line in table:
+                fields = line.split()
+                if len(fields) > 5 and fields[1] == "FLOCK" \
+                        and fields[5].rsplit(":", 1)[-1] == str(inode):
+                    return fields[4]
+    except OSError:
+        pass
+    lock.seek(0)
+    written = lock.read(20).decode("ascii", "replace").strip()
+    return written if written.isascii() and written.isdigit() else "unknown"
 
 
 def secret_path() -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -39,6 +40,8 @@ def main() -> None:
                    "that can be read and written", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
+        for signum in (signal.SIGINT, signal.SIGTERM):  # exiting: a second signal changes
+            signal.signal(signum, signal.SIG_IGN)       # nothing (130, not 143)
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
@@ -98,6 +101,21 @@ def facts(year: int | None, kind: str | None, indicator: str | None, source: str
     click.echo(f"matching facts: {len(table)}")
 
 
+def _jobs(value: str | None) -> int | None:
+    """``--jobs`` as a whole number of notebooks, 1 or more; one error line otherwise."""
+    from evaluation.core.numbers import plain_number
+    from evaluation.errors import ConfigError, Problem
+
+    if value is None:
+        return None
+    number = plain_number(value, integer=True)
+    if number is None or number < 1:
+        raise ConfigError(problems=[Problem("--jobs", "option of evaluation run", repr(value),
+                                            "a whole number of notebooks run at once, 1 or "
+                                            "more (e.g. --jobs 2)")])
+    return int(number)
+
+
 @cli.command()
 @click.option("--edition", default=None,
               help="Edition to run: data/editions/<edition>.yaml  [default: the latest, by "
@@ -106,8 +124,8 @@ def facts(year: int | None, kind: str | None, indicator: str | None, source: str
               help="Run only this notebook (file name, stem or NN prefix); repeatable. "
                    "Other notebooks keep their published outputs.")
 @click.option("--force", is_flag=True, help="Execute even notebooks whose inputs are unchanged.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Notebooks run at once  [default: number of cores].")
+@click.option("--jobs", callback=lambda ctx, param, value: _jobs(value), default=None,
+              metavar="N", help="Notebooks run at once, 1 or more  [default: number of cores].")
 @click.option("--fresh-kernels", is_flag=True,
               help="Start every kernel from scratch instead of forking it from one process "
                    "that has already imported the notebooks' stack (Linux).")

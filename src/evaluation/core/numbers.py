@@ -208,3 +208,42 @@ def _sentence(text: str, norm: str, position: int) -> str:
     ends = [i for i in (norm.find(end, position) for end in _SENTENCE_END) if i >= 0]
     stop = min(ends) + 1 if ends else len(text)
     return text[start:stop].strip(" \t\r\n\u3000")
+
+
+# --- what a data file may hold where an id or a number belongs (one rule for every loader) ---
+
+ID_PATTERN = re.compile(r"[a-z0-9_.-]+", re.ASCII)
+ID_EXPECTED = "an id of ASCII lower-case letters, digits, '_', '.' and '-'"
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+PLAIN_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+NUMBER_EXPECTED = "a number: finite, written with ASCII digits (e.g. 1571.6; no '_' or ',')"
+INTEGER_EXPECTED = "a whole number written with ASCII digits (e.g. 2012)"
+
+
+def id_problem(value: str) -> str | None:
+    """What is wrong with ``value`` as an id (the first character outside :data:`ID_PATTERN`,
+    with its code point and name: invisible and look-alike characters are named), or ``None``.
+    """
+    import unicodedata
+
+    if ID_PATTERN.fullmatch(value):
+        return None
+    if not value:
+        return "an empty id"
+    at, char = next((i, c) for i, c in enumerate(value) if not ID_PATTERN.fullmatch(c))
+    name = unicodedata.name(char, "unnamed")
+    return f"{value!r} (U+{ord(char):04X} {name} at character {at + 1})"
+
+
+def plain_number(text: str, *, integer: bool = False) -> float | None:
+    """``text`` as a number when it is written plainly (:data:`PLAIN_NUMBER`, or
+    :data:`PLAIN_INTEGER` for ``integer``: ASCII digits, no '_' or thousands separator, no
+    ``inf``/``nan``) and finite; else ``None``. Python's ``float`` alone would accept
+    ``١٥٧١.٦``, ``1_571.6`` and ``1e309`` (infinite)."""
+    import math
+
+    stripped = text.strip()
+    if not (PLAIN_INTEGER if integer else PLAIN_NUMBER).fullmatch(stripped):
+        return None
+    value = float(stripped)
+    return value if math.isfinite(value) else None

@@ -11,7 +11,7 @@ import pandas as pd
 from evaluation import project
 from evaluation.cache import reloaded_on_change
 from evaluation.core.intervals import Interval
-from evaluation.core.numbers import parse_written_number
+from evaluation.core.numbers import ID_EXPECTED, id_problem, parse_written_number
 from evaluation.data.schema import validate_facts
 from evaluation.data.sources import Source, default_sources
 from evaluation.data.vocabulary import (
@@ -68,6 +68,8 @@ def indicator_problems(entries: list[Any], path: Path) -> list[Problem]:
                                      units if key == "unit" else "non-empty text"))
             elif key == "unit" and value not in UNITS:
                 found.append(problem(path, f"{where}.unit", repr(value), units))
+            elif key == "id" and id_problem(value) is not None:
+                found.append(problem(path, f"{where}.id", id_problem(value), ID_EXPECTED))
         for key, value in entry.items():
             if value is None and key not in INDICATOR_KEYS:
                 found.append(problem(path, f"{where}, key {str(key)[:40]!r}",

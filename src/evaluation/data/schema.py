@@ -12,7 +12,15 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from evaluation.core.numbers import normalise, parse_written_number
+from evaluation.core.numbers import (
+    ID_EXPECTED,
+    INTEGER_EXPECTED,
+    NUMBER_EXPECTED,
+    id_problem,
+    normalise,
+    parse_written_number,
+    plain_number,
+)
 from evaluation.data.sources import Source
 from evaluation.data.vocabulary import (
     KINDS,
@@ -69,12 +77,14 @@ def validate_facts(path: Path, *, sources: dict[str, Source], indicators: pd.Dat
     cells = table.copy()
     if "value_high" in cells:
         cells["value_high"] = cells["value_high"].replace("", None)  # empty: not a range
-    problems: list[Problem] = []
+    problems = written_form_problems(table, lines=lines, path=path)
     try:
         typed = schema.validate(cells, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        problems += schema_problems(exc.failure_cases, table=table, lines=lines, path=path,
-                                    unit_of=indicators["unit"].to_dict())
+        written = {p.location for p in problems}  # one problem per cell
+        problems += [p for p in schema_problems(exc.failure_cases, table=table, lines=lines,
+                                                path=path, unit_of=indicators["unit"].to_dict())
+                     if p.location not in written]
         typed = None
     if not any(p.location == "header" for p in problems):
         reported = {p.location for p in problems}  # one problem per cell
@@ -83,6 +93,32 @@ def validate_facts(path: Path, *, sources: dict[str, Source], indicators: pd.Dat
     if problems:
         raise DataError(problems=sorted(problems, key=_problem_order))
     return typed.reset_index(drop=True)
+
+
+WRITTEN_FORMS = {"year": INTEGER_EXPECTED, "value": NUMBER_EXPECTED,
+                 "value_high": NUMBER_EXPECTED}
+"""Columns whose cells must be plain numbers (:func:`evaluation.core.numbers.plain_number`)."""
+
+
+def written_form_problems(table: pd.DataFrame, *, lines: list[int], path: Path
+                          ) -> list[Problem]:
+    """Cells the schema's types would accept but the toolkit does not: a ``fact_id`` outside
+    ASCII ``[a-z0-9_.-]`` (a zero-width space, a bidi override, a Cyrillic look-alike, markup,
+    a leading ``=``: the character is named), and a year or value not written as a plain
+    finite number (``١٥٧١.٦``, ``1_571.6``, ``٢٠١٢``, ``1e309``)."""
+    found = []
+    for row in range(len(table)):
+        if "fact_id" in table:
+            wrong = id_problem(str(table.at[row, "fact_id"]).strip())
+            if wrong is not None and str(table.at[row, "fact_id"]).strip():
+                found.append(problem(path, row_location(row, table=table, lines=lines,
+                                                        column="fact_id"), wrong, ID_EXPECTED))
+        for column, expected in WRITTEN_FORMS.items():
+            cell = str(table.at[row, column]).strip() if column in table else ""
+            if cell and plain_number(cell, integer=column == "year") is None:
+                found.append(problem(path, row_location(row, table=table, lines=lines,
+                                                        column=column), repr(cell), expected))
+    return found
 
 
 def duplicate_columns(header: list[str]) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from evaluation import project
 from evaluation.cache import reloaded_on_change
+from evaluation.core.numbers import ID_EXPECTED, id_problem
 from evaluation.errors import DataError, Problem, problem
 from evaluation.io import describe, read_text, read_yaml, read_yaml_list, sha256_file
 from evaluation.paths import display_path
@@ -185,6 +186,8 @@ def _entry_problems(entry: dict[str, Any], path: Path, where: str) -> list[Probl
                                      "a year as a whole number, e.g. 2013"))
         elif not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
             found.append(problem(path, f"{where}.{key}", describe(value), "non-empty text"))
+        elif key == "id" and id_problem(str(value)) is not None:
+            found.append(problem(path, f"{where}.id", id_problem(str(value)), ID_EXPECTED))
     name = entry["file"]
     if isinstance(name, str) and name.strip() and (
             name in (".", "..") or "/" in name or "\\" in name or name != name.strip()):

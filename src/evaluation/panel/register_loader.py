@@ -6,12 +6,17 @@ and what was expected; all problems are collected before one :class:`DataError` 
 
 from __future__ import annotations
 
+import datetime
+import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from evaluation.core.numbers import plain_number
 from evaluation.errors import DataError, Problem, problem
+from evaluation.io import decode_utf8, read_bytes
 from evaluation.panel.register import (
     DESCRIPTION_MARK,
     EXAMPLE,
@@ -22,7 +27,12 @@ from evaluation.panel.register import (
     RegisterColumn,
     valid_credit_code,
 )
-from evaluation.panel.schema import FIRST_VALID_YEAR, LAST_VALID_YEAR, add_derived_columns
+from evaluation.panel.schema import (
+    FIRST_VALID_YEAR,
+    LAST_VALID_YEAR,
+    add_derived_columns,
+    project_file,
+)
 
 HEADER_ROWS = 1  # spreadsheet row of the column names; data rows are numbered after it
 
@@ -31,8 +41,16 @@ def read_register(path: str | Path) -> dict[str, pd.DataFrame]:
     """Read every table as text from a workbook (``.xlsx``) or a folder of CSV files.
 
     Returns tables with a ``_row`` column: the spreadsheet row each record came from.
+
+    Raises
+    ------
+    DataError
+        One line for a file that cannot be read as the register: a CSV that is not UTF-8 (a
+        UTF-16 export) or not CSV, a ``.xlsx`` that is not a zip, is cut short or is a zip
+        without a workbook, a missing sheet; one line per formula cell (its cached result is
+        not a value typed in the register).
     """
-    path = Path(path)
+    path = project_file(path)
     if path.is_dir():
         raw = {}
         for table in TABLES:
@@ -40,10 +58,9 @@ def read_register(path: str | Path) -> dict[str, pd.DataFrame]:
             if not file.is_file():
                 raise DataError(problems=[problem(file, "", "no such file",
                                                   f"the {table} table of the register")])
-            raw[table] = pd.read_csv(file, dtype=str, keep_default_na=False,
-                                     encoding="utf-8-sig")
+            raw[table] = _read_csv(file)
     elif path.suffix.lower() == ".xlsx" and path.is_file():
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
+        sheets = _read_workbook(path)
         missing = [t for t in TABLES if t not in sheets]
         if missing:
             raise DataError(problems=[problem(path, f"sheet {t}", "no such sheet",
@@ -67,11 +84,74 @@ def read_register(path: str | Path) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _read_csv(file: Path) -> pd.DataFrame:
+    """One register table from a UTF-8 CSV file, every cell as text."""
+    text = decode_utf8(read_bytes(file, expected="a register table in CSV"), file)
+    try:
+        return pd.read_csv(io.StringIO(text.removeprefix("\ufeff")), dtype=str,
+                           keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else "no columns"
+        raise DataError(problems=[problem(file, "", f"unreadable CSV ({reason})",
+                                          "comma-separated values with a header row")]) from None
+
+
+def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
+    """Every sheet of a register workbook as text; a formula cell is an error."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    expected = "an Excel workbook (.xlsx) saved from the register template"
+    if not zipfile.is_zipfile(path):
+        raise DataError(problems=[problem(path, "", "a file that is not an .xlsx workbook (not "
+                                          "a zip archive)", expected)])
+    try:
+        book = load_workbook(path, read_only=True, data_only=False)
+        sheets = {}
+        formulas = []
+        for sheet in book.worksheets:
+            rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+            header = [str(v).strip() if v is not None else "" for v in rows[0]] if rows else []
+            for r, row in enumerate(rows[1:], start=HEADER_ROWS + 1):
+                for c, value in enumerate(row):
+                    if isinstance(value, str) and value.startswith("="):
+                        column = header[c] if c < len(header) and header[c] else f"#{c + 1}"
+                        formulas.append(problem(path, f"sheet {sheet.title}, row {r}, column "
+                                                f"{column}", f"a formula ({value[:40]})",
+                                                "a value typed in the cell (formulas are not "
+                                                "read: copy and paste the values)"))
+            width = len(header)
+            body = [[_as_text(v) for v in (row + [None] * width)[:width]] for row in rows[1:]]
+            sheets[sheet.title] = pd.DataFrame(body, columns=header, dtype=str)
+        book.close()
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError,
+            TypeError, IndexError) as exc:
+        reason = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
+        raise DataError(problems=[problem(path, "", f"an unreadable workbook ({reason})",
+                                          expected)]) from None
+    if formulas:
+        raise DataError(problems=formulas)
+    return sheets
+
+
+def _as_text(value: object) -> str:
+    """A workbook cell as the text a CSV would hold (a whole float without ``.0``)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    return str(value)
+
+
 def _parse(column: RegisterColumn, text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Typed values and a mask of bad cells (empty optional cells are fine)."""
     empty = text.eq("")
     if column.kind in ("year", "amount", "count", "flag"):
-        values = pd.to_numeric(text, errors="coerce")
+        whole = column.kind != "amount"  # one rule with the other loaders: ASCII, finite
+        values = pd.to_numeric(text.map(lambda t: plain_number(t, integer=whole)),
+                               errors="coerce")
         bad = values.isna()
         if column.kind == "year":
             bad |= (values % 1 != 0) | ~values.between(FIRST_VALID_YEAR, LAST_VALID_YEAR)
@@ -205,6 +285,8 @@ def build_panel(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def load_register(path: str | Path) -> pd.DataFrame:
-    """Read, validate and build the panel from a filled register (workbook or CSV folder)."""
+    """Read, validate and build the panel from a filled register (workbook or CSV folder);
+    a relative ``path`` is relative to the project root."""
+    path = project_file(path)
     tables = validate_register(read_register(path), file=path)
     return build_panel(tables)

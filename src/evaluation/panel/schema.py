@@ -85,6 +85,13 @@ PANEL_SCHEMA = pa.DataFrameSchema(
 )
 
 
+def project_file(path: str | Path) -> Path:
+    """``path`` as given when absolute, else relative to the project root (never to the
+    working folder, which is notebooks/ in a run): panel and register paths alike."""
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else project.current().root / path
+
+
 def load_panel(path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate a firm-panel CSV; add the derived analysis columns.
 
@@ -106,9 +113,7 @@ def load_panel(path: str | Path | None = None) -> pd.DataFrame:
         One line per problem, naming the file, row (and CSV line), column, value found and
         value expected.
     """
-    if path and not Path(path).expanduser().is_absolute():  # relative to the project root
-        path = project.current().root / Path(path)
-    path = Path(path).expanduser() if path else synthetic_panel_file()
+    path = project_file(path) if path else synthetic_panel_file()
     raw = _read_csv(path)
     return add_derived_columns(validate_panel(raw, file=path))
 

@@ -9,8 +9,10 @@ skipped when that one failed, and says so):
    (``data/derivations.yaml``), each named by the labels registry in every language;
 3. the effects model's parameters and scenarios (``data/model/``);
 4. the committed SYNTHETIC firm panel (``data/panel/``);
-5. every edition (``data/editions/*.yaml``): its name, shape, the notebooks' parameter names and
-   types, and the meaning of its values (draws, seed, years, scenarios, the panel file).
+5. the notebooks (at least one, each readable JSON, roles and needs) and every edition
+   (``data/editions/*.yaml``): its name, shape, the notebooks' parameter names and types, the
+   meaning of its values (draws, seed, years, scenarios), its languages, and the panel file
+   or register it names, read by the loaders the run uses (relative to the project root).
 """
 
 from __future__ import annotations
@@ -68,6 +70,34 @@ def _derivations_named() -> list[Any]:
     return derivations
 
 
+def _notebooks_valid(here: Project, notebooks: list[Any]) -> None:
+    """The notebooks as a run reads them: at least one, each readable, roles and needs valid."""
+    from evaluation.errors import ConfigError, problem
+    from evaluation.pipeline.notebooks import notebook_needs, notebook_roles
+
+    if not notebooks:  # what a run says
+        raise ConfigError(problems=[problem(here.notebooks_dir, "", "no notebook",
+                                            "notebooks named NN-name.ipynb")])
+    notebook_roles(notebooks)
+    notebook_needs(notebooks)
+
+
+def _edition_as_run(edition: Any, notebooks: list[Any]) -> None:
+    """What a run checks of an edition before any notebook: its values against the notebooks,
+    its languages, and the panel or register it names, read with the loaders notebook 03
+    uses (so ``check`` refuses what the run would)."""
+    from evaluation.panel.register_loader import load_register
+    from evaluation.panel.schema import load_panel
+    from evaluation.pipeline.editions import edition_languages, validate_edition
+
+    validate_edition(edition, notebooks)
+    edition_languages(edition)
+    if edition.parameters.get("register_path"):
+        load_register(edition.parameters["register_path"])
+    elif edition.parameters.get("panel_path"):
+        load_panel(edition.parameters["panel_path"])
+
+
 def _plausibility(context: Any) -> list[str]:
     """:func:`evaluation.data.sanity.plausibility_warnings` of the facts, attainment by the rule
     alone (no edition's pins)."""
@@ -107,8 +137,8 @@ def check_inputs() -> InputsSummary:
     from evaluation.model.parameters import load_parameters
     from evaluation.model.scenarios import load_scenarios
     from evaluation.panel.schema import load_panel
-    from evaluation.pipeline.editions import load_edition, validate_edition
-    from evaluation.pipeline.notebooks import discover_notebooks, notebook_needs, notebook_roles
+    from evaluation.pipeline.editions import load_edition
+    from evaluation.pipeline.notebooks import discover_notebooks
 
     here = project.current()
     problems: list[Problem] = []
@@ -141,17 +171,17 @@ def check_inputs() -> InputsSummary:
         summary.lines.append(f"panel: {panel['firm_id'].nunique()} firms, {len(panel)} "
                              "firm-years (SYNTHETIC) valid")
     notebooks = discover_notebooks(here.notebooks_dir)
-    ok, _ = _stage(lambda: (notebook_roles(notebooks), notebook_needs(notebooks)), problems)
-    if ok and notebooks:
+    notebooks_ok, _ = _stage(partial(_notebooks_valid, here, notebooks), problems)
+    if notebooks_ok:
         summary.lines.append(f"notebooks: {len(notebooks)}, roles and needs valid")
     names = sorted(p.stem for p in here.editions_dir.glob("*.yaml")) \
         if here.editions_dir.is_dir() else []
     valid = 0
     for name in names:
         ok, edition = _stage(partial(load_edition, name), problems)
-        if ok and notebooks:
-            ok, _ = _stage(partial(validate_edition, edition, notebooks), problems)
-        valid += ok
+        if ok and notebooks_ok:
+            ok, _ = _stage(partial(_edition_as_run, edition, notebooks), problems)
+        valid += ok and notebooks_ok
     summary.lines.append(f"editions: {valid} of {len(names)} valid against "
                          f"{len(notebooks)} notebooks")
     if problems:

@@ -246,7 +246,12 @@ def notebook_parameters(path: str | Path) -> dict[str, Parameter]:
     from papermill.iorw import load_notebook_node
     from papermill.utils import find_first_tagged_cell_index
 
-    nb = load_notebook_node(str(path))
+    try:
+        nb = load_notebook_node(str(path))
+    except (OSError, ValueError, AttributeError, KeyError, TypeError) as exc:  # NotJSONError
+        reason = " ".join(str(exc).split())[:80] or type(exc).__name__
+        raise ConfigError(problems=[problem(path, "", f"unreadable notebook ({reason})",
+                                            "a notebook in JSON")]) from None
     index = find_first_tagged_cell_index(nb, "parameters")
     if index < 0:
         raise ConfigError(problems=[problem(path, "parameters cell", "no cell tagged 'parameters'",

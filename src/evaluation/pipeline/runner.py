@@ -100,19 +100,27 @@ class RunReport:
 
 @contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
-    """Turn SIGTERM into :class:`KeyboardInterrupt` so that clean-up code runs."""
+    """Turn SIGTERM (and SIGINT) into :class:`KeyboardInterrupt` so that clean-up code runs.
+
+    The first signal interrupts; any later SIGINT or SIGTERM is ignored until the run has
+    cleaned up (kernels stopped, staging removed), so a SIGTERM right after a SIGINT neither
+    cuts the clean-up short nor ends the process by the signal (exit 143): it exits 130.
+    """
     def interrupt(signum: int, frame: Any) -> None:
+        for other in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(other, signal.SIG_IGN)
         raise KeyboardInterrupt(f"signal {signum}")
 
     try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
+        previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def run_edition(edition: str, *, project: Project | None = None, only: tuple[str, ...] = (),
@@ -157,7 +165,7 @@ def run_edition(edition: str, *, project: Project | None = None, only: tuple[str
         A notebook failed; the published edition is unchanged.
     """
     here = project or Project.find()
-    with here.activated():
+    with here.activated(), _sigterm_as_interrupt():
         return _run(edition, here=here, reports_dir=Path(reports_dir or here.reports_dir),
                     only=only, force=force, jobs=jobs, library_dir=library_dir, stream=stream,
                     extras=extras, warm_kernels=warm_kernels)
@@ -191,7 +199,7 @@ def _run(edition: str, *, here: Project, reports_dir: Path, only: tuple[str, ...
 
         target = reports_dir / edition
         check_reports_tree(reports_dir, edition)  # no link: nothing removed outside reports/
-        with edition_lock(reports_dir, edition), _sigterm_as_interrupt():
+        with edition_lock(reports_dir, edition):
             recover(reports_dir, edition)
             previous_manifest = read_manifest(target)
             published = notebook_records(previous_manifest)

@@ -10,7 +10,12 @@ import pandas as pd
 
 from evaluation.data.sources import Source
 from evaluation.reports.labels import HTML_LANG, LANGUAGES, Labels, default_labels
+from evaluation.reports.tables import TABLE_CSS
 
+_COLUMN_KEYS = ("indicator", "year", "period", "document", "doc_type", "published", "status",
+                "value", "used", "why")
+_WHOLE = {"year", "period", "published", "status", "value", "used"}
+_CELL = "text-align:left;vertical-align:top;padding:3px 8px;border-bottom:1px solid #ddd;"
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -90,11 +95,18 @@ def conflicts_html(table: pd.DataFrame, sources: Mapping[str, Source], lang: str
         return f'<section class="vintage-conflicts">{"".join(out)}</section>'
     out.append(f"<p>{escape(labels.get('conflicts', 'intro', lang))}</p>")
     frame = conflicts_frame(table, sources, lang, labels)
-    head = "".join(f"<th>{escape(str(h))}</th>" for h in frame.columns)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>"
+    # words wrap between words in a column wide enough to read; figures and dates stay whole;
+    # on a phone the table scrolls in its box
+    styles = [_CELL + ("white-space:nowrap;" if key in _WHOLE else "min-width:7em;")
+              for key in _COLUMN_KEYS]
+    head = "".join(f'<th style="{style}">{escape(str(h))}</th>'
+                   for h, style in zip(frame.columns, styles, strict=True))
+    body = "".join("<tr>" + "".join(f'<td style="{style}">{escape(str(c))}</td>'
+                                    for c, style in zip(row, styles, strict=True)) + "</tr>"
                    for row in frame.itertuples(index=False))
     out.append('<div class="table-wrap" style="overflow-x:auto;max-width:100%">'
-               f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+               f'<table style="{TABLE_CSS}"><thead><tr>{head}</tr></thead><tbody>{body}'
+               "</tbody></table></div>")
     return f'<section class="vintage-conflicts">{"".join(out)}</section>'
 
 
