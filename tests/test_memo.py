@@ -67,7 +67,8 @@ def test_notebook_is_committed_clean_with_one_documented_parameters_cell():
     lines = [line for line in tagged[0].source.splitlines() if line.strip()]
     assert [line.split(":")[0] for line in lines] == [
         "edition", "seed", "draws", "tier_draws", "base_year", "target_years", "sobol_n",
-        "scenarios", "pins"]
+        "scenarios", "pins", "evidence_province", "evidence_first_year", "evidence_start_year",
+        "evidence_start_shifts", "evidence_last_published"]
     assert all(" # " in line and line.count("=") == 1 for line in lines)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
 
@@ -211,7 +212,8 @@ def test_model_headline_is_the_models_result(executed):
 def test_every_span_names_its_origin(executed):
     facts, inputs = default_facts(), default_inputs()
     found = spans(executed.html)
-    assert {p.split(":")[0] for p, _, _ in found} == {"fact", "derived", "model", "quote"}
+    assert {p.split(":")[0] for p, _, _ in found} == {"fact", "derived", "model", "quote",
+                                                      "statistic"}
     sources = default_sources()
     for prov, title, _ in found:
         kind, _, origin = prov.partition(":")
@@ -223,6 +225,8 @@ def test_every_span_names_its_origin(executed):
             assert title.endswith("; ".join(memo.parameter_references(names, inputs)))
         elif kind == "quote":
             assert sources[origin].title_zh in title
+        elif kind == "statistic":  # computed from the statistics table (#24)
+            assert sources[origin].is_table and title.endswith(sources[origin].title_en)
         else:
             assert "; " in title
 
@@ -231,9 +235,7 @@ def test_the_panel_is_labelled_synthetic_and_documents_cited_by_title(executed):
     basis = executed.html[executed.html.index('id="memo-basis"'):
                           executed.html.index('id="memo-appendix"')]
     assert "SYNTHETIC" in basis and "judgement" in executed.html
-    for source in default_sources().values():  # checksums are in the replication README
-        if source.is_table:  # data for report 05, not a document the memo quotes
-            continue
+    for source in default_sources().values():  # the plans and the statistics table (#24)
         assert source.sha256[:12] not in executed.html and source.sha256[:12] not in executed.zh
         assert f"《{source.title_zh}》" in executed.zh and source.title_en in executed.html
         assert source.issuer_in("zh") in executed.zh and source.issuer in executed.html
@@ -322,3 +324,16 @@ def test_scenarios_without_baseline_are_refused():
     with pytest.raises(ParameterError, match="baseline"):
         memo.gather(make_edition(target_years=[2013]), edition="2013", scenarios=["no_measures"],
                     draws=100, seed=1)
+
+
+# ------------------------------------------------- #24: the evidence beside the attribution
+def test_the_memo_states_the_evidence_beside_the_attribution(executed):
+    placebos = pd.read_csv(executed.out_dir / "tables" / "evidence_placebos.csv")
+    treated = placebos[placebos["treated"]].iloc[0]
+    for html in (executed.html, executed.zh):
+        headline = html[html.index('id="memo-messages"'):html.index('id="memo-actions"')]
+        cited = [text for prov, _, text in spans(headline) if prov == "statistic:provincial_gfcf"]
+        # report 05's rank and number of provinces, cited from the statistics table
+        assert str(int(treated["rank"])) in cited and str(len(placebos)) in cited
+    assert "Evidence from official statistics" in executed.html
+    assert "官方统计中的证据" in executed.zh

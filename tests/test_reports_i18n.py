@@ -123,12 +123,13 @@ def test_notes_are_renumbered_in_reading_order():
 
 # --------------------------------------------------------------------------- templates
 @pytest.fixture(scope="module")
-def memo_data():
+def memo_data(evidence_results):
     from evaluation.reports import memo
 
     return memo.gather(make_edition(base_year=2012, target_years=[2013, 2015]), edition="2013",
                        scenarios=["baseline", "no_special_fund", "no_provincial_measures"],
-                       draws=1500, seed=3, tier_draws=400, sobol_n=512)
+                       draws=1500, seed=3, tier_draws=400, sobol_n=512,
+                       evidence=evidence_results[1])  # #24: the evidence beside the attribution
 
 
 @pytest.fixture(scope="module")
@@ -245,6 +246,8 @@ def _evidence_builders(evidence_results) -> dict:
         for name, build in contexts.items()}
     builders["evidence/missing.html.j2"] = lambda lang: prose.render(
         "evidence/missing.html.j2", lang, table=False, start=False)
+    builders["evidence/memo.html.j2"] = lambda lang: evidence.memo_sentence(
+        results, first_action=first, cite=Citations(facts=facts, lang=lang), labels=labels)
     return builders
 
 

@@ -19,7 +19,7 @@ import evaluation
 from evaluation.cache import cache_key, computed_once
 from evaluation.data.edition import EditionContext
 from evaluation.data.sources import Source
-from evaluation.evidence.series import ProvincialSeries, real_gfcf
+from evaluation.evidence.series import ProvincialSeries, find_table, load_series, real_gfcf
 from evaluation.evidence.synthetic_control import (
     PlaceboStudy,
     SyntheticControl,
@@ -28,8 +28,8 @@ from evaluation.evidence.synthetic_control import (
     placebo_study,
 )
 
-__all__ = ["ACTION_INDICATOR", "EvidenceResults", "evidence_study", "first_action_year",
-           "shared_evidence", "to_yi_yuan"]
+__all__ = ["ACTION_INDICATOR", "EvidenceResults", "edition_evidence", "evidence_study",
+           "first_action_year", "shared_evidence", "to_yi_yuan"]
 
 ACTION_INDICATOR = "project_investment"
 """The indicator of the action's own investment (the projects' completed or planned investment)."""
@@ -185,3 +185,23 @@ def shared_evidence(series: ProvincialSeries, *, province: str, start: int, firs
     return computed_once("evidence", lambda: evidence_study(
         series, province=province, start=start, first=first, last_published=last_published,
         starts=starts, alpha=alpha), key=key)
+
+
+def edition_evidence(context: EditionContext, *, province: str, first: int, start_year: int,
+                     start_shifts: Sequence[int], last_published: int,
+                     alpha: float = ALPHA) -> EvidenceResults | None:
+    """The edition's study (:func:`shared_evidence`): the registered table, the first treated
+    year from the documents (:func:`first_action_year`) unless ``start_year`` is set (non-zero),
+    and the start years ``start + shift`` tried beside it.
+
+    Returns ``None`` when no provincial statistics table is registered or the documents give
+    no year for the action and none is set. Report 05 and the memo call it with the edition's
+    parameters, so the memo reads what the report computed.
+    """
+    table = find_table(context.sources)
+    start = start_year or first_action_year(context)
+    if table is None or start is None:
+        return None
+    return shared_evidence(load_series(table), province=province, start=start, first=first,
+                           last_published=last_published,
+                           starts=[start + shift for shift in start_shifts], alpha=alpha)

@@ -24,6 +24,7 @@ from evaluation.data.edition import EditionContext
 from evaluation.data.sources import Source
 from evaluation.data.vintage_report import conflicts
 from evaluation.errors import DataError, ParameterError, problem
+from evaluation.evidence.study import ACTION_INDICATOR, EvidenceResults
 from evaluation.model.parameters import ModelInputs, default_inputs
 from evaluation.model.sensitivity import SOBOL_N
 from evaluation.model.shared import shared_model, shared_sensitivity
@@ -99,6 +100,11 @@ class MemoData:
     revisions: pd.DataFrame | None = None
     """Figures stated by more than one document
     (:func:`evaluation.data.vintage_report.conflicts`)."""
+    evidence: EvidenceResults | None = None
+    """The synthetic control from official statistics (report 05), stated beside the
+    attribution; ``None`` when the edition has none."""
+    evidence_action: pd.Series | None = None
+    """The action's investment in the evidence's first treated year (the fact)."""
 
     @property
     def base_year(self) -> int:
@@ -147,7 +153,8 @@ class MemoData:
 
 
 def gather(context: EditionContext, *, edition: str, scenarios: Sequence[str], draws: int,
-           seed: int, tier_draws: int | None = None, sobol_n: int = SOBOL_N) -> MemoData:
+           seed: int, tier_draws: int | None = None, sobol_n: int = SOBOL_N,
+           evidence: EvidenceResults | None = None) -> MemoData:
     """Compute every result the memo reports for the edition ``context`` (the Monte Carlo with
     ``draws`` and ``seed``, the Sobol analysis with base sample ``sobol_n``).
 
@@ -155,6 +162,8 @@ def gather(context: EditionContext, *, edition: str, scenarios: Sequence[str], d
     the memo reads that notebook's results (computed once, :mod:`evaluation.model.shared`).
     Where the documents lack figures the model needs for ``base_year``, ``results`` and
     ``findings`` are ``None`` and ``availability`` says which figures are missing.
+    ``evidence`` is report 05's study (:func:`evaluation.evidence.study.edition_evidence`), stated
+    beside the attribution.
     """
     inputs = default_inputs()
     scenarios = list(scenarios)
@@ -177,7 +186,10 @@ def gather(context: EditionContext, *, edition: str, scenarios: Sequence[str], d
         findings=None if results is None else ModelFindings(
             results, *shared_sensitivity(results, seed=seed, n=sobol_n), inputs),
         availability=run.availability, scenario_names=tuple(scenarios),
-        revisions=conflicts(context.facts, sources=dict(context.sources), pins=context.pins))
+        revisions=conflicts(context.facts, sources=dict(context.sources), pins=context.pins),
+        evidence=evidence,
+        evidence_action=None if evidence is None else context.resolve_or_none(
+            indicator=ACTION_INDICATOR, year=evidence.start))
 
 
 def find_fact(context: EditionContext, indicator: str, year: int, *,

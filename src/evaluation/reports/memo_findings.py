@@ -17,6 +17,7 @@ from evaluation.analysis.audit import CONSISTENT, INCONSISTENT, QUALIFIER_ONLY
 from evaluation.model.scenarios import default_scenarios
 from evaluation.reports import memo as m
 from evaluation.reports.labels import Labels
+from evaluation.reports.narrative import evidence
 from evaluation.reports.narrative import targets as findings
 from evaluation.reports.prose import label
 from evaluation.reports.provenance import Citations
@@ -254,7 +255,9 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
     ctx["actions"] = actions({"same_lists": ctx["same_lists"],
                               "incomplete_reporting": ctx["incomplete_reporting"],
                               "model": bool(model.get("computable"))}, labels, lang)
-    ctx["evidence"] = None  # the empirical evidence's one sentence, when it is available
+    # the empirical evidence's sentence, beside the illustrative attribution (#24)
+    ctx["evidence"] = evidence.memo_sentence(data.evidence, first_action=data.evidence_action,
+                                             cite=cite, labels=labels)
     facts_file = word("facts_table", cite)
     params_file = word("parameters_table", cite)
     judged = [n for n, p in data.inputs.parameters.items() if p.judgement]
@@ -267,10 +270,13 @@ def memo_context(data: m.MemoData, cite: Citations, labels: Labels, *, draws: in
                                    inputs=[params_file], fmt="{:d}")
     ctx["n_judged"] = cite.derived(len(judged), formula=word("judged", cite),
                                    inputs=[params_file], fmt="{:d}")
+    cited = sorted(f["source_id"].unique())
+    if data.evidence is not None:  # the statistics table the evidence is computed from
+        cited.append(data.evidence.source.id)
     ctx["documents"] = [
         {"title_zh": escape(s.title_zh), "title_en": escape(s.title_en),
          "issuer": escape(s.issuer_in(lang)), "published": escape(str(s.published))}
-        for s in (data.sources[i] for i in sorted(f["source_id"].unique()))]
+        for s in (data.sources[i] for i in dict.fromkeys(cited))]
     # the references that support values; the plans that only inform judgements are listed
     # with the documents
     refs = sorted({m.full_reference(p.reference, data.sources, lang)

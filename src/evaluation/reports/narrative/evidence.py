@@ -19,7 +19,7 @@ import pandas as pd
 from evaluation.data.sources import Source
 from evaluation.evidence.study import EvidenceResults
 from evaluation.reports.labels import LANGUAGES, Labels
-from evaluation.reports.prose import label
+from evaluation.reports.prose import label, render
 from evaluation.reports.provenance import Citations, Text
 from evaluation.reports.tables import Column
 
@@ -268,3 +268,21 @@ def alt(figure: str, results: EvidenceResults, lang: str, labels: Labels) -> str
                            "与各自合成对照的差距。"},
     }
     return words[figure][lang]
+
+
+def memo_sentence(results: EvidenceResults | None, *, first_action: pd.Series | None,
+                  cite: Citations, labels: Labels) -> str | None:
+    """The memo's statement of the evidence, beside the illustrative attribution, worded by
+    ``templates/evidence/<lang>/memo.html.j2``: the gap to the synthetic control (log points and
+    亿元 a year), the pre-period fit, the placebo rank and p-value, and the smallest effect the
+    placebos could detect against the action's own investment (``None`` when the study could
+    not be made)."""
+    if results is None:
+        return None
+    found = fit_context(results, cite=cite, labels=labels)
+    tested = placebo_context(results, first_action=first_action, cite=cite, labels=labels)
+    values = {key: found[key] for key in ("province", "start", "last", "mean_gap", "gap_yi",
+                                         "positive", "pre_rmspe")} | {
+        key: tested[key] for key in ("rank", "units", "p_value", "level", "detectable_yi",
+                                     "times", "action", "significant")}
+    return render("evidence/memo.html.j2", cite.lang, **values).strip()
