@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import subprocess
 import sys
 import time
@@ -53,6 +54,18 @@ def test_folders_of_dead_fork_servers_are_removed_and_live_ones_kept(tmp_path):
         holder.wait()
     assert removed == [dead]
     assert not dead.exists() and live.exists()
+
+
+def test_a_new_fork_server_folder_is_kept_before_its_server_names_it(tmp_path):
+    # Another run's sweep in the moment between making the folder and starting the server.
+    starting = tmp_path / f"{FOLDER_PREFIX}{os.getpid()}-abc"
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    dead = tmp_path / f"{FOLDER_PREFIX}{ended.pid}-abc"
+    for folder in (starting, dead):
+        folder.mkdir()
+    assert remove_stale_folders(tmp_path) == [dead]
+    assert starting.exists() and not dead.exists()
 
 
 def test_a_full_disk_is_one_line_and_leaves_the_edition(tmp_path, monkeypatch):

@@ -142,7 +142,9 @@ class ForkServer:
 
     def __init__(self, statements: list[str], *, env: dict[str, str]) -> None:
         remove_stale_folders()
-        self._folder = tempfile.TemporaryDirectory(prefix=FOLDER_PREFIX)
+        # The creator's process id in the name keeps the folder from another run's sweep in the
+        # moment before the server's command line names it.
+        self._folder = tempfile.TemporaryDirectory(prefix=f"{FOLDER_PREFIX}{os.getpid()}-")
         self.socket_path = str(Path(self._folder.name) / "server.sock")
         self.log = Path(self._folder.name) / "server.log"
         with open(self.log, "wb") as log:
@@ -229,7 +231,8 @@ def remove_stale_folders(tmp: str | Path | None = None) -> list[Path]:
     """Remove the folders of fork servers that are no longer running (a killed run's leftovers).
 
     A folder is stale when no running process names it on its command line (a live server was
-    started with its socket path as an argument). Returns the folders removed.
+    started with its socket path as an argument) and the process whose id follows the prefix in
+    its name (the one that made it) is not running. Returns the folders removed.
     """
     import shutil
 
@@ -247,10 +250,17 @@ def remove_stale_folders(tmp: str | Path | None = None) -> list[Path]:
         except OSError:
             continue
         in_use.update(f for f in folders if str(f).encode() in cmdline)
+    in_use.update(f for f in folders if _creator_is_running(f))
     removed = [f for f in folders if f not in in_use and f.is_dir() and not f.is_symlink()]
     for folder in removed:
         shutil.rmtree(folder, ignore_errors=True)
     return removed
+
+
+def _creator_is_running(folder: Path) -> bool:
+    """Whether the process whose id the folder's name carries after the prefix still runs."""
+    creator = folder.name.removeprefix(FOLDER_PREFIX).split("-", 1)[0]
+    return creator.isascii() and creator.isdigit() and Path(f"/proc/{creator}").is_dir()
 
 
 def start_fork_server(notebooks: list[Path], *, env: dict[str, str] | None = None
