@@ -74,6 +74,20 @@ def event_study(result) -> pd.DataFrame:
     return es.set_index("e=" + es["event_time"].astype(int).astype(str))[["att", "se"]]
 
 
+def assert_group_time_matches(ours: StaggeredResults, theirs) -> None:
+    """Every ATT(g,t) diff-diff estimates (finite, with a positive error), the simple ATT and
+    their standard errors agree to rounding."""
+    cells = {(int(g), int(t)): v for (g, t), v in theirs.group_time_effects.items()
+             if np.isfinite(v["effect"]) and v["se"] > 0}
+    got = ours.group_time.set_index(["cohort", "year"])
+    assert set(cells) == set(got.index)
+    for cell, v in cells.items():
+        assert got.loc[cell, "estimate"] == pytest.approx(v["effect"], abs=EXACT), cell
+        assert got.loc[cell, "std_error"] == pytest.approx(v["se"], rel=EXACT_SE), cell
+    assert ours.att == pytest.approx(theirs.overall_att, abs=EXACT)
+    assert ours.std_errors["ATT"] == pytest.approx(theirs.overall_se, rel=EXACT_SE)
+
+
 def assert_path_matches(ours: StaggeredResults, theirs: pd.DataFrame, *, terms=None,
                         se_rel: float = EXACT_SE, se_scale: float = 1.0) -> None:
     terms = list(theirs.index) if terms is None else terms
@@ -96,15 +110,7 @@ def test_callaway_santanna_matches_diff_diff(name, control, base_period):
     ours = fit_callaway_santanna(d, control=control, base_period=base_period, **KW)
     theirs = quietly(dd.CallawaySantAnna(control_group=control, estimation_method="reg",
                                          base_period=base_period).fit, d, **DD)
-    cells = {(int(g), int(t)): v for (g, t), v in theirs.group_time_effects.items()
-             if np.isfinite(v["effect"]) and v["se"] > 0}
-    got = ours.group_time.set_index(["cohort", "year"])
-    assert set(cells) == set(got.index)
-    for cell, v in cells.items():
-        assert got.loc[cell, "estimate"] == pytest.approx(v["effect"], abs=EXACT), cell
-        assert got.loc[cell, "std_error"] == pytest.approx(v["se"], rel=EXACT_SE), cell
-    assert ours.att == pytest.approx(theirs.overall_att, abs=EXACT)
-    assert ours.std_errors["ATT"] == pytest.approx(theirs.overall_se, rel=EXACT_SE)
+    assert_group_time_matches(ours, theirs)
     assert_path_matches(ours, event_study(theirs))
 
 
@@ -248,14 +254,6 @@ def test_callaway_santanna_with_anticipation_matches_diff_diff(name, control, ba
                                  **KW)
     theirs = quietly(dd.CallawaySantAnna(control_group=control, estimation_method="reg",
                                          base_period=base_period, anticipation=1).fit, d, **DD)
-    cells = {(int(g), int(t)): v for (g, t), v in theirs.group_time_effects.items()
-             if np.isfinite(v["effect"]) and v["se"] > 0}
-    got = ours.group_time.set_index(["cohort", "year"])
-    assert set(cells) == set(got.index)
-    for cell, v in cells.items():
-        assert got.loc[cell, "estimate"] == pytest.approx(v["effect"], abs=EXACT), cell
-        assert got.loc[cell, "std_error"] == pytest.approx(v["se"], rel=EXACT_SE), cell
-    assert ours.att == pytest.approx(theirs.overall_att, abs=EXACT)
-    assert ours.std_errors["ATT"] == pytest.approx(theirs.overall_se, rel=EXACT_SE)
+    assert_group_time_matches(ours, theirs)
     assert ours.att != pytest.approx(fit_callaway_santanna(d, control=control, **KW).att)
     assert_path_matches(ours, event_study(theirs))
